@@ -1,0 +1,74 @@
+"""The ``rackforge`` command line.
+
+Subcommands live in their own modules and are imported only when run (see ``COMMANDS``),
+so ``rackforge --help`` starts fast. User errors (:class:`~rackforge.errors.RackforgeError`)
+are printed without a traceback: exit status 2 for bad input or usage, 1 for failed checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from rackforge import __version__
+
+# name -> (module:attribute, one-line help). Keep the help in sync with each command's docstring
+# (tests/test_cli_help.py checks it).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "catalog": ("rackforge.cli.catalog_cmd:catalog", "List and show the built-in catalog."),
+    "init": ("rackforge.cli.init_cmd:init", "Write the reference programme into DIR as plain files."),
+    "check": ("rackforge.cli.check_cmd:check", "Load, validate and check the rack designs of a programme."),
+    "schema": ("rackforge.cli.schema_cmd:schema", "Print the JSON Schema of programme files."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target[0].split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="rackforge")
+def cli() -> None:
+    """rackforge: plan AI data-center rack programmes for domestic manufacturing.
+
+    Give a command a programme folder (write one with 'rackforge init DIR'); with no
+    folder, commands use the built-in reference programme.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: run the CLI and turn user errors into messages and exit codes."""
+    from rackforge.errors import RackforgeError
+
+    try:
+        return cli.main(args=argv, prog_name="rackforge", standalone_mode=False)
+    except RackforgeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

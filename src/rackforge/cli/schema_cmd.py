@@ -1,0 +1,57 @@
+"""``rackforge schema``: JSON Schema of programme files for editor autocompletion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def programme_file_schema() -> dict[str, Any]:
+    """JSON Schema of one programme or catalog file: a mapping of optional sections."""
+    from pydantic import TypeAdapter
+
+    from rackforge.loader import SECTIONS
+
+    properties: dict[str, Any] = {}
+    defs: dict[str, Any] = {}
+    for name, spec in SECTIONS.items():
+        if spec.model is None:
+            properties[name] = {"description": spec.help + " (schema given by its analysis)"}
+            continue
+        schema = TypeAdapter(spec.model).json_schema(ref_template="#/$defs/{model}")
+        defs.update(schema.pop("$defs", {}))
+        title = schema.get("title", name)
+        defs[title] = schema
+        ref = {"$ref": f"#/$defs/{title}"}
+        properties[name] = {"type": "array", "items": ref, "description": spec.help} if spec.many else ref
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "rackforge programme file",
+        "description": "A YAML file of a rackforge programme folder or catalog. Each top-level key is a section.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "$defs": defs,
+    }
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of programme files.
+
+    Point your editor's YAML language server at it (e.g. '# yaml-language-server:
+    $schema=rackforge.schema.json') to get completion and checks while you type.
+    """
+    import json
+
+    text = json.dumps(programme_file_schema(), indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        from rackforge.fileio import atomic_write_text
+
+        atomic_write_text(output, text + "\n")
+        click.echo(f"wrote {output}", err=True)

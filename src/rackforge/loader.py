@@ -1,0 +1,336 @@
+"""Load a programme folder (plus the built-in catalog) into one validated :class:`Programme`.
+
+Loading runs in three passes and reports every problem it finds before giving up, each with
+file, line, field and what would be valid:
+
+1. read: every ``*.yaml``/``*.yml`` file under the folder is parsed safely
+   (:mod:`rackforge.yamlio`); its top-level keys name the sections it holds;
+2. schema: each record is validated by its pydantic model (units converted, unknown keys
+   rejected);
+3. references: ids are resolved across files (:mod:`rackforge.refcheck`): unknown ids with
+   did-you-mean, duplicates, dangling sites, circular assemblies.
+
+Nothing is half-loaded: either a complete :class:`Programme` comes back or an
+:class:`~rackforge.errors.InputError` listing every problem is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from rackforge.errors import InputError, Problem, did_you_mean, valid_list
+from rackforge.model import (
+    Assembly,
+    BuildPlan,
+    Catalog,
+    Facility,
+    PartType,
+    Programme,
+    ProgrammeInfo,
+    RackDesign,
+    Site,
+    Source,
+    Supplier,
+    TradeLane,
+)
+from rackforge.yamlio import LineMap, Path_, read_yaml
+
+CATALOG_DIR = Path(__file__).parent / "catalog" / "data"
+REFERENCE_DIR = Path(__file__).parent / "reference"
+PACKAGE_ROOT = Path(__file__).parent.parent
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One top-level key of a programme file: a list of records or a single mapping."""
+
+    name: str
+    model: Any
+    many: bool
+    key: Callable[[Any], str] | None = None
+    help: str = ""
+
+
+def _raw(value: Any) -> Any:
+    return value
+
+
+SECTIONS: dict[str, SectionSpec] = {
+    spec.name: spec
+    for spec in (
+        SectionSpec("programme", ProgrammeInfo, False, help="name and integration site"),
+        SectionSpec("parts", PartType, True, lambda r: r.id, "part types"),
+        SectionSpec("assemblies", Assembly, True, lambda r: r.id, "trays, shelves, manifolds"),
+        SectionSpec("designs", RackDesign, True, lambda r: r.id, "rack designs"),
+        SectionSpec("suppliers", Supplier, True, lambda r: r.id, "companies"),
+        SectionSpec("sites", Site, True, lambda r: r.id, "manufacturing sites"),
+        SectionSpec("sources", Source, True, lambda r: f"{r.part}@{r.site}", "which site makes which part"),
+        SectionSpec("trade", TradeLane, True, lambda r: f"{r.origin}->{r.destination}", "freight and duty"),
+        SectionSpec("build_plan", BuildPlan, False, help="racks per quarter per design"),
+        SectionSpec("facility", Facility, False, help="data-hall limits"),
+        SectionSpec("scenarios", None, False, help="disruption scenarios (resilience)"),
+        SectionSpec("factory", None, False, help="integration and test line"),
+        SectionSpec("evaluations", None, False, help="early-access evaluation"),
+        SectionSpec("readiness", None, False, help="manufacturing readiness assessments"),
+        SectionSpec("rules", None, False, help="domestic-content rules"),
+    )
+}
+CATALOG_SECTIONS = ("parts", "assemblies", "designs", "suppliers", "sites")
+
+
+@dataclass
+class Record:
+    """One validated record and where it came from."""
+
+    value: Any
+    file: str
+    path: Path_
+    lines: LineMap
+
+    @property
+    def line(self) -> int | None:
+        return self.lines.line_of(self.path)
+
+    def problem(self, sub: Path_, message: str) -> Problem:
+        return self.lines.problem((*self.path, *sub), message)
+
+
+@dataclass
+class Collected:
+    """Records gathered from all files, before cross-references are checked."""
+
+    records: dict[str, list[Record]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, section: str, record: Record) -> None:
+        self.records.setdefault(section, []).append(record)
+
+
+_ADAPTERS: dict[int, TypeAdapter[Any]] = {}
+
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    key = id(model)
+    if key not in _ADAPTERS:
+        _ADAPTERS[key] = TypeAdapter(model)
+    return _ADAPTERS[key]
+
+
+def _problems_from_validation(exc: ValidationError, lines: LineMap, base: Path_, model: Any) -> list[Problem]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if p != "[key]")
+        loc = _strip_union_tags(loc)
+        path = (*base, *loc)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        kind = err["type"]
+        if kind == "missing":
+            message = "required field is missing"
+        elif kind == "extra_forbidden":
+            allowed = _fields_at(model, loc[:-1])
+            hint = did_you_mean(str(loc[-1]), allowed) if allowed else ""
+            message = f"unknown field {loc[-1]!r}{hint}" + (f"; {valid_list(allowed)}" if allowed and not hint else "")
+        elif kind in ("greater_than", "greater_than_equal") and err.get("input") is not None:
+            message = f"{message} (got {err['input']!r})"
+        out.append(lines.problem(path, message))
+    return out
+
+
+def _strip_union_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    # pydantic puts the union member's type name into loc (e.g. 'function-after[...]'); drop those.
+    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p and p.endswith("]"))))
+
+
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the (nested) model at ``loc``, for did-you-mean on unknown keys."""
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return []
+        current = _inner_model(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def read_file(path: Path, display: str, collected: Collected) -> None:
+    """Parse one file and validate each record it holds; problems go to ``collected``."""
+    try:
+        data, lines = read_yaml(path, display)
+    except InputError as exc:
+        collected.problems.extend(exc.problems)
+        return
+    if not isinstance(data, dict):
+        collected.problems.append(Problem(display, 1, "", "a programme file is a mapping of sections, e.g. "
+                                          "'parts:' or 'build_plan:'; " + valid_list(SECTIONS)))
+        return
+    for section, body in data.items():
+        spec = SECTIONS.get(section)
+        if spec is None:
+            collected.problems.append(lines.problem(
+                (section,), f"unknown section {section!r}{did_you_mean(section, SECTIONS)}; {valid_list(SECTIONS)}"))
+            continue
+        if spec.model is None:
+            collected.add(section, Record(body, display, (section,), lines))
+            continue
+        if spec.many:
+            if not isinstance(body, list):
+                collected.problems.append(lines.problem((section,), f"'{section}' must be a list of {spec.help}"))
+                continue
+            items = [((section, i), item) for i, item in enumerate(body)]
+        else:
+            items = [((section,), body)]
+        adapter = _adapter(spec.model)
+        for item_path, item in items:
+            try:
+                value = adapter.validate_python(item)
+            except ValidationError as exc:
+                collected.problems.extend(_problems_from_validation(exc, lines, item_path, spec.model))
+                continue
+            collected.add(section, Record(value, display, item_path, lines))
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def collect(folders: list[tuple[Path, str]]) -> Collected:
+    """Read every YAML file of each (folder, display prefix) into one :class:`Collected`."""
+    collected = Collected()
+    for folder, prefix in folders:
+        for path in _yaml_files(folder):
+            display = f"{prefix}/{path.relative_to(folder).as_posix()}" if prefix else str(path)
+            read_file(path, display, collected)
+    return collected
+
+
+def builtin_catalog_folders() -> list[tuple[Path, str]]:
+    """The built-in catalog's data folder with its display prefix."""
+    return [(CATALOG_DIR, "rackforge/catalog/data")]
+
+
+def load_programme(path: str | Path | None = None, *, builtin_catalog: bool = True) -> Programme:
+    """Load and validate a programme folder (None: the built-in reference programme).
+
+    Raises :class:`InputError` with every problem found; never returns a partial model.
+    """
+    if path is None:
+        folder, prefix = REFERENCE_DIR, "rackforge/reference"
+    else:
+        folder, prefix = Path(path), ""
+        if not folder.exists():
+            raise InputError([Problem(str(folder), None, "", "no such folder; give a programme folder "
+                                      "(write one with 'rackforge init DIR')")])
+        if folder.is_file():
+            raise InputError([Problem(str(folder), None, "", "expected a programme folder, got a file")])
+    folders = (builtin_catalog_folders() if builtin_catalog else []) + [(folder, prefix)]
+    collected = collect(folders)
+    if not _yaml_files(folder) and not collected.problems:
+        collected.problems.append(Problem(str(folder), None, "", "no .yaml files in this folder; "
+                                          "write a starting programme with 'rackforge init DIR'"))
+    return assemble(collected, root=None if path is None else str(folder))
+
+
+def _index(records: dict[str, list[Record]], sections: tuple[str, ...]) -> tuple[dict[str, dict[str, Record]],
+                                                                                list[Problem]]:
+    """Key list sections by id, reporting duplicates; flag single sections given twice."""
+    keyed: dict[str, dict[str, Record]] = {}
+    problems: list[Problem] = []
+    for section in sections:
+        spec = SECTIONS[section]
+        recs = records.get(section, [])
+        if spec.many and spec.key is not None:
+            table: dict[str, Record] = {}
+            for rec in recs:
+                key = spec.key(rec.value)
+                if key in table:
+                    first = table[key]
+                    problems.append(rec.problem((), f"duplicate {section} entry {key!r}; "
+                                                f"first defined at {first.file}:{first.line}"))
+                    continue
+                table[key] = rec
+            keyed[section] = table
+        elif len(recs) > 1:
+            first = recs[0]
+            for rec in recs[1:]:
+                problems.append(rec.problem((), f"section '{section}' given twice; first at {first.file}:{first.line}"))
+    return keyed, problems
+
+
+def assemble(collected: Collected, root: str | None) -> Programme:
+    """Cross-check the collected records and build the :class:`Programme` (or raise)."""
+    from rackforge.refcheck import check_references
+
+    records = collected.records
+    keyed, problems = _index(records, tuple(SECTIONS))
+    problems = collected.problems + problems
+    for required in ("programme", "build_plan", "facility"):
+        if not records.get(required) and not any(p.field.startswith(required) for p in problems):
+            problems.append(Problem("(programme folder)", None, required,
+                                    f"required section '{required}' is missing from every file "
+                                    f"({SECTIONS[required].help})"))
+    if problems:
+        raise InputError(problems)
+    problems.extend(check_references(keyed, records))
+    if problems:
+        raise InputError(problems)
+
+    def single(section: str) -> Any:
+        recs = records.get(section)
+        return recs[0].value if recs else None
+
+    locations = {f"{s}:{k}": (r.file, r.line) for s, table in keyed.items() for k, r in table.items()}
+    return Programme(
+        info=single("programme"),
+        catalog=_catalog(keyed),
+        sources=tuple(r.value for r in keyed["sources"].values()),
+        trade=tuple(r.value for r in keyed["trade"].values()),
+        build_plan=single("build_plan"),
+        facility=single("facility"),
+        scenarios=single("scenarios"),
+        factory=single("factory"),
+        evaluations=single("evaluations"),
+        readiness=single("readiness"),
+        rules=single("rules"),
+        root=root,
+        locations=locations,
+    )
+
+
+def _catalog(keyed: dict[str, dict[str, Record]]) -> Catalog:
+    return Catalog(**{s: {k: r.value for k, r in keyed[s].items()} for s in CATALOG_SECTIONS})
+
+
+def load_catalog() -> Catalog:
+    """The built-in catalog alone (parts, assemblies, designs, suppliers, sites), validated."""
+    from rackforge.refcheck import check_references
+
+    collected = collect(builtin_catalog_folders())
+    keyed, problems = _index(collected.records, CATALOG_SECTIONS)
+    problems = collected.problems + problems
+    if not problems:
+        problems.extend(check_references(keyed, collected.records))
+    if problems:
+        raise InputError(problems)
+    return _catalog(keyed)

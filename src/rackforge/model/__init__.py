@@ -1,0 +1,57 @@
+"""The typed, immutable programme model (pydantic). Import everything from here."""
+
+from rackforge.model.base import Id, Model, Sourced, SourceRef
+from rackforge.model.designs import (
+    Assembly,
+    AssemblyKind,
+    Coolant,
+    CoolingArchitecture,
+    ConversionStage,
+    Item,
+    NetworkArchitecture,
+    Performance,
+    PowerArchitecture,
+    PowerFeed,
+    PublishedFigures,
+    RackDesign,
+    RackFrame,
+    Redundancy,
+    ScaleOut,
+    ScaleUp,
+)
+from rackforge.model.parts import (
+    BatterySpec,
+    BusbarSpec,
+    CableSpec,
+    Category,
+    ComputeSpec,
+    ConversionSpec,
+    CoolingSpec,
+    Dimensions,
+    OpticSpec,
+    PartType,
+    Port,
+    SwitchSpec,
+)
+from rackforge.model.programme import (
+    WATER_CLASSES,
+    BuildPlan,
+    Catalog,
+    Facility,
+    Programme,
+    ProgrammeInfo,
+    Quarter,
+    quarter_end,
+    quarter_start,
+)
+from rackforge.model.supply import Qualification, Site, Source, Supplier, TradeLane
+
+__all__ = [
+    "WATER_CLASSES", "Assembly", "AssemblyKind", "BatterySpec", "BuildPlan", "BusbarSpec", "CableSpec",
+    "Catalog", "Category", "ComputeSpec", "ConversionSpec", "ConversionStage", "Coolant",
+    "CoolingArchitecture", "CoolingSpec", "Dimensions", "Facility", "Id", "Item", "Model",
+    "NetworkArchitecture", "OpticSpec", "PartType", "Performance", "Port", "PowerArchitecture", "PowerFeed",
+    "Programme", "ProgrammeInfo", "PublishedFigures", "Qualification", "Quarter", "RackDesign", "RackFrame",
+    "Redundancy", "ScaleOut", "ScaleUp", "Site", "Source", "SourceRef", "Sourced", "Supplier", "SwitchSpec",
+    "TradeLane", "quarter_end", "quarter_start",
+]

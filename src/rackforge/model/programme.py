@@ -1,0 +1,172 @@
+"""The programme: the catalog it draws on, its sources, build plan and facility."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, PositiveInt
+
+from rackforge.model.base import Id, Model, Sourced
+from rackforge.model.designs import Assembly, RackDesign
+from rackforge.model.parts import PartType
+from rackforge.model.supply import Site, Source, Supplier, TradeLane
+from rackforge.units import Celsius, Fraction, KgPerM2, UsdPerKwh, Watts
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def _check_quarter(value: str) -> str:
+    if not _QUARTER.match(value):
+        raise ValueError(f"{value!r} is not a quarter; write it like 2027Q1")
+    return value
+
+
+Quarter = Annotated[str, AfterValidator(_check_quarter)]
+
+
+def quarter_start(quarter: str) -> dt.date:
+    """First day of a quarter such as ``2027Q3`` -> 2027-07-01."""
+    match = _QUARTER.match(quarter)
+    if not match:
+        raise ValueError(f"bad quarter {quarter!r}")
+    return dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
+
+
+def quarter_end(quarter: str) -> dt.date:
+    """Last day of a quarter [date]."""
+    start = quarter_start(quarter)
+    month = start.month + 3
+    year = start.year + (month > 12)
+    return dt.date(year, (month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+WATER_CLASSES: dict[str, float] = {"W17": 17.0, "W27": 27.0, "W32": 32.0, "W40": 40.0, "W45": 45.0, "W+": 60.0}
+"""ASHRAE TC9.9 liquid-cooling classes: maximum facility water supply temperature [°C].
+W+ is 'above 45 °C'; 60 °C is used as its working upper bound (estimate)."""
+
+
+class ProgrammeInfo(Model):
+    """What the programme is and where it integrates racks."""
+
+    name: str
+    description: str = ""
+    integration_site: Id = Field(description="site id where racks are integrated and tested")
+    currency: Literal["USD"] = "USD"
+
+
+class BuildPlan(Model):
+    """Racks to build per quarter per design: ``{2027Q1: {gb200-nvl72: 40}}``."""
+
+    quarters: dict[Quarter, dict[Id, Annotated[int, Field(ge=0)]]] = Field(min_length=1)
+
+    @property
+    def quarter_list(self) -> list[str]:
+        """Quarters in time order."""
+        return sorted(self.quarters, key=quarter_start)
+
+    def racks(self, design: str) -> dict[str, int]:
+        """Racks of one design per quarter (zeros included)."""
+        return {q: self.quarters[q].get(design, 0) for q in self.quarter_list}
+
+    @property
+    def designs(self) -> list[str]:
+        """Designs named in the plan, in first-appearance order."""
+        seen: dict[str, None] = {}
+        for q in self.quarter_list:
+            for d in self.quarters[q]:
+                seen.setdefault(d, None)
+        return list(seen)
+
+
+class Facility(Sourced):
+    """The data hall the racks go into: its per-rack and per-row limits."""
+
+    name: str = "data hall"
+    rack_power_limit_w: Watts
+    row_power_limit_w: Watts | None = None
+    rack_liquid_cooling_limit_w: Watts | None = None
+    rack_air_cooling_limit_w: Watts | None = None
+    floor_rating_kg_m2: KgPerM2
+    facility_water_class: Literal["W17", "W27", "W32", "W40", "W45", "W+"] | None = None
+    facility_supply_temp_c: Celsius | None = Field(None, description="actual supply, if known; else the class limit")
+    racks_per_row: PositiveInt = 8
+    pod_racks: PositiveInt = Field(8, description="racks per modular pod")
+    pue: float = Field(1.2, ge=1.0, le=3.0)
+    electricity_usd_per_kwh: UsdPerKwh = 0.08
+
+
+class Catalog(Model):
+    """Part types, assemblies, designs, suppliers and sites, each keyed by id."""
+
+    parts: dict[str, PartType] = Field(default_factory=dict)
+    assemblies: dict[str, Assembly] = Field(default_factory=dict)
+    designs: dict[str, RackDesign] = Field(default_factory=dict)
+    suppliers: dict[str, Supplier] = Field(default_factory=dict)
+    sites: dict[str, Site] = Field(default_factory=dict)
+
+    def explode(self, ref: str, quantity: int = 1) -> dict[str, int]:
+        """Part-type quantities in ``quantity`` units of a design or assembly, through every level.
+
+        Quantities multiply down the tree: 18 trays × 2 superchips × 1 board = 36 boards.
+        The catalog is validated acyclic at load, so recursion terminates.
+        """
+        out: dict[str, int] = {}
+        for part, qty in self._explode_items(ref):
+            out[part] = out.get(part, 0) + qty * quantity
+        return out
+
+    def _explode_items(self, ref: str) -> Iterator[tuple[str, int]]:
+        if ref in self.parts:
+            yield ref, 1
+            return
+        node = self.designs.get(ref) or self.assemblies.get(ref)
+        if node is None:
+            raise KeyError(ref)
+        for item in node.items:
+            for part, qty in self._explode_items(item.ref):
+                yield part, qty * item.quantity
+
+
+class Programme(Model):
+    """One rack programme, fully validated: the immutable input of every analysis."""
+
+    info: ProgrammeInfo
+    catalog: Catalog
+    sources: tuple[Source, ...] = ()
+    trade: tuple[TradeLane, ...] = ()
+    build_plan: BuildPlan
+    facility: Facility
+    scenarios: Any = None
+    factory: Any = None
+    evaluations: Any = None
+    readiness: Any = None
+    rules: Any = None
+    root: str | None = Field(None, description="folder it was loaded from (None for in-memory)")
+    locations: dict[str, tuple[str, int | None]] = Field(
+        default_factory=dict, description="'kind:id' -> (file, line) where each record is defined")
+
+    @cached_property
+    def sources_by_part(self) -> dict[str, tuple[Source, ...]]:
+        """Sources of each part [part id -> sources]."""
+        out: dict[str, list[Source]] = {}
+        for s in self.sources:
+            out.setdefault(s.part, []).append(s)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @property
+    def integration_site(self) -> Site:
+        """The site where racks are integrated."""
+        return self.catalog.sites[self.info.integration_site]
+
+    @property
+    def planned_designs(self) -> list[RackDesign]:
+        """Designs in the build plan, in plan order."""
+        return [self.catalog.designs[d] for d in self.build_plan.designs]
+
+    def location(self, kind: str, ident: str) -> tuple[str, int | None] | None:
+        """(file, line) where a record was defined, for messages that point at the input."""
+        return self.locations.get(f"{kind}:{ident}")

@@ -1,0 +1,173 @@
+"""Safe YAML reading with a line for every field.
+
+:func:`read_yaml` parses a file into plain Python data (dicts, lists, scalars) and a
+:class:`LineMap` from each field's path (``("designs", 0, "power", "shelf")``) to its line,
+so that schema and reference errors can name the line. It refuses, with a located message:
+files over :data:`MAX_FILE_BYTES`, bytes that are not UTF-8, empty files, several documents
+in one file, duplicate keys, and any YAML tag outside the plain JSON-like set (so
+``!!python/object`` tags are rejected before anything is constructed, never executed).
+Aliases are expanded with a node budget that stops "billion laughs" documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rackforge.errors import InputError, Problem
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""Largest input file accepted [bytes]; a programme file is text and never needs more."""
+
+MAX_NODES = 2_000_000
+"""Largest number of YAML nodes after expanding aliases."""
+
+_SAFE_TAGS = {
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class LineMap:
+    """Line numbers (1-based) of every mapping key and sequence item in one file."""
+
+    file: str
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+    def problem(self, path: Path_, message: str) -> Problem:
+        """A :class:`Problem` located at ``path`` in this file."""
+        return Problem(self.file, self.line_of(path), dotted(path), message)
+
+
+def dotted(path: Path_) -> str:
+    """``("designs", 0, "power")`` -> ``designs[0].power``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def read_text(path: Path, display: str | None = None) -> str:
+    """Read a UTF-8 text file with the size limit; errors name the file (and line for bad bytes)."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError([Problem(name, None, "", f"cannot read file: {exc.strerror}")]) from None
+    if size > MAX_FILE_BYTES:
+        raise InputError([Problem(name, None, "", f"file is {size / 2**20:.1f} MiB; the limit is "
+                                  f"{MAX_FILE_BYTES / 2**20:.0f} MiB per input file")])
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError([Problem(name, line, "", f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                                  f"offset {exc.start}); save it as UTF-8")]) from None
+
+
+def read_yaml(path: Path, display: str | None = None) -> tuple[Any, LineMap]:
+    """Parse one YAML file into plain data and its :class:`LineMap`."""
+    name = display or str(path)
+    return parse_yaml(read_text(path, name), name)
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
+    """Parse YAML ``text`` (named ``name`` in messages) into plain data and a line map."""
+    if not text.strip() or all(ln.strip().startswith("#") or not ln.strip() for ln in text.splitlines()):
+        raise InputError([Problem(name, None, "", "file is empty; remove it or give it content")])
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or str(exc)
+        if "expected a single document" in str(exc):
+            what = "several YAML documents in one file; put each in its own file"
+        raise InputError([Problem(name, line, "", f"malformed YAML: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(name, None, "", f"malformed YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise InputError([Problem(name, None, "", "file is empty; remove it or give it content")])
+    lines = LineMap(name)
+    builder = _Builder(name, lines, loader)
+    data = builder.build(node, ())
+    if builder.problems:
+        raise InputError(builder.problems)
+    return data, lines
+
+
+class _Builder:
+    def __init__(self, name: str, lines: LineMap, loader: yaml.SafeLoader):
+        self.name = name
+        self.lines = lines
+        self.loader = loader
+        self.count = 0
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise InputError([Problem(self.name, node.start_mark.line + 1, dotted(path),
+                                      f"document expands to more than {MAX_NODES:,} values "
+                                      "(aliases nested too deeply?)")])
+        if node.tag not in _SAFE_TAGS:
+            self.problems.append(Problem(
+                self.name, node.start_mark.line + 1, dotted(path),
+                f"YAML tag {node.tag!r} is not allowed; programme files hold plain data only "
+                "(maps, lists, strings, numbers, booleans, dates)"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.problems.append(Problem(self.name, key_node.start_mark.line + 1, dotted(path),
+                                                 "YAML merge keys (<<) are not supported; write the fields out"))
+                    continue
+                key = self.build(key_node, path)
+                if not isinstance(key, str | int | float | bool) or key is None:
+                    self.problems.append(Problem(self.name, key_node.start_mark.line + 1, dotted(path),
+                                                 "mapping keys must be plain strings"))
+                    continue
+                key = str(key)
+                child = (*path, key)
+                if key in out:
+                    self.problems.append(Problem(
+                        self.name, key_node.start_mark.line + 1, dotted(child),
+                        f"duplicate key {key!r} (first on line {self.lines.lines[child]})"))
+                    continue
+                self.lines.lines[child] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, child)
+            self.lines.lines.setdefault(path, node.start_mark.line + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                self.lines.lines[child] = item.start_mark.line + 1
+                items.append(self.build(item, child))
+            self.lines.lines.setdefault(path, node.start_mark.line + 1)
+            return items
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            self.problems.append(Problem(self.name, node.start_mark.line + 1, dotted(path), f"bad value: {exc}"))
+            return None
