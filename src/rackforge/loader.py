@@ -199,7 +199,7 @@ def read_file(path: Path, display: str, collected: Collected) -> None:
             if not isinstance(body, list):
                 collected.problems.append(lines.problem((section,), f"'{section}' must be a list of {spec.help}"))
                 continue
-            items = [((section, i), item) for i, item in enumerate(body)]
+            items: list[tuple[Path_, Any]] = [((section, i), item) for i, item in enumerate(body)]
         else:
             items = [((section,), body)]
         adapter = _adapter(spec.model)
