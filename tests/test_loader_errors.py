@@ -61,7 +61,8 @@ def test_unknown_id_with_did_you_mean(mini: Path) -> None:
 
 def test_duplicate_id_names_both_places(mini: Path) -> None:
     (mini / "more.yaml").write_text(
-        "parts:\n  - id: mini-shelf\n    name: Another mini-shelf\n    category: power\n    source: 'estimate: duplicate part for the test'\n")
+        "parts:\n  - id: mini-shelf\n    name: Another shelf\n    category: power\n"
+        "    source: 'estimate: duplicate part for the test'\n")
     [problem] = problems_of(mini)
     assert problem.file.endswith("more.yaml") and problem.line == 2
     assert "duplicate" in problem.message and "catalog.yaml:" in problem.message
