@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, PositiveInt
 
+from rackforge.factory.model import Factory
 from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
 from rackforge.model.parts import PartType
@@ -141,7 +142,7 @@ class Programme(Model):
     build_plan: BuildPlan
     facility: Facility
     scenarios: Any = None
-    factory: Any = None
+    factory: Factory | None = None
     evaluations: Any = None
     readiness: Any = None
     rules: Any = None
