@@ -201,6 +201,24 @@ def release_times(period: ReleasePeriod, process: str, rng: np.random.Generator)
     return times[times < period.end_h]
 
 
+def station_finisher(cal: Calendar) -> Callable[[float, float], float]:
+    """``finish(start_h, work_h)`` for a calendar: :func:`finish_time_h` with a fast path [h].
+
+    The fast path returns ``start + work`` when the work fits in the open part of the current day.
+    """
+    if cal.always_open:
+        return lambda t0, w: t0 + w
+    per_day, days = cal.open_h_per_day, cal.days_per_week
+
+    def fin(t0: float, w: float) -> float:
+        hour_of_week = t0 % HOURS_PER_WEEK
+        if hour_of_week < days * 24.0 and hour_of_week % 24.0 + w <= per_day:
+            return t0 + w
+        return finish_time_h(t0, w, per_day, days)
+
+    return fin
+
+
 def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: bool = False) -> RawRun:
     """Run one replication of the line and return its raw records.
 
@@ -220,14 +238,8 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
     stations = spec.stations
     resources = [simpy.Resource(env, capacity=s.count) for s in stations]
 
-    def finisher(station: StationSpec) -> Callable[[float, float], float]:
-        cal = station.calendar
-        if cal.always_open:
-            return lambda t0, w: t0 + w
-        per_day, days = cal.open_h_per_day, cal.days_per_week
-        return lambda t0, w: finish_time_h(t0, w, per_day, days)
-
-    finish = [finisher(s) for s in stations]
+    finish = [station_finisher(s.calendar) for s in stations]
+    always_open = [s.calendar.always_open for s in stations]
 
     # releases (own stream so that line changes keep the same arrivals)
     release_rng = new_rng()
@@ -292,8 +304,7 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
     outcome = [IN_PROCESS] * n_total
     reworks_of = [0] * n_total
     escapes_of = [0] * n_total
-    visits: list[tuple[int, float, float, float]] = []
-    visit = visits.append
+    visits: list[float] = []  # flat: station, requested, started, ended [h] per visit
     events: list[tuple[int, ...]] = []
     wip = 0
     area = 0.0
@@ -301,7 +312,7 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
     area_at: dict[float, float] = {}
 
     def rack(index: int, steps: list[_StepRuntime]) -> Generator[Any, Any, None]:
-        nonlocal wip, area, last_t
+        nonlocal wip, area, last_t, visits
         now = env.now
         area += wip * (now - last_t)
         last_t = now
@@ -313,17 +324,22 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
         trail: list[float] = []
         for st in steps:
             res = resources[st.station]
-            fin = finish[st.station]
+            fin = None if always_open[st.station] else finish[st.station]
             attempt = 0
             while True:
                 t_req = env.now
                 req = res.request()
                 yield req
                 t0 = env.now
-                t1 = fin(t0, next(st.times))
-                yield env.timeout(t1 - t0)
+                if fin is None:
+                    work = next(st.times)
+                    yield env.timeout(work)
+                    t1 = t0 + work
+                else:
+                    t1 = fin(t0, next(st.times))
+                    yield env.timeout(t1 - t0)
                 res.release(req)
-                visit((st.station, t_req, t0, t1))
+                visits += (st.station, t_req, t0, t1)
                 if record_events:
                     trail += (st.station, t1 - t0)
                 if not st.is_test:
@@ -350,7 +366,7 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
                 t1 = finish[st.rework_station](t0, next(st.rework_times[mode]))
                 yield env.timeout(t1 - t0)
                 rres.release(req)
-                visit((st.rework_station, t_req, t0, t1))
+                visits += (st.rework_station, t_req, t0, t1)
                 if record_events:
                     trail += (st.rework_station, t1 - t0)
             if fate == SCRAPPED:
