@@ -87,8 +87,23 @@ def finish_time_h(start_h: float, work_h: float, open_h_per_day: float, days_per
         return start_h
     if open_h_per_day >= HOURS_PER_DAY and days_per_week >= 7:
         return start_h + work_h
-    return time_at_open_hours(open_hours_until(start_h, open_h_per_day, days_per_week) + work_h,
-                              open_h_per_day, days_per_week)
+    start_h = next_open_h(start_h, open_h_per_day, days_per_week)
+    end = time_at_open_hours(open_hours_until(start_h, open_h_per_day, days_per_week) + work_h,
+                             open_h_per_day, days_per_week)
+    return max(end, start_h)  # a work time below float resolution must not end before it starts
+
+
+def next_open_h(t_h: float, open_h_per_day: float, days_per_week: int) -> float:
+    """``t_h`` if the calendar is open then, else the next opening (00:00 of the next working day) [h]."""
+    weeks, rest = divmod(t_h, HOURS_PER_WEEK)
+    day, hour = divmod(rest, HOURS_PER_DAY)
+    if day < days_per_week and hour < open_h_per_day:
+        return t_h
+    day += 1
+    if day >= days_per_week:
+        weeks += 1
+        day = 0
+    return weeks * HOURS_PER_WEEK + day * HOURS_PER_DAY
 
 
 def open_hours_until_array(t_h: np.ndarray, open_h_per_day: float, days_per_week: int) -> np.ndarray:
