@@ -39,6 +39,7 @@ from rackforge.model import (
     Supplier,
     TradeLane,
 )
+from rackforge.readiness.model import Readiness
 from rackforge.yamlio import LineMap, Path_, read_yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalog" / "data"
@@ -77,7 +78,7 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("scenarios", None, False, help="disruption scenarios (resilience)"),
         SectionSpec("factory", Factory, False, help="integration and test line"),
         SectionSpec("evaluations", None, False, help="early-access evaluation"),
-        SectionSpec("readiness", None, False, help="manufacturing readiness assessments"),
+        SectionSpec("readiness", Readiness, False, help="manufacturing readiness assessments"),
         SectionSpec("rules", None, False, help="domestic-content rules"),
     )
 }

@@ -128,6 +128,10 @@ def _stream(draw: Callable[[int], np.ndarray], chunk: int) -> Iterator[float]:
         yield from draw(chunk).tolist()
 
 
+def _no_calendar(t0: float, w: float) -> float:
+    return t0 + w
+
+
 @dataclass
 class _StepRuntime:
     station: int
@@ -141,6 +145,10 @@ class _StepRuntime:
     scrap: list[float]
     max_attempts: int
     keys: list[int]
+    resource: Any = None
+    finish: Callable[[float, float], float] | None = None
+    rework_resource: Any = None
+    rework_finish: Callable[[float, float], float] = _no_calendar
 
 
 def _thresholds(step: Step, yield_: float) -> tuple[float, float, list[float], list[float]]:
@@ -212,7 +220,8 @@ def station_finisher(cal: Calendar) -> Callable[[float, float], float]:
 
     def fin(t0: float, w: float) -> float:
         hour_of_week = t0 % HOURS_PER_WEEK
-        if hour_of_week < days * 24.0 and hour_of_week % 24.0 + w <= per_day:
+        hour = hour_of_week % 24.0
+        if hour_of_week < days * 24.0 and hour < per_day and hour + w <= per_day:
             return t0 + w
         return finish_time_h(t0, w, per_day, days)
 
@@ -293,6 +302,10 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
                 scrap=[m.scrap_fraction for m in step.failure_modes],
                 max_attempts=step.max_attempts or 0,
                 keys=[base + k for k in range(len(step.failure_modes))],
+                resource=resources[sspec.station],
+                finish=None if always_open[sspec.station] else finish[sspec.station],
+                rework_resource=resources[sspec.rework_station],
+                rework_finish=finish[sspec.rework_station],
             ))
         runtimes[design] = steps
 
@@ -323,8 +336,8 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
         fate = SHIPPED
         trail: list[float] = []
         for st in steps:
-            res = resources[st.station]
-            fin = None if always_open[st.station] else finish[st.station]
+            res = st.resource
+            fin = st.finish
             attempt = 0
             while True:
                 t_req = env.now
@@ -358,12 +371,12 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
                     fate = SCRAPPED
                     break
                 reworks += 1
-                rres = resources[st.rework_station]
+                rres = st.rework_resource
                 t_req = env.now
                 req = rres.request()
                 yield req
                 t0 = env.now
-                t1 = finish[st.rework_station](t0, next(st.rework_times[mode]))
+                t1 = st.rework_finish(t0, next(st.rework_times[mode]))
                 yield env.timeout(t1 - t0)
                 rres.release(req)
                 visits += (st.rework_station, t_req, t0, t1)

@@ -15,6 +15,7 @@ from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
 from rackforge.model.parts import PartType
 from rackforge.model.supply import Site, Source, Supplier, TradeLane
+from rackforge.readiness.model import Readiness
 from rackforge.units import Celsius, KgPerM2, UsdPerKwh, Watts
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -144,7 +145,7 @@ class Programme(Model):
     scenarios: Any = None
     factory: Factory | None = None
     evaluations: Any = None
-    readiness: Any = None
+    readiness: Readiness | None = None
     rules: Any = None
     root: str | None = Field(None, description="folder it was loaded from (None for in-memory)")
     locations: dict[str, tuple[str, int | None]] = Field(
