@@ -44,6 +44,7 @@ from rackforge.model.programme import (
     quarter_end,
     quarter_start,
 )
+from rackforge.model.rules import DomesticContentRule, Fallback, Rules, ThresholdStep
 from rackforge.model.supply import Qualification, Site, Source, Supplier, TradeLane
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "Programme", "ProgrammeInfo", "PublishedFigures", "Qualification", "Quarter", "RackDesign", "RackFrame",
     "Redundancy", "ScaleOut", "ScaleUp", "Site", "Source", "SourceRef", "Sourced", "Supplier", "SwitchSpec",
     "TradeLane", "quarter_end", "quarter_start",
+    "DomesticContentRule", "Fallback", "Rules", "ThresholdStep",
 ]
