@@ -164,7 +164,8 @@ def _rule_from_id(value: Any) -> Any:
     return known[value]
 
 
-RuleSpec = Annotated[DomesticContentRule, BeforeValidator(_rule_from_id)]
+RuleSpec = Annotated[DomesticContentRule,
+                     BeforeValidator(_rule_from_id, json_schema_input_type=str | DomesticContentRule)]
 """A rule given by built-in id (``far-25.101``) or written out in full."""
 
 
