@@ -34,6 +34,7 @@ from rackforge.model import (
     Programme,
     ProgrammeInfo,
     RackDesign,
+    Rules,
     Site,
     Source,
     Supplier,
@@ -79,7 +80,7 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("factory", Factory, False, help="integration and test line"),
         SectionSpec("evaluations", None, False, help="early-access evaluation"),
         SectionSpec("readiness", Readiness, False, help="manufacturing readiness assessments"),
-        SectionSpec("rules", None, False, help="domestic-content rules"),
+        SectionSpec("rules", Rules, False, help="domestic-content rules"),
     )
 }
 CATALOG_SECTIONS = ("parts", "assemblies", "designs", "suppliers", "sites")

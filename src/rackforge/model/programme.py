@@ -14,6 +14,7 @@ from rackforge.factory.model import Factory
 from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
 from rackforge.model.parts import PartType
+from rackforge.model.rules import Rules
 from rackforge.model.supply import Site, Source, Supplier, TradeLane
 from rackforge.readiness.model import Readiness
 from rackforge.units import Celsius, KgPerM2, UsdPerKwh, Watts
@@ -146,7 +147,7 @@ class Programme(Model):
     factory: Factory | None = None
     evaluations: Any = None
     readiness: Readiness | None = None
-    rules: Any = None
+    rules: Rules | None = Field(None, description="domestic-content rules (None: FAR 25.101)")
     root: str | None = Field(None, description="folder it was loaded from (None for in-memory)")
     locations: dict[str, tuple[str, int | None]] = Field(
         default_factory=dict, description="'kind:id' -> (file, line) where each record is defined")
