@@ -101,3 +101,18 @@ def write_programme(folder: Path, *, plan: dict | None = None, factory: dict | N
     for name, body in (extra or {}).items():
         (folder / name).write_text(yaml.safe_dump(body, sort_keys=False))
     return folder
+
+
+def load(folder: Path):
+    """Load a synthetic programme without the built-in catalog (fast; ids stay ours)."""
+    from rackforge.loader import load_programme
+
+    return load_programme(folder, builtin_catalog=False)
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based line of the first line of ``path`` containing ``needle``."""
+    for number, text in enumerate(path.read_text().splitlines(), start=1):
+        if needle in text:
+            return number
+    raise AssertionError(needle)

@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("rackforge.cli.init_cmd:init", "Write the reference programme into DIR as plain files."),
     "check": ("rackforge.cli.check_cmd:check", "Load, validate and check the rack designs of a programme."),
     "schema": ("rackforge.cli.schema_cmd:schema", "Print the JSON Schema of programme files."),
+    "factory": ("rackforge.cli.factory_cmd:factory",
+                "Simulate the integration-and-test line; plan stations with --plan-capacity."),
+    "tests": ("rackforge.cli.tests_cmd:tests", "Generate test plans and import per-rack test results."),
+    "readiness": ("rackforge.cli.readiness_cmd:readiness", "Score manufacturing readiness (MRL) per part and site."),
 }
 
 

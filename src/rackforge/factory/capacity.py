@@ -1,9 +1,10 @@
 """Capacity planning: the fewest stations of each kind that meet the build plan with a stated confidence.
 
-1. A load bound per station kind: in the busiest quarter, the expected hours of work the
-   released racks bring (attempts, retests and reworks included, divided by availability)
-   must fit in ``count × open hours``, so ``count ≥ ceil(work / open hours)``.
-2. Starting there, simulate (the same seeds every time: common random numbers) and, while the
+1. Load bounds per station kind from the expected hours of work the released racks bring
+   (attempts, retests and reworks included, divided by availability): the busiest quarter's
+   work in its open hours (where the search starts) and all the work in the open hours up to
+   the last checkpoint (a necessary condition; the search never goes below it).
+2. Starting at the first bound, simulate (the same seeds every time: common random numbers) and, while the
    share of replications that meet the plan is below the confidence, add stations to the
    bottleneck (the most utilised planned station kind).
 3. Then try one station fewer of each kind, test and burn-in bays first; keep any cut that
@@ -54,19 +55,38 @@ def work_per_rack_h(steps: tuple[Step, ...], factory: Factory) -> dict[str, floa
     return out
 
 
-def load_lower_bounds(programme: Programme, factory: Factory, plan: LinePlan) -> dict[str, int]:
-    """Per station kind, the fewest stations whose open hours hold the busiest quarter's work [stations]."""
+def load_bounds(factory: Factory, plan: LinePlan) -> tuple[dict[str, int], dict[str, int]]:
+    """(peak-quarter bound, whole-horizon bound) on the stations of each kind [stations].
+
+    Peak quarter: the fewest stations whose open hours hold the busiest quarter's expected work,
+    ``ceil(max_q work_q / open_hours_q)`` (the search starts there). Whole horizon: the fewest
+    whose open hours from the first release to the last checkpoint hold all the work, a
+    necessary condition for every rack to ship in time (the search never goes below it).
+    """
+    from rackforge.factory.model import open_hours_until
+
+    spec = plan.spec
     work = {design: work_per_rack_h(factory.route_of(design).steps, factory)  # type: ignore[union-attr]
-            for design in plan.spec.designs}
-    bounds = {s.id: 1 for s in factory.stations}
+            for design in spec.designs}
+    peak = {s.id: 1 for s in factory.stations}
+    total = {s.id: 0.0 for s in factory.stations}
     for quarter in plan.quarters:
         days = (quarter_end(quarter) - quarter_start(quarter)).days + 1
         released = [r for r in plan.releases if r.quarter == quarter]
         for station in factory.stations:
             hours = sum(r.released * work[r.design].get(station.id, 0.0) for r in released)
+            total[station.id] += hours
             open_h = factory.calendar_of(station).open_h_per_week * days / 7.0
-            bounds[station.id] = max(bounds[station.id], math.ceil(hours / open_h - 1e-9))
-    return bounds
+            peak[station.id] = max(peak[station.id], math.ceil(hours / open_h - 1e-9))
+    start = min((p.start_h for p in spec.releases), default=0.0)
+    end = max(spec.checkpoints_h, default=spec.horizon_h)
+    horizon = {}
+    for station in factory.stations:
+        cal = factory.calendar_of(station)
+        open_h = (open_hours_until(end, cal.open_h_per_day, cal.days_per_week)
+                  - open_hours_until(start, cal.open_h_per_day, cal.days_per_week))
+        horizon[station.id] = max(1, math.ceil(total[station.id] / open_h - 1e-9)) if open_h > 0 else 1
+    return peak, horizon
 
 
 @dataclass(frozen=True)
@@ -77,7 +97,8 @@ class CapacityPlan:
     replications: int
     counts: dict[str, int]
     current: dict[str, int]
-    load_bounds: dict[str, int]
+    peak_bounds: dict[str, int]
+    horizon_bounds: dict[str, int]
     met_share: float
     utilisation: dict[str, float]
     kinds: dict[str, str]
@@ -89,7 +110,8 @@ class CapacityPlan:
         return {
             "confidence": self.confidence, "replications": self.replications, "met_share": self.met_share,
             "stations": {s: {"kind": self.kinds[s], "current": self.current[s], "recommended": self.counts[s],
-                             "change": self.counts[s] - self.current[s], "load_bound": self.load_bounds[s],
+                             "change": self.counts[s] - self.current[s], "peak_quarter_bound": self.peak_bounds[s],
+                             "horizon_bound": self.horizon_bounds[s],
                              "utilisation": round(self.utilisation[s], 6)} for s in self.counts},
             "trace": self.trace, "notes": list(self.notes),
         }
@@ -115,10 +137,10 @@ def plan_capacity(programme: Programme, *, confidence: float | None = None, repl
     if unknown:
         raise UsageError(f"unknown station(s) {', '.join(unknown)}; stations are {', '.join(current)}")
     base_plan = build_line_plan(programme, factory)
-    bounds = load_lower_bounds(programme, factory, base_plan)
+    peak, floor = load_bounds(factory, base_plan)
     counts = dict(current)
     for s in planned:
-        counts[s] = bounds[s]
+        counts[s] = max(peak[s], floor[s])
     trace: list[dict[str, Any]] = []
     budget_left = True
     cache: dict[tuple[int, ...], tuple[float, dict[str, float]]] = {}
@@ -153,7 +175,7 @@ def plan_capacity(programme: Programme, *, confidence: float | None = None, repl
     while improved and budget_left:
         improved = False
         for s in order:
-            if counts[s] <= max(1, bounds[s]):
+            if counts[s] <= floor[s]:
                 continue
             if len(cache) >= max_evaluations:
                 budget_left = False
@@ -170,5 +192,5 @@ def plan_capacity(programme: Programme, *, confidence: float | None = None, repl
         notes.append(f"material caps {len(short)} quarter-design releases below the build plan; capacity is "
                      "planned for the racks material allows")
     return CapacityPlan(confidence=confidence, replications=reps, counts=counts, current=current,
-                        load_bounds=bounds, met_share=share, utilisation=util, kinds=kinds, trace=trace,
-                        notes=tuple(notes))
+                        peak_bounds=peak, horizon_bounds=floor, met_share=share, utilisation=util, kinds=kinds,
+                        trace=trace, notes=tuple(notes))

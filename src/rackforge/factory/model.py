@@ -428,31 +428,34 @@ class Factory(Model):
 
     @model_validator(mode="after")
     def _references(self) -> Factory:
-        ids = [s.id for s in self.stations]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"station ids repeat: {', '.join(dupes)}")
-        known = set(ids)
-        problems = []
+        from rackforge.errors import did_you_mean, valid_list
+
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        first: dict[str, int] = {}
+        for i, station in enumerate(self.stations):
+            if station.id in first:
+                problems.append((("stations", i, "id"),
+                                 f"station id {station.id!r} repeats (first: stations[{first[station.id]}])"))
+            first.setdefault(station.id, i)
+        known = set(first)
         seen_designs: dict[str, str] = {}
-        for route in self.routes:
+        routes: dict[str, int] = {}
+        for r, route in enumerate(self.routes):
+            if route.id in routes:
+                problems.append((("routes", r, "id"), f"route id {route.id!r} repeats"))
+            routes.setdefault(route.id, r)
             for i, step in enumerate(route.steps):
                 for what, ref in (("station", step.station), ("rework_station", step.rework_station)):
                     if ref is not None and ref not in known:
-                        from rackforge.errors import did_you_mean, valid_list
-
                         hint = did_you_mean(ref, known) or "; " + valid_list(known)
-                        problems.append(f"route {route.id!r} step {i + 1}: unknown {what} {ref!r}{hint}")
-            for design in route.designs:
+                        problems.append((("routes", r, "steps", i, what), f"unknown station {ref!r}{hint}"))
+            for d, design in enumerate(route.designs):
                 if design in seen_designs:
-                    problems.append(f"design {design!r} is in routes {seen_designs[design]!r} and {route.id!r}; "
-                                    "give each design one route")
-                seen_designs[design] = route.id
-        route_ids = [r.id for r in self.routes]
-        if len(set(route_ids)) != len(route_ids):
-            problems.append("route ids repeat")
+                    problems.append((("routes", r, "designs", d), f"design {design!r} is already in route "
+                                     f"{seen_designs[design]!r}; give each design one route"))
+                seen_designs.setdefault(design, route.id)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise located_errors("Factory", problems)
         return self
 
     def station(self, ident: str) -> Station:
@@ -466,6 +469,20 @@ class Factory(Model):
     def calendar_of(self, station: Station) -> Calendar:
         """The calendar a station works to."""
         return station.calendar or self.calendar
+
+
+def located_errors(title: str, problems: list[tuple[tuple[str | int, ...], str]]) -> Exception:
+    """A pydantic ValidationError whose errors point at the fields named in ``problems``.
+
+    Cross-field checks of a model validator would otherwise all be reported at the model's
+    first line; this keeps each message at the field (and so the line) it is about.
+    """
+    from pydantic import ValidationError
+    from pydantic_core import InitErrorDetails, PydanticCustomError
+
+    details = [InitErrorDetails(type=PydanticCustomError("reference", message.replace("{", "(").replace("}", ")")),
+                                loc=loc, input=None) for loc, message in problems]
+    return ValidationError.from_exception_data(title, details)
 
 
 # --------------------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ class Answer(Model):
 
 
 class Assessment(Model):
-    """The readiness of one part (or assembly) made at one site, with answers and evidence."""
+    """The readiness of one part, assembly or rack design made or integrated at one site, with evidence."""
 
     part: Id
     site: Id

@@ -170,11 +170,11 @@ def check_readiness(programme: Programme, readiness: Readiness) -> None:
     from rackforge.factory.locate import section_lines, section_problem
 
     catalog = programme.catalog
-    things = {**catalog.parts, **catalog.assemblies}
+    things = {**catalog.parts, **catalog.assemblies, **catalog.designs}
     problems: list[Problem] = []
     lines = None
     for i, a in enumerate(readiness.assessments):
-        for fieldname, value, known, kind in (("part", a.part, things, "part or assembly"),
+        for fieldname, value, known, kind in (("part", a.part, things, "part, assembly or design"),
                                               ("site", a.site, catalog.sites, "site")):
             if value not in known:
                 lines = lines or section_lines(programme, "readiness")
