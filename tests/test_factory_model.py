@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from factory_synth import EST, FACTORY, load, line_of, write_programme
 
+from factory_synth import EST, FACTORY, line_of, load, write_programme
 from rackforge.errors import InputError
 from rackforge.factory.capacity import work_per_rack_h
 from rackforge.factory.model import Distribution, Factory, FailureMode, Step, step_visit_expectations
@@ -110,7 +110,7 @@ def test_release_windows_follow_the_quarters(tmp_path: Path):
     plan = build_line_plan(programme)
     # 2027-01-01 is a Friday: time 0 is Monday 2026-12-28, so Q1 starts at 96 h and lasts 90 days
     assert str(plan.t0) == "2026-12-28"
-    q1 = [p for p in plan.spec.releases if p.design == "syn-a"][0]
+    q1 = next(p for p in plan.spec.releases if p.design == "syn-a")
     assert (q1.start_h, q1.end_h, q1.racks) == (96.0, 96.0 + 90 * 24, 30)
     # checkpoints: end of each quarter plus the default 2-week grace
     assert plan.spec.checkpoints_h == (96.0 + 90 * 24 + 336, 96.0 + 181 * 24 + 336)

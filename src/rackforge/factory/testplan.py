@@ -108,9 +108,12 @@ class TestPlan:
 
 def liquid_connections(design: RackDesign, catalog: Catalog) -> int:
     """Liquid connections in one rack: cold plates, manifolds, quick disconnects, hoses [count]."""
-    parts = catalog.explode(design.id)
-    return sum(qty for part, qty in parts.items()
-               if catalog.parts[part].cooling is not None and catalog.parts[part].cooling.kind in LIQUID_CONNECTIONS)
+    total = 0
+    for part, qty in catalog.explode(design.id).items():
+        cooling = catalog.parts[part].cooling
+        if cooling is not None and cooling.kind in LIQUID_CONNECTIONS:
+            total += qty
+    return total
 
 
 def generate_test_plan(design: RackDesign, catalog: Catalog, settings: TestPlanSettings | None = None,

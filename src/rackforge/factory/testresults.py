@@ -221,7 +221,7 @@ def _record(row: dict[str, Any], line: int | None, name: str, prefix: str, desig
     raw_duration = row.get("duration_h", "")
     if str(raw_duration).strip() != "":
         try:
-            value = raw_duration if isinstance(raw_duration, int | float) else str(raw_duration).strip()
+            value: Any = raw_duration if isinstance(raw_duration, int | float) else str(raw_duration).strip()
             if isinstance(value, str):
                 with contextlib.suppress(ValueError):
                     value = float(value)
@@ -337,7 +337,7 @@ def report(records: list[TestRecord], file: str = "") -> TestReport:
                            "yield": serial_final.groupby(week).mean()})
     weekly["failures"] = fails.assign(week=fails["serial"].map(week)).groupby("week").size()
     weekly = weekly.fillna({"failures": 0}).astype({"failures": int})
-    weekly.index = weekly.index.strftime("%Y-%m-%d")
+    weekly.index = pd.DatetimeIndex(weekly.index).strftime("%Y-%m-%d")
     return TestReport(file=file, serials=int(frame["serial"].nunique()), attempts=len(frame),
                       yield_=float(serial_final.mean()), first_pass_yield=float(serial_clean.mean()),
                       by_station=by_station, pareto_modes=pareto(["failure_mode"]),
