@@ -221,11 +221,11 @@ def _record(row: dict[str, Any], line: int | None, name: str, prefix: str, desig
     raw_duration = row.get("duration_h", "")
     if str(raw_duration).strip() != "":
         try:
-            value: Any = raw_duration if isinstance(raw_duration, int | float) else str(raw_duration).strip()
-            if isinstance(value, str):
+            quantity: Any = raw_duration if isinstance(raw_duration, int | float) else str(raw_duration).strip()
+            if isinstance(quantity, str):
                 with contextlib.suppress(ValueError):
-                    value = float(value)
-            duration = parse_quantity(value, "h")
+                    quantity = float(quantity)
+            duration = parse_quantity(quantity, "h")
             if duration < 0:
                 raise ValueError("a duration cannot be negative")
         except ValueError as exc:
