@@ -55,6 +55,14 @@ def work_per_rack_h(steps: tuple[Step, ...], factory: Factory) -> dict[str, floa
     return out
 
 
+def expected_scrap_share(steps: tuple[Step, ...]) -> float:
+    """Expected share of released racks scrapped somewhere on a route: ``1 - Π (1 - scrap_step)`` [fraction]."""
+    keep = 1.0
+    for step in steps:
+        keep *= 1.0 - step_visit_expectations(step)[2]
+    return 1.0 - keep
+
+
 def load_bounds(factory: Factory, plan: LinePlan) -> tuple[dict[str, int], dict[str, int]]:
     """(peak-quarter bound, whole-horizon bound) on the stations of each kind [stations].
 
@@ -160,11 +168,19 @@ def plan_capacity(programme: Programme, *, confidence: float | None = None, repl
     share, util = evaluate(counts)
     while share < confidence:
         if len(cache) >= max_evaluations:
+            scrap = {d: expected_scrap_share(factory.route_of(d).steps)  # type: ignore[union-attr]
+                     for d in base_plan.spec.designs}
+            worst = max(scrap, key=lambda d: scrap[d])
+            why = (f"racks of {worst} are scrapped at an expected {scrap[worst]:.1%}, more than the "
+                   f"plan_tolerance of {factory.targets.plan_tolerance:.1%}: scrapped racks never ship; raise "
+                   "targets.plan_tolerance or release more material"
+                   if scrap[worst] > factory.targets.plan_tolerance else
+                   "the line may be limited by something stations cannot fix (calendars, route times longer "
+                   "than the grace period); raise targets.ship_grace_weeks or check the routes")
             raise SolverError(
                 f"no station counts met the build plan with {confidence:.0%} confidence within "
                 f"{max_evaluations} simulations; last tried {counts} (met in {share:.0%} of replications). "
-                "The line may be limited by something stations cannot fix (calendars, route times longer "
-                "than the grace period); raise targets.ship_grace_weeks or plan_tolerance, or check the routes")
+                f"Likely cause: {why}")
         bottleneck = max(planned, key=lambda s: (util[s], kinds[s] in TEST_KINDS))
         step = max(1, round(0.05 * counts[bottleneck])) if util[bottleneck] > 0.95 else 1
         counts[bottleneck] += step
