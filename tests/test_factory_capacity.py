@@ -6,8 +6,8 @@ import copy
 from pathlib import Path
 
 import pytest
-from factory_synth import FACTORY, load, write_programme
 
+from factory_synth import FACTORY, load, write_programme
 from rackforge.errors import SolverError
 from rackforge.factory.capacity import load_bounds, plan_capacity
 from rackforge.factory.releases import build_line_plan

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
@@ -377,6 +377,8 @@ class SimulationSettings(Model):
 class TestPlanSettings(Model):
     """Parameters of generated test plans (every default is an estimate, reasoning in docs/factory.md)."""
 
+    __test__: ClassVar[bool] = False  # not a pytest test class
+
     source: SourceRef = "estimate: rackforge defaults, see docs/factory.md (test plans)"
     power_base_h: Hours = Field(0.5, description="power-on: insulation/ground checks and first power-up")
     power_per_shelf_h: Hours = Field(0.1, description="power-on: per power shelf (PSU and BBU checks)")
@@ -394,6 +396,8 @@ class TestPlanSettings(Model):
 
 class TestSiteComparison(Model):
     """Testing at the origin (rack shipped integrated) vs at the US site (kits shipped, tested here)."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class
 
     source: SourceRef = "estimate: rackforge defaults, see docs/factory.md (origin vs US)"
     origin_country: str = Field("TW", pattern=r"^[A-Z]{2}$")

@@ -65,6 +65,8 @@ def combined_coverage(coverages: list[float]) -> float:
 class TestStep:
     """One test of a rack's localized test sequence."""
 
+    __test__ = False  # not a pytest test class
+
     id: str
     name: str
     duration_h: float
@@ -76,6 +78,8 @@ class TestStep:
 @dataclass(frozen=True)
 class TestPlan:
     """The generated test sequence of one design."""
+
+    __test__ = False  # not a pytest test class
 
     design: str
     generation: str

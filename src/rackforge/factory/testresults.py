@@ -52,6 +52,8 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 class TestRecord:
     """One attempt of one rack at one station."""
 
+    __test__ = False  # not a pytest test class
+
     serial: str
     design: str
     station: str
@@ -273,6 +275,8 @@ def _sequence_problems(records: list[TestRecord], name: str) -> list[Problem]:
 @dataclass(frozen=True)
 class TestReport:
     """Yields, failure Paretos and the weekly trend of a set of test results."""
+
+    __test__ = False  # not a pytest test class
 
     file: str
     serials: int
