@@ -335,7 +335,7 @@ def report(records: list[TestRecord], file: str = "") -> TestReport:
         return counts
 
     start = frame.groupby("serial")["started"].min()
-    week = (start - pd.to_timedelta(start.dt.weekday, unit="D")).dt.normalize().rename("week")
+    week = (start - pd.to_timedelta(start.dt.day_of_week, unit="D")).dt.normalize().rename("week")
     weekly = pd.DataFrame({"serials": week.groupby(week).size(),
                            "first_pass_yield": serial_clean.groupby(week).mean(),
                            "yield": serial_final.groupby(week).mean()})
