@@ -170,3 +170,22 @@ def test_reference_programme_has_a_factory_that_routes_every_planned_design():
     # the bay time holds 2.5 h of thermal and link test plus a 24-72 h burn-in (rack-facts.md)
     assert all(24.0 <= h - 2.5 <= 72.0 for h in hours.values()), hours
     assert EST  # the synthetic fixture marks its own figures as estimates
+
+
+def test_json_schema_accepts_the_factory_and_readiness_sections(tmp_path: Path):
+    import json
+
+    import jsonschema
+
+    from rackforge.cli.schema_cmd import programme_file_schema
+
+    validator = jsonschema.Draft202012Validator(programme_file_schema())
+    folder = write_programme(tmp_path / "p")  # uses the '2 h' shorthand for fixed times
+    data = yaml.safe_load((folder / "factory.yaml").read_text())
+    assert not list(validator.iter_errors(data))
+    data["factory"]["stations"][0]["count"] = "two"
+    assert list(validator.iter_errors(data))
+    readiness = {"readiness": {"assessments": [{"part": "p", "site": "s", "answers": [
+        {"thread": "design", "through_level": 4, "evidence": "review"}, {"criterion": "design.5.a", "met": "na",
+                                                                         "evidence": "n/a here"}]}]}}
+    assert not list(validator.iter_errors(json.loads(json.dumps(readiness))))

@@ -172,6 +172,14 @@ class Distribution(Model):
     mode_h: Hours | None = None
     max_h: Hours | None = None
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        """JSON Schema: the object form, or the shorthand of a fixed time (a number in h, or '8 h')."""
+        schema = handler(core_schema)
+        return {"anyOf": [{"type": "number", "description": "a fixed time [h]"},
+                          {"type": "string", "description": "a fixed time with a unit, e.g. '8 h' or '90 min'"},
+                          schema]}
+
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, data: Any) -> Any:
