@@ -19,6 +19,7 @@ so results do not depend on how many processes run them (:class:`ProcessPoolExec
 
 from __future__ import annotations
 
+import array
 import math
 import os
 from bisect import bisect_right
@@ -317,7 +318,9 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
     outcome = [IN_PROCESS] * n_total
     reworks_of = [0] * n_total
     escapes_of = [0] * n_total
-    visits: list[float] = []  # flat: station, requested, started, ended [h] per visit
+    # flat doubles: station, requested, started, ended [h] per visit; an array keeps no float objects alive
+    visits = array.array("d")
+    record = visits.append
     events: list[tuple[int, ...]] = []
     wip = 0
     area = 0.0
@@ -325,7 +328,7 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
     area_at: dict[float, float] = {}
 
     def rack(index: int, steps: list[_StepRuntime]) -> Generator[Any, Any, None]:
-        nonlocal wip, area, last_t, visits
+        nonlocal wip, area, last_t
         now = env.now
         area += wip * (now - last_t)
         last_t = now
@@ -352,7 +355,10 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
                     t1 = fin(t0, next(st.times))
                     yield env.timeout(t1 - t0)
                 res.release(req)
-                visits += (st.station, t_req, t0, t1)
+                record(st.station)
+                record(t_req)
+                record(t0)
+                record(t1)
                 if record_events:
                     trail += (st.station, t1 - t0)
                 if not st.is_test:
@@ -379,7 +385,10 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
                 t1 = st.rework_finish(t0, next(st.rework_times[mode]))
                 yield env.timeout(t1 - t0)
                 rres.release(req)
-                visits += (st.rework_station, t_req, t0, t1)
+                record(st.rework_station)
+                record(t_req)
+                record(t0)
+                record(t1)
                 if record_events:
                     trail += (st.rework_station, t1 - t0)
             if fate == SCRAPPED:
@@ -429,7 +438,7 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
         outcome=np.asarray(outcome, dtype=np.int8),
         reworks=np.asarray(reworks_of, dtype=np.int64),
         escapes=np.asarray(escapes_of, dtype=np.int64),
-        visits=np.asarray(visits, dtype=float).reshape(-1, 4),
+        visits=np.frombuffer(visits, dtype=float).copy().reshape(-1, 4),
         fail_counts=fail_counts,
         escape_counts=escape_counts,
         count_keys=count_keys,
