@@ -34,11 +34,12 @@ def readiness(path: Path | None, as_json: bool, max_gaps: int) -> None:
 
     out = console()
     table = Table(title="Manufacturing readiness levels (thread levels; MRL = weakest thread)", title_justify="left")
-    table.add_column("part @ site", no_wrap=True)
+    table.add_column("part @ site")
     for t in result.threads:
-        table.add_column(_SHORT.get(t, t), justify="right")
-    table.add_column("MRL", justify="right")
-    table.add_column("target", justify="right")
+        name = _SHORT.get(t, t)
+        table.add_column(name, justify="right", min_width=len(name), no_wrap=True)
+    table.add_column("MRL", justify="right", no_wrap=True)
+    table.add_column("target", justify="right", no_wrap=True)
     for row in result.rows:
         cells = []
         for t in result.threads:

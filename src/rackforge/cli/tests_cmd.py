@@ -85,6 +85,7 @@ def import_(file: Path, programme_path: Path | None, into: Path | None, as_json:
 
 
 def _print_report(result: Any, saved: Path | None) -> None:
+    from pandas.api.types import is_numeric_dtype
     from rich.table import Table
 
     out = console()
@@ -96,7 +97,7 @@ def _print_report(result: Any, saved: Path | None) -> None:
         table = Table(title=title, title_justify="left")
         flat = frame.reset_index()
         for col in flat.columns:
-            table.add_column(str(col), justify="left" if flat[col].dtype == object else "right")
+            table.add_column(str(col), justify="right" if is_numeric_dtype(flat[col]) else "left")
         for row in flat.itertuples(index=False):
             table.add_row(*(_cell(v) for v in row))
         out.print(table)
