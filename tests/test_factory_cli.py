@@ -70,6 +70,19 @@ def test_plan_capacity_json_and_usage_errors(tmp_path: Path):
     assert run("factory", str(folder), "--confidence", "0.5").exit_code == 2
 
 
+def test_results_become_tables(tmp_path: Path):
+    from factory_synth import load
+    from rackforge.factory.results import simulate_factory
+
+    result = simulate_factory(load(write_programme(tmp_path / "p")), workers=1, replications=2)
+    designs = result.designs_frame()
+    assert list(designs.index) == ["syn-a", "syn-b"]
+    assert {"racks_per_week", "cycle_time_h", "cycle_time_h_ci95"} <= set(designs.columns)
+    stations = result.stations_frame()
+    assert stations.loc["burn", "count"] == 4 and stations.loc["burn", "kind"] == "burn-in"
+    assert run("factory", str(tmp_path / "p"), "--weeks", "1").exit_code == 2  # no weeks left after warm-up
+
+
 def test_missing_factory_section_is_an_input_error(tmp_path: Path):
     folder = write_programme(tmp_path / "p")
     (folder / "factory.yaml").unlink()

@@ -70,6 +70,9 @@ def test_mmc_matches_erlang_c():
     assert ok, (mean, half, cycle_expected)
     ok, mean, half = within_ci([r["stations"]["bay"]["utilisation"] for r in runs], 2.0 / 3.0)
     assert ok, (mean, half)
+    # Little's law in the measurement window: L ≈ λ W in every replication (boundary effects only)
+    for r in runs:
+        assert r["wip_mean"] == pytest.approx(1.0 * r["designs"]["d"]["cycle_time_h"], rel=0.05)
     # the interval is informative: a wrong server count would be far outside it
     assert abs(mean_ci([r["wip_mean"] for r in runs])[0] - erlang_c_mmc(1.0, 2.0, 4)[0]) > 5 * half
 

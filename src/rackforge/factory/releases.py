@@ -175,6 +175,10 @@ def build_line_plan(programme: Programme, factory: Factory | None = None, *, wee
         horizon = min(horizon, first_release + weeks * HOURS_PER_WEEK)
         window_end = min(window_end, horizon)
     warmup = factory.simulation.warmup_weeks if warmup_weeks is None else warmup_weeks
+    if weeks is not None and weeks <= warmup:
+        from rackforge.errors import UsageError
+
+        raise UsageError(f"simulate more weeks than the {warmup:g}-week warm-up (statistics start after it)")
     window_start = min(first_release + warmup * HOURS_PER_WEEK, window_end)
     checkpoints: list[float] = []
     checkpoint_quarters: list[str] = []
