@@ -14,7 +14,8 @@ from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
 from rackforge.model.parts import PartType
 from rackforge.model.supply import Site, Source, Supplier, TradeLane
-from rackforge.units import Celsius, Fraction, KgPerM2, UsdPerKwh, Watts
+from rackforge.resilience.scenarios import ScenarioLibrary
+from rackforge.units import Celsius, KgPerM2, UsdPerKwh, Watts
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -140,7 +141,7 @@ class Programme(Model):
     trade: tuple[TradeLane, ...] = ()
     build_plan: BuildPlan
     facility: Facility
-    scenarios: Any = None
+    scenarios: ScenarioLibrary | None = None
     factory: Any = None
     evaluations: Any = None
     readiness: Any = None
