@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ def check(path: Path | None, as_json: bool) -> None:
     Exit status: 0 all checks pass, 1 a check failed, 2 bad input.
     """
     programme = load(path)
-    summary = {
+    summary: dict[str, Any] = {
         "programme": programme.info.name,
         "designs": [{"id": d.id, "name": d.name} for d in programme.planned_designs],
         "parts": len(programme.catalog.parts),
