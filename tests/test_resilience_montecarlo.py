@@ -28,7 +28,7 @@ from rackforge.resilience.montecarlo import (
 
 
 def reference_simulation(m: SimulationModel, capacity: np.ndarray, late: np.ndarray | None,
-                         dtype: type = np.float64) -> tuple:
+                         carry_in: np.ndarray, dtype: type = np.float64) -> tuple:
     """The kernel's rules as a plain loop over scenarios, quarters, sources, parts and designs.
 
     It follows the kernel's order of floating-point operations, rounding every result to
@@ -52,7 +52,7 @@ def reference_simulation(m: SimulationModel, capacity: np.ndarray, late: np.ndar
     for i in range(n):
         inv = [r(x) for x in m.stock_units]
         owed = [0.0] * n_parts
-        carry = [r(x) for x in m.pipeline_units]
+        carry = [r(x) for x in carry_in[:, i]]
         racks = [r(x) for x in m.rack_stock]
         backlog = [0.0] * n_designs
         for t in range(periods):
@@ -119,9 +119,9 @@ def test_kernel_equals_reference_loop(seed: int, allocation: str, lead: float, d
     m = synthetic_model(seed, designs=designs, parts=7, quarters=5, events=3, lead_time_cv=lead,
                         allocation=allocation, capacity_margin=margin)  # type: ignore[arg-type]
     s = sample(m, seed, 0, 30, dtype=dtype)
-    out = simulate(m, s.capacity, s.late)
+    out = simulate(m, s.capacity, s.late, s.carry_in)
     assert out.delivered.dtype == dtype
-    delivered, backlog, owed = reference_simulation(m, s.capacity, s.late, dtype)
+    delivered, backlog, owed = reference_simulation(m, s.capacity, s.late, s.carry_in, dtype)
     np.testing.assert_array_equal(out.delivered, delivered)
     np.testing.assert_array_equal(out.backlog, backlog)
     np.testing.assert_array_equal(out.parts_owed, owed)
@@ -274,7 +274,7 @@ def test_racks_are_conserved(seed: int, precision: str) -> None:
                         capacity_margin=0.9)
     result = run(m, 64, seed, precision=precision)
     s = sample(m, seed, 0, 64)
-    out = simulate(m, s.capacity, s.late)
+    out = simulate(m, s.capacity, s.late, s.carry_in)
     total = out.delivered.sum(axis=0) + out.backlog
     np.testing.assert_array_equal(total, np.broadcast_to(m.plan.sum(axis=0)[:, None], total.shape))
     assert np.all(out.delivered >= 0) and np.all(out.delivered == np.round(out.delivered))
@@ -297,8 +297,8 @@ def test_single_and_double_precision_agree() -> None:
 def test_more_stock_never_delivers_fewer_racks_of_a_single_design() -> None:
     m = synthetic_model(8, designs=1, parts=6, quarters=6, events=3, lead_time_cv=0.3, capacity_margin=0.8)
     s = sample(m, 1, 0, 300)
-    base = simulate(m, s.capacity, s.late)
-    richer = simulate(replace(m, stock_units=m.stock_units + 50.0), s.capacity, s.late)
+    base = simulate(m, s.capacity, s.late, s.carry_in)
+    richer = simulate(replace(m, stock_units=m.stock_units + 50.0), s.capacity, s.late, s.carry_in)
     assert np.all(richer.delivered.cumsum(axis=0) >= base.delivered.cumsum(axis=0))
 
 

@@ -209,6 +209,7 @@ class Sample:
     first: int
     capacity: Array                 # (P, S, n) units each source can ship per quarter
     late: Array | None              # (P, K, n) share of deliveries slipping to the next quarter
+    carry_in: Array                 # (K, n) parts arriving in the first quarter from before the plan
     occurs: Array                   # (E, n) bool
     start_weeks: Array              # (E, n)
     duration_weeks: Array           # (E, n)
@@ -236,7 +237,7 @@ def _block_draws(model: SimulationModel, seed: int, block: int) -> tuple[Array, 
     normals = None
     if model.lead_time_cv > 0:
         periods, _, n_parts, _ = model.shape
-        normals = rng.standard_normal((periods, n_parts, BLOCK))
+        normals = rng.standard_normal((periods + 1, n_parts, BLOCK))  # [0]: the quarter before the plan
     return uniforms[0], uniforms[1], uniforms[2], normals
 
 
@@ -250,7 +251,7 @@ def sample(model: SimulationModel, seed: int, first: int, n: int, *, dtype: Any 
     u_occ = np.empty((n_events, n))
     u_start = np.empty((n_events, n))
     u_dur = np.empty((n_events, n))
-    normals = np.empty((periods, n_parts, n)) if model.lead_time_cv > 0 else None
+    normals = np.empty((periods + 1, n_parts, n)) if model.lead_time_cv > 0 else None
     done = 0
     while done < n:
         index = first + done
@@ -303,13 +304,26 @@ def realise(model: SimulationModel, first: int, u_occ: Array, u_start: Array, u_
                 scale = np.where(ratio_old > 0, ratio_new / np.where(ratio_old > 0, ratio_old, 1.0), 0.0)
             capacity[:, idx, :] *= scale
     late = None
+    carry_in = np.repeat(model.pipeline_units[:, None], n, axis=1)
     if normals is not None:
-        sigma = np.sqrt(np.log1p(model.lead_time_cv ** 2))
-        factor = np.exp(sigma * normals - 0.5 * sigma * sigma)           # lognormal, mean 1
-        delay = model.lead_time_weeks[None, :, None] * (factor - 1.0)
-        late = np.clip(delay / W, 0.0, 1.0)
+        late_all = late_shares(normals, model.lead_time_weeks, model.lead_time_cv, W)
+        late = late_all[1:]
+        # steady start: the quarter before the plan ran at the first quarter's need and slipped alike
+        carry_in += model.need[0][:, None] * late_all[0]
     return Sample(first, capacity.astype(dtype, copy=False), None if late is None else late.astype(dtype, copy=False),
-                  occurs, np.where(occurs, start, np.nan), np.where(occurs, duration, np.nan))
+                  carry_in.astype(dtype, copy=False), occurs, np.where(occurs, start, np.nan),
+                  np.where(occurs, duration, np.nan))
+
+
+def late_shares(normals: Array, lead_time_weeks: Array, cv: float, period_weeks: float) -> Array:
+    """Share of a quarter's deliveries that slips into the next quarter [0-1], from standard normals
+    (…, K, n): realised lead time L·m with m lognormal of mean 1 and coefficient of variation ``cv``
+    (σ² = ln(1 + cv²)); the delay Δ = L·(m − 1) pushes min(1, Δ/W) of evenly spread deliveries past
+    the quarter end; early arrivals wait for their quarter."""
+    sigma = np.sqrt(np.log1p(cv ** 2))
+    factor = np.exp(sigma * normals - 0.5 * sigma * sigma)
+    delay = lead_time_weeks[:, None] * (factor - 1.0)
+    return np.clip(delay / period_weeks, 0.0, 1.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,11 +339,14 @@ class KernelOutput:
     parts_owed: Array               # (K, n) part units ordered and not delivered by the end
 
 
-def simulate(model: SimulationModel, capacity: Array, late: Array | None, *, dtype: Any = None) -> KernelOutput:
+def simulate(model: SimulationModel, capacity: Array, late: Array | None, carry_in: Array | None = None, *,
+             dtype: Any = None) -> KernelOutput:
     """Run the quarter-by-quarter build for every scenario column of ``capacity`` (P, S, n).
 
-    Works in ``dtype`` (default: the dtype of ``capacity``; float64 or float32) and processes the
-    scenarios in slices of :data:`KERNEL_CHUNK`; see :func:`simulate_chunk`.
+    ``late`` (P, K, n): share of each quarter's deliveries slipping to the next (None: none);
+    ``carry_in`` (K, n): parts arriving in the first quarter from before the plan (default: the
+    pipeline stock). Works in ``dtype`` (default: the dtype of ``capacity``; float64 or float32) and
+    processes the scenarios in slices of :data:`KERNEL_CHUNK`; see :func:`simulate_chunk`.
     """
     dt = np.dtype(dtype if dtype is not None else capacity.dtype)
     if dt.name not in EPS_RACKS:
@@ -337,13 +354,17 @@ def simulate(model: SimulationModel, capacity: Array, late: Array | None, *, dty
     capacity = capacity.astype(dt, copy=False)
     late = None if late is None else late.astype(dt, copy=False)
     n = capacity.shape[2]
+    if carry_in is None:
+        carry_in = np.repeat(model.pipeline_units[:, None], n, axis=1)
+    carry_in = carry_in.astype(dt, copy=False)
     periods, n_designs, n_parts, _ = model.shape
     out = KernelOutput(np.empty((periods, n_designs, n), dt), np.empty((n_designs, n), dt),
                        np.empty((n_parts, n), dt))
     consts = _KernelConstants.of(model, dt)
     for a in range(0, n, KERNEL_CHUNK):
         b = min(n, a + KERNEL_CHUNK)
-        part = simulate_chunk(consts, capacity[:, :, a:b], None if late is None else late[:, :, a:b])
+        part = simulate_chunk(consts, capacity[:, :, a:b], None if late is None else late[:, :, a:b],
+                              carry_in[:, a:b])
         out.delivered[:, :, a:b] = part.delivered
         out.backlog[:, a:b] = part.backlog
         out.parts_owed[:, a:b] = part.parts_owed
@@ -439,7 +460,7 @@ def _groups(model: SimulationModel, dtype: Any = np.float64) -> tuple[_Group, ..
     return tuple(groups)
 
 
-def simulate_chunk(c: _KernelConstants, capacity: Array, late: Array | None) -> KernelOutput:
+def simulate_chunk(c: _KernelConstants, capacity: Array, late: Array | None, carry_in: Array) -> KernelOutput:
     """The vectorised kernel over one slice of scenarios.
 
     Arrays are (item, scenario), so every operation runs along contiguous rows; work buffers are
@@ -463,7 +484,7 @@ def simulate_chunk(c: _KernelConstants, capacity: Array, late: Array | None) -> 
         return out
 
     inv = buffer(n_parts, m.stock_units[c.to_alloc, None])
-    carry = buffer(n_parts, m.pipeline_units[:, None])
+    carry = buffer(n_parts, carry_in)
     owed = buffer(n_parts, 0.0)
     want, supply, spare, scratch, spent = (buffer(n_parts) for _ in range(5))
     orders = buffer(n_sources)
@@ -770,7 +791,7 @@ def run(model: SimulationModel, scenarios: int, seed: int = 0, *, chunk: int = 8
     for first in range(0, scenarios, chunk):
         n = min(chunk, scenarios - first)
         s = sample(model, seed, first, n, dtype=dtype)
-        acc.add(s, simulate(model, s.capacity, s.late))
+        acc.add(s, simulate(model, s.capacity, s.late, s.carry_in))
         if progress is not None:
             progress(n)
     n_events = len(model.events)
@@ -791,7 +812,13 @@ def run(model: SimulationModel, scenarios: int, seed: int = 0, *, chunk: int = 8
 def simulation_model(programme: Programme, library: ScenarioLibrary | None = None) -> SimulationModel:
     """The Monte Carlo inputs of a programme: plan, bills of materials, sources, stock, events."""
     from rackforge.errors import InputError, Problem
-    from rackforge.resilience.network import part_unit_price_usd, plan_start, rack_value_usd, source_start
+    from rackforge.resilience.network import (
+        default_part_stock,
+        part_unit_price_usd,
+        plan_start,
+        rack_value_usd,
+        source_start,
+    )
     from rackforge.resilience.scenarios import require_valid_scenarios
 
     lib = library if library is not None else require_valid_scenarios(programme)
@@ -817,7 +844,7 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
     raw_share: list[float] = []
     lead: list[tuple[float, float]] = []
     lead_time = np.zeros(len(parts))
-    meta: list[tuple[str, str, str, str, str]] = []  # part, site, supplier, country, region
+    meta: list[tuple[str, str, str, str, str, str]] = []  # part, site, supplier, country, region, category
     part_starts = []
     for k, part in enumerate(parts):
         part_starts.append(len(source_ids))
@@ -832,7 +859,7 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
             capacity.append(s.capacity_per_quarter)
             start_weeks.append(-np.inf if begins <= start else (begins - start).days / 7.0)
             raw_share.append(np.nan if s.share is None else s.share)
-            meta.append((part, s.site, site.supplier, site.country, site.region))
+            meta.append((part, s.site, site.supplier, site.country, site.region, cat.parts[part].category.value))
             lead.append((s.lead_time_weeks, s.share if s.share is not None else s.capacity_per_quarter))
         if not srcs:
             warnings.append(f"part {part} has no source that ever ships: racks that need it are built from "
@@ -842,7 +869,7 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
             capacity.append(0.0)
             start_weeks.append(np.inf)
             raw_share.append(np.nan)
-            meta.append((part, "", "", "", ""))
+            meta.append((part, "", "", "", "", ""))
         weights = np.array([w for _, w in lead]) if lead else np.zeros(0)
         if lead:
             times = np.array([t for t, _ in lead])
@@ -860,6 +887,9 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
     stock = np.zeros(len(parts))
     pipeline = np.zeros(len(parts))
     rack_stock = np.zeros(len(designs))
+    for part, units in default_part_stock(programme, lib).items():
+        if part in part_index:
+            stock[part_index[part]] += units
     for entry in lib.stock:
         if entry.ref in part_index:
             stock[part_index[entry.ref]] += entry.on_hand_units
@@ -873,9 +903,9 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
                     pipeline[part_index[p]] += q * entry.pipeline_units
     events = []
     for ev in lib.events:
-        hit = tuple(i for i, (part, site, supplier, country, region) in enumerate(meta)
+        hit = tuple(i for i, (part, site, supplier, country, region, category) in enumerate(meta)
                     if site and ev.affects.matches(part=part, site=site, supplier=supplier, country=country,
-                                                   region=region))
+                                                   region=region, category=category))
         if not hit:
             warnings.append(f"event {ev.id} hits no source of the planned designs")
         span = ev.duration

@@ -178,6 +178,26 @@ def rack_value_usd(programme: Programme, design: str, library: ScenarioLibrary |
     return sum(q * part_unit_price_usd(programme, p) for p, q in programme.catalog.explode(design).items())
 
 
+def default_part_stock(programme: Programme, library: ScenarioLibrary | None = None) -> dict[str, float]:
+    """Stock of the parts that have no ``stock`` entry [units]: ``default_stock_weeks`` of each
+    part's first non-zero planned quarterly need (over the designs of the build plan)."""
+    lib = library if library is not None else library_of(programme)
+    if lib.default_stock_weeks <= 0:
+        return {}
+    listed = {entry.ref for entry in lib.stock}
+    plan = programme.build_plan
+    out: dict[str, float] = {}
+    for quarter in plan.quarter_list:
+        need: dict[str, float] = {}
+        for design, racks in plan.quarters[quarter].items():
+            for part, qty in programme.catalog.explode(design, racks).items():
+                need[part] = need.get(part, 0.0) + qty
+        for part, units in need.items():
+            if part not in listed and part not in out and units > 0:
+                out[part] = lib.default_stock_weeks * units / WEEKS_PER_QUARTER
+    return out
+
+
 def planned_demand_per_week(programme: Programme, quarter: str | None = None) -> dict[str, float]:
     """Racks per week per planned design: the plan's mean over all quarters, or one quarter's rate."""
     plan = programme.build_plan
@@ -192,11 +212,12 @@ def planned_demand_per_week(programme: Programme, quarter: str | None = None) ->
 
 
 def build_network(programme: Programme, quarter: str | None = None) -> SupplyNetwork:
-    """The supply network of a programme at plan start (or at the start of ``quarter``).
+    """The supply network of a programme as it stands at the start of ``quarter`` (default: the
+    first quarter of the plan).
 
-    Demand per design: the plan's mean weekly rate (or ``quarter``'s rate). Sources count as
-    shipping if qualified and their site operates at the reference date; the others keep their
-    stock but make nothing. Stock comes from the scenario library's ``stock`` entries.
+    Demand per design: that quarter's planned racks per week. Sources count as shipping if
+    qualified and their site operates on the quarter's first day; the others keep their stock but
+    make nothing. Stock comes from the scenario library's ``stock`` entries.
     """
     from rackforge.errors import InputError, Problem
     from rackforge.model import quarter_start
@@ -207,7 +228,9 @@ def build_network(programme: Programme, quarter: str | None = None) -> SupplyNet
         raise InputError([Problem("(command line)", None, "quarter",
                                   f"{quarter!r} is not in the build plan; valid: "
                                   f"{', '.join(programme.build_plan.quarter_list)}")])
-    when = quarter_start(quarter) if quarter is not None else plan_start(programme)
+    if quarter is None:
+        quarter = programme.build_plan.quarter_list[0]
+    when = quarter_start(quarter)
     demand = planned_demand_per_week(programme, quarter)
     cat = programme.catalog
     integ = programme.integration_site
@@ -224,6 +247,8 @@ def build_network(programme: Programme, quarter: str | None = None) -> SupplyNet
     for entry in lib.stock:
         key = (entry.ref, entry.site)
         stock_at[key] = stock_at.get(key, 0.0) + entry.total_units
+    for part, units in default_part_stock(programme, lib).items():
+        stock_at[(part, None)] = units
 
     requirements: list[tuple[int, str, float]] = []  # (consumer, item, quantity), resolved below
 
@@ -275,9 +300,7 @@ def build_network(programme: Programme, quarter: str | None = None) -> SupplyNet
         Requirement(consumer, item, qty,
                     (index[f"assembly:{item}"],) if item in cat.assemblies else tuple(suppliers_of.get(item, ())))
         for consumer, item, qty in requirements)
-    basis = (f"demand: {quarter} rate; sources shipping at {when.isoformat()}" if quarter is not None else
-             f"demand: mean weekly rate over {len(programme.build_plan.quarter_list)} plan quarters; sources "
-             f"shipping at {when.isoformat()}")
+    basis = f"{quarter}: that quarter's planned racks per week; sources shipping on {when.isoformat()}"
     ttr = {r.target: r.ttr_weeks for r in lib.recovery}
     return SupplyNetwork(tuple(nodes), resolved, tuple(warnings), basis, ttr, lib.default_ttr_weeks)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from rackforge.model.base import Id, Model, Sourced
+from rackforge.model.parts import Category
 from rackforge.model.supply import CountryCode
 from rackforge.units import Fraction, Usd, Weeks
 
@@ -84,18 +85,20 @@ class Selector(Model):
     regions: tuple[str, ...] = ()
     suppliers: tuple[Id, ...] = ()
     parts: tuple[Id, ...] = ()
+    categories: tuple[Category, ...] = Field((), description="part categories, e.g. cooling, cabling")
 
     @model_validator(mode="after")
     def _not_empty(self) -> Selector:
-        if not (self.sites or self.countries or self.regions or self.suppliers or self.parts):
+        if not (self.sites or self.countries or self.regions or self.suppliers or self.parts or self.categories):
             raise ValueError("say which sources are hit: give at least one of sites, countries, regions, "
-                             "suppliers, parts")
+                             "suppliers, parts, categories")
         return self
 
-    def matches(self, *, part: str, site: str, supplier: str, country: str, region: str) -> bool:
-        """True if a source of ``part`` at ``site`` is hit."""
+    def matches(self, *, part: str, site: str, supplier: str, country: str, region: str,
+                category: str = "") -> bool:
+        """True if a source of ``part`` (of ``category``) at ``site`` is hit."""
         checks = ((self.sites, site), (self.countries, country), (self.regions, region),
-                  (self.suppliers, supplier), (self.parts, part))
+                  (self.suppliers, supplier), (self.parts, part), (tuple(c.value for c in self.categories), category))
         return all(not wanted or value in wanted for wanted, value in checks)
 
 
@@ -206,6 +209,8 @@ class ScenarioLibrary(Model):
 
     events: tuple[DisruptionEvent, ...] = ()
     stock: tuple[StockEntry, ...] = ()
+    default_stock_weeks: Weeks = Field(0.0, description="weeks of its first planned quarter's need held of every "
+                                                       "part that has no stock entry")
     recovery: tuple[RecoveryTime, ...] = ()
     default_ttr_weeks: Weeks = Field(DEFAULT_TTR_WEEKS, description="TTR of a site with no recovery entry")
     lead_time: LeadTimeVariability | None = Field(None, description="omit for deterministic lead times")
