@@ -22,6 +22,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("rackforge.cli.init_cmd:init", "Write the reference programme into DIR as plain files."),
     "check": ("rackforge.cli.check_cmd:check", "Load, validate and check the rack designs of a programme."),
     "schema": ("rackforge.cli.schema_cmd:schema", "Print the JSON Schema of programme files."),
+    "stress": ("rackforge.cli.stress_cmd:stress",
+               "Stress test: time to survive vs time to recover of every site, country and region."),
+    "simulate": ("rackforge.cli.simulate_cmd:simulate",
+                 "Monte Carlo of racks delivered per design and quarter under the disruption library."),
+    "buffers": ("rackforge.cli.buffers_cmd:buffers",
+                "Strategic safety stock: optimal service times and buffers on a supply tree."),
 }
 
 
