@@ -22,6 +22,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("rackforge.cli.init_cmd:init", "Write the reference programme into DIR as plain files."),
     "check": ("rackforge.cli.check_cmd:check", "Load, validate and check the rack designs of a programme."),
     "schema": ("rackforge.cli.schema_cmd:schema", "Print the JSON Schema of programme files."),
+    "bom": ("rackforge.cli.bom_cmd:bom", "Explode rack designs into parts and roll up their cost."),
+    "sourcing": ("rackforge.cli.sourcing_cmd:sourcing",
+                 "Domestic content, concentration and country exposure of the planned racks."),
+    "whatif": ("rackforge.cli.sourcing_cmd:whatif", "Move parts between sites and see the sourcing figures change."),
+    "sheets": ("rackforge.cli.sourcing_cmd:sheets", "Exchange sources and BOMs with Excel and CSV files."),
 }
 
 
