@@ -10,8 +10,9 @@ further row is one record; empty rows are skipped; empty cells mean "not given".
 - ``bom`` (sheet ``bom`` or a CSV whose header has ``parent`` and ``ref``): one row per item,
   ``parent, ref, quantity``; the rows of one parent form an assembly (give ``parent_kind`` -
   tray, shelf, manifold, chassis, cartridge, module, server, other - ``parent_name`` and
-  ``source`` on at least one of its rows), or replace the items of an existing design
-  (``parent_kind: design``).
+  ``source`` on at least one of its rows). Rows of a design (``parent_kind: design``) list its
+  top-level items as exported; an import checks them against the design and does not write
+  designs (a design is edited in its own YAML file).
 
 Every row is validated by the same models as the YAML files. A bad cell is an
 :class:`~rackforge.errors.InputError` naming the file and sheet, the row (as the spreadsheet
@@ -24,6 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,10 +170,17 @@ def _sheet_from_rows(display: str, rows: Sequence[tuple[int, Sequence[Any]]]) ->
     return Sheet(display, header, tuple(out))
 
 
+_PLAIN_NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:[eE][-+]?\d+)?$")
+
+
 def _cell(value: Any) -> Any:
-    """Normalise one cell: strip text, '' -> None, datetimes at midnight -> dates."""
+    """Normalise one cell: strip text, '' -> None, plain numbers in text ('1,200', '0.5') -> numbers,
+    datetimes at midnight -> dates."""
     if isinstance(value, str):
         value = value.strip()
+        if value and any(ch.isdigit() for ch in value) and _PLAIN_NUMBER.match(value):
+            number = float(value.replace(",", ""))
+            return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
         return value or None
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time() else value
@@ -336,14 +345,14 @@ class ImportResult:
 
 def import_into_programme(spreadsheet: str | Path, folder: str | Path,
                           file_name: str = "imported.yaml") -> ImportResult:
-    """Convert a spreadsheet's sources and BOM into ``folder/file_name`` (replacing that file).
+    """Convert a spreadsheet's sources and assemblies into ``folder/file_name`` (replacing that file).
 
     The programme folder is first copied to a scratch folder with the new file added and
     loaded in full (schema and references); only if that succeeds is the file written, so a
     bad row leaves the programme untouched. Rows that would duplicate a source or assembly
-    defined in another file are errors. Designs whose items the BOM replaces are written as
-    complete design records into the same file; remove them from their original file (or
-    keep them only here) - the loader reports duplicates.
+    defined in another file are errors. BOM rows of a design (``parent_kind: design``, as
+    :func:`bom_frame` exports them) are checked against the design's items and not written:
+    a design is edited in its own file.
     """
     import shutil
     import tempfile
@@ -361,6 +370,9 @@ def import_into_programme(spreadsheet: str | Path, folder: str | Path,
     if source_sheet is None and bom_sheet is None:
         raise InputError([Problem(str(spreadsheet), None, "", "found neither a sources nor a bom sheet; "
                                   "see 'rackforge sheets template'")])
+    if not any(sheet.rows for sheet in (source_sheet, bom_sheet) if sheet is not None):
+        raise InputError([Problem(str(spreadsheet), None, "", "the sources and bom sheets have no rows "
+                                  "below their header; nothing to import")])
     problems: list[Problem] = []
     sources: tuple[Source, ...] = ()
     bom = BomImport((), {})
@@ -384,13 +396,9 @@ def import_into_programme(spreadsheet: str | Path, folder: str | Path,
         data["sources"] = [s.model_dump(mode="json", exclude_defaults=True) for s in sources]
     if bom.assemblies:
         data["assemblies"] = [a.model_dump(mode="json", exclude_defaults=True) for a in bom.assemblies]
-    if bom.design_items:
-        unknown = [d for d in bom.design_items if d not in programme.catalog.designs]
-        if unknown:
-            raise InputError([Problem(str(spreadsheet), None, "parent", f"unknown design {d!r}"
-                                      f"{did_you_mean(d, programme.catalog.designs)}") for d in unknown])
-        data["designs"] = [programme.catalog.designs[d].model_copy(update={"items": items})
-                           .model_dump(mode="json", exclude_defaults=True) for d, items in bom.design_items.items()]
+    problems.extend(_check_design_rows(bom, programme, bom_sheet))
+    if problems:
+        raise InputError(problems)
     text = (f"# Imported from {Path(spreadsheet).name} by 'rackforge sheets import'. Edit the spreadsheet and\n"
             "# import again, or edit this file; a new import replaces it.\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
@@ -406,6 +414,28 @@ def import_into_programme(spreadsheet: str | Path, folder: str | Path,
     target = folder / file_name
     atomic_write_text(target, text)
     return ImportResult(target, len(sources), len(bom.assemblies), tuple(bom.design_items))
+
+
+def _check_design_rows(bom: BomImport, programme: Programme, sheet: Sheet | None) -> list[Problem]:
+    """Design rows must match the design's items as defined (imports write assemblies, not designs)."""
+    problems = []
+    for design, items in bom.design_items.items():
+        row = next((n for n, r in (sheet.rows if sheet else ()) if r.get("parent") == design), None)
+        display = sheet.display if sheet else ""
+        if design not in programme.catalog.designs:
+            problems.append(Problem(display, row, "column parent", f"unknown design {design!r}"
+                                    f"{did_you_mean(design, programme.catalog.designs)}"))
+            continue
+        current = {i.ref: i.quantity for i in programme.catalog.designs[design].items}
+        given = {i.ref: i.quantity for i in items}
+        if current != given:
+            where = programme.location("designs", design)
+            place = f" in {where[0]}:{where[1]}" if where else ""
+            problems.append(Problem(display, row, "column parent",
+                                    f"the rows for design {design!r} differ from its items{place} "
+                                    f"({', '.join(f'{k}×{v}' for k, v in current.items())}); an import writes "
+                                    "sources and assemblies only: change the design's items in its file"))
+    return problems
 
 
 # -- writing ------------------------------------------------------------------------------------
