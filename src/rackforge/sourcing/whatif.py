@@ -85,6 +85,33 @@ class Move:
         return cls(part.strip(), site.strip(), share)
 
 
+def new_source_price_usd(network: SupplyNetwork, part: int, price_premium: float) -> float:
+    """Ex-works price of a new source of ``part`` [USD]: the mean price of its listed sources (or its
+    reference price) × (1 + ``price_premium``)."""
+    rows = network.source_part == part
+    if rows.any():
+        return float(network.price_usd[rows].mean()) * (1.0 + price_premium)
+    if not np.isnan(network.reference_price_usd[part]):
+        return float(network.reference_price_usd[part]) * (1.0 + price_premium)
+    raise UsageError(f"part {network.part_ids[part]!r} has no source and no reference price: "
+                     "give the new source a price")
+
+
+def new_source_unit_cost_usd(programme: Programme, network: SupplyNetwork, country: str, price_premium: float,
+                             include_transport: bool = True, include_duty: bool = True) -> FloatArray:
+    """Per part, the cost per unit at the integration site of a new source in ``country`` [USD]:
+    :func:`new_source_price_usd` for every part at once, plus that country's lane freight and duty
+    (NaN for parts with no source and no reference price)."""
+    counts = np.bincount(network.source_part, minlength=network.n_parts)
+    sums = np.bincount(network.source_part, weights=network.price_usd, minlength=network.n_parts)
+    mean = np.divide(sums, counts, out=np.full(network.n_parts, np.nan), where=counts > 0)
+    price = np.where(counts > 0, mean, network.reference_price_usd) * (1.0 + price_premium)
+    lane = next((t for t in programme.trade if t.origin == country and t.destination == network.destination_country),
+                None)
+    factor = 1.0 + ((lane.freight_rate * include_transport + lane.duty_rate * include_duty) if lane else 0.0)
+    return np.asarray(price * factor, dtype=float)
+
+
 def apply_moves(programme: Programme, network: SupplyNetwork, moves: Sequence[Move],
                 price_premium: float = DEFAULT_PRICE_PREMIUM) -> SupplyNetwork:
     """A network in which each move holds (new source rows appended where needed)."""
@@ -109,14 +136,7 @@ def apply_moves(programme: Programme, network: SupplyNetwork, moves: Sequence[Mo
             continue
         site = catalog.sites[move.site]
         rows = network.source_part == p
-        if move.price_usd is not None:
-            price = move.price_usd
-        elif rows.any():
-            price = float(network.price_usd[rows].mean()) * (1.0 + price_premium)
-        elif not np.isnan(network.reference_price_usd[p]):
-            price = float(network.reference_price_usd[p]) * (1.0 + price_premium)
-        else:
-            raise UsageError(f"part {move.part!r} has no source and no reference price: give the new source a price")
+        price = move.price_usd if move.price_usd is not None else new_source_price_usd(network, p, price_premium)
         lane = lanes.get((site.country, dest))
         lead = move.lead_time_weeks if move.lead_time_weeks is not None else (
             float(network.lead_time_weeks[rows].max()) if rows.any() else 0.0)
@@ -319,7 +339,9 @@ class WhatIfEngine:
 
         For each part with foreign or unknown supply: the domestic option is its cheapest
         existing domestic source (any qualification state but disqualified), else a new source
-        at the integration site priced at the part's current cost × (1 + ``price_premium``).
+        at the integration site priced as :func:`apply_moves` would (mean ex-works price of the
+        part's sources × (1 + ``price_premium``), plus the domestic lane's freight and duty), so
+        that applying the returned moves with :meth:`evaluate` reproduces the figures.
         Returns (candidates, plan): every candidate with its added cost per rack, the content
         after moving it alone and whether that alone passes the threshold, cheapest first among
         those that do; and the greedy set of moves that passes the threshold at least added cost.
@@ -357,11 +379,20 @@ class WhatIfEngine:
             p = int(net.source_part[r])
             if cost[r] == best_dom[p] and p not in best_site:
                 best_site[p] = str(net.site[r])
+        home = a.programme.info.integration_site
+        new_cost = new_source_unit_cost_usd(a.programme, net, a.programme.catalog.sites[home].country, premium,
+                                            rule.include_transport, rule.include_duty)
         candidates = np.flatnonzero((qty > 0) & (t_unit - d_unit > 1e-9 * np.maximum(t_unit, 1.0)))
         rows = []
         for p in candidates.tolist():
             existing = np.isfinite(best_dom[p])
-            unit = float(best_dom[p]) if existing else float(t_unit[p]) * (1.0 + premium)
+            site = best_site.get(p, home)
+            if existing:
+                unit = float(best_dom[p])
+            elif np.isnan(new_cost[p]):
+                continue  # no price to start from
+            else:
+                unit = float(new_cost[p])
             d_delta = qty[p] * (unit - d_unit[p])
             c_delta = qty[p] * (unit - t_unit[p])
             after = float(a.calculator.share(D + d_delta, C + c_delta))
@@ -369,7 +400,7 @@ class WhatIfEngine:
                 "part": net.part_ids[p], "name": a.structure.part_name[p],
                 "category": str(a.structure.part_category[p]), "quantity_per_rack": int(qty[p]),
                 "domestic_share_of_part": float(d_unit[p] / t_unit[p]) if t_unit[p] > 0 else 0.0,
-                "domestic_site": best_site.get(int(p), a.programme.info.integration_site),
+                "domestic_site": site,
                 "new_source": not existing, "domestic_unit_cost_usd": unit,
                 "added_cost_per_rack_usd": c_delta, "domestic_content_after": after,
                 "passes_alone": bool(rule.passes(after, threshold) and rule.end_product_ok(
@@ -386,12 +417,16 @@ class WhatIfEngine:
 
 def _greedy_plan(table: pd.DataFrame, domestic: float, total: float, tau: float,
                  share_of: Callable[[float, float], FloatArray], comparison: str) -> pd.DataFrame:
-    """Cheapest set of whole-part moves (greedy by added cost per threshold gain) that passes.
+    """Cheapest set of whole-part moves found that passes the threshold.
 
     Passing means D − τ′C > 0 ('exceeds') or ≥ 0 ('at-least'); each move adds its gain
-    g = ΔD − τ′ΔC. Moves that save money come first. Greedy by cost per gain is the exact
-    answer of the fractional (LP) relaxation; with whole parts it is a good, not always
-    optimal, choice.
+    g = ΔD − τ′ΔC, so gains add up. Steps: (1) greedy by added cost per unit of gain (moves that
+    save money first) until passing - the exact answer of the fractional (LP) relaxation;
+    (2) drop moves that cost money and are no longer needed, most expensive first; (3) keep
+    the cheapest single move that passes alone if it is cheaper. With whole parts this is a
+    good, not always optimal, answer (an exact one is the sourcing optimiser's job).
+    Columns: step, part, domestic_site, added_cost_per_rack_usd,
+    cumulative_added_cost_per_rack_usd, domestic_content_after, passes.
     """
     scale = max(abs(total), 1.0) * COMPARISON_TOLERANCE
 
@@ -399,22 +434,39 @@ def _greedy_plan(table: pd.DataFrame, domestic: float, total: float, tau: float,
         return g > scale if comparison == "exceeds" else g >= -scale
 
     gap = domestic - tau * total
-    useful = table[table["threshold_gain_usd"] > 0].copy()
-    useful["cost_per_gain"] = useful["added_cost_per_rack_usd"] / useful["threshold_gain_usd"]
-    useful = useful.sort_values(["cost_per_gain", "added_cost_per_rack_usd"], ignore_index=True)
-    rows: list[dict[str, object]] = []
-    cum_cost, d, c = 0.0, domestic, total
-    for r in useful.itertuples():
-        if passed(gap):
+    useful = table[table["threshold_gain_usd"] > 0]
+    gain = useful["threshold_gain_usd"].to_numpy(dtype=float)
+    cost = useful["added_cost_per_rack_usd"].to_numpy(dtype=float)
+    parts, sites = useful["part"].tolist(), useful["domestic_site"].tolist()
+    order = np.lexsort((cost, cost / gain)) if len(gain) else np.zeros(0, dtype=np.int64)
+    chosen: list[int] = []
+    g = gap
+    for i in order.tolist():
+        if passed(g) and cost[i] >= 0:
             break
-        gain, added = float(r.threshold_gain_usd), float(r.added_cost_per_rack_usd)  # type: ignore[arg-type]
-        gap += gain
-        cum_cost += added
-        d += gain + tau * added
-        c += added
-        rows.append({"step": len(rows) + 1, "part": r.part, "domestic_site": r.domestic_site,
-                     "added_cost_per_rack_usd": added, "cumulative_added_cost_per_rack_usd": cum_cost,
-                     "domestic_content_after": float(share_of(d, c)), "passes": passed(gap)})
+        chosen.append(i)
+        g += gain[i]
+    if passed(g):
+        for i in sorted(chosen, key=lambda k: -cost[k]):
+            if cost[i] > 0 and passed(g - gain[i]):
+                chosen.remove(i)
+                g -= gain[i]
+        alone = [i for i in range(len(gain)) if passed(gap + gain[i])]
+        if alone:
+            best = min(alone, key=lambda k: cost[k])
+            if cost[best] < cost[chosen].sum():
+                chosen = [best]
+    rows: list[dict[str, object]] = []
+    cum_cost, d, c, g = 0.0, domestic, total, gap
+    rank = {i: n for n, i in enumerate(order.tolist())}
+    for i in sorted(chosen, key=lambda k: rank[k]):
+        g += gain[i]
+        cum_cost += cost[i]
+        d += gain[i] + tau * cost[i]
+        c += cost[i]
+        rows.append({"step": len(rows) + 1, "part": parts[i], "domestic_site": sites[i],
+                     "added_cost_per_rack_usd": float(cost[i]), "cumulative_added_cost_per_rack_usd": cum_cost,
+                     "domestic_content_after": float(share_of(d, c)), "passes": passed(g)})
     return pd.DataFrame(rows, columns=["step", "part", "domestic_site", "added_cost_per_rack_usd",
                                        "cumulative_added_cost_per_rack_usd", "domestic_content_after", "passes"])
 
