@@ -213,13 +213,28 @@ def _print_whatif(data: dict[str, Any]) -> None:
         t = Table(title="Domestic content before → after", title_justify="left")
         for col in ("design", "year", "sources", "before", "after", "threshold", "meets", "added cost/rack"):
             t.add_column(col)
-        for r in data["domestic_content"]:
+        changed = [r for r in data["domestic_content"]
+                   if abs(r["domestic_content_after"] - r["domestic_content_before"]) > 1e-9
+                   or abs(r["added_cost_per_rack_usd"]) > 1e-9]
+        for r in changed:
             meets = ("yes" if r["meets_threshold_before"] else "no") + " → " + \
                 ("[green]yes[/]" if r["meets_threshold_after"] else "no")
             t.add_row(r["design"], str(r["year"]), r["sources"], _pct(r["domestic_content_before"]),
                       _pct(r["domestic_content_after"]), _pct(r["threshold"]), meets,
                       f"${r['added_cost_per_rack_usd']:,.2f}")
-        out.print(t)
+        out.print(t if changed else "no design's domestic content or cost changes")
+        cats: dict[tuple[str, str], list[str]] = {}
+        for r in data["by_category_changed"]:
+            if r["sources"] == "qualified":
+                cats.setdefault((r["design"], r["category"]), []).append(
+                    f"{r['year']} {_pct(r['domestic_content_before'])} → {_pct(r['domestic_content_after'])}")
+        for (design, category), years in cats.items():
+            out.print(f"{design} {category}: {', '.join(years)}")
+        for r in data["country_exposure_changed"]:
+            if r["sources"] == "qualified" and \
+                    abs(r["share_of_rack_value_after"] - r["share_of_rack_value_before"]) >= 0.0005:
+                out.print(f"{r['design']} value from {r['country']}: {_pct(r['share_of_rack_value_before'])} → "
+                          f"{_pct(r['share_of_rack_value_after'])}")
         for r in data["parts"]:
             out.print(f"{r['part']} ({r['sources']}): HHI by supplier {r['hhi_supplier_before']} → "
                       f"{r['hhi_supplier_after']}, by country {r['hhi_country_before']} → {r['hhi_country_after']}")

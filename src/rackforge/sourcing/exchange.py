@@ -393,9 +393,9 @@ def import_into_programme(spreadsheet: str | Path, folder: str | Path,
     programme = load_programme(folder)
     data: dict[str, Any] = {}
     if sources:
-        data["sources"] = [s.model_dump(mode="json", exclude_defaults=True) for s in sources]
+        data["sources"] = [_source_last(s.model_dump(mode="json", exclude_defaults=True)) for s in sources]
     if bom.assemblies:
-        data["assemblies"] = [a.model_dump(mode="json", exclude_defaults=True) for a in bom.assemblies]
+        data["assemblies"] = [_source_last(a.model_dump(mode="json", exclude_defaults=True)) for a in bom.assemblies]
     problems.extend(_check_design_rows(bom, programme, bom_sheet))
     if problems:
         raise InputError(problems)
@@ -409,11 +409,17 @@ def import_into_programme(spreadsheet: str | Path, folder: str | Path,
         try:
             load_programme(copy)
         except InputError as exc:
-            raise InputError([Problem(p.file.replace(str(copy), str(folder)), p.line, p.field, p.message)
-                              for p in exc.problems]) from None
+            raise InputError([Problem(p.file.replace(str(copy), str(folder)), p.line, p.field,
+                                      p.message.replace(str(copy), str(folder))) for p in exc.problems]) from None
     target = folder / file_name
     atomic_write_text(target, text)
     return ImportResult(target, len(sources), len(bom.assemblies), tuple(bom.design_items))
+
+
+def _source_last(record: dict[str, Any]) -> dict[str, Any]:
+    """Key order for written YAML: the record's own fields first, its ``source`` last."""
+    return {k: v for k, v in record.items() if k not in ("source", "figure_sources")} | \
+        {k: record[k] for k in ("source", "figure_sources") if k in record}
 
 
 def _check_design_rows(bom: BomImport, programme: Programme, sheet: Sheet | None) -> list[Problem]:
