@@ -27,8 +27,10 @@ def bom(path: Path | None, design: str | None, tree: bool, mode: str, as_json: b
     """Explode rack designs into parts and roll up their cost.
 
     Quantities multiply through nested assemblies; each part is costed at the share-weighted
-    landed cost of its sources (price + freight + duty to the integration site). Costs are per
-    rack; the build plan's cost per quarter is in the 'plan_cost' table of --xlsx/--csv.
+    landed cost of its sources (price + freight + duty to the integration site) as on the first
+    day of the design's first build quarter (--sources alternates: its last build quarter).
+    Costs are per rack; the build plan's cost per quarter, with each quarter's own sources, is
+    in the 'plan_cost' table of --xlsx/--csv and the JSON.
     """
     from rackforge.errors import UsageError, did_you_mean
     from rackforge.sourcing.analysis import analyse_sourcing
@@ -41,13 +43,16 @@ def bom(path: Path | None, design: str | None, tree: bool, mode: str, as_json: b
         raise UsageError(f"design {design!r} is not in the build plan{did_you_mean(design, planned)}; "
                          f"planned: {', '.join(planned)}")
     designs = [design] if design else planned
-    unit = dict(zip(analysis.structure.part_ids, analysis.unit_cost_usd[mode].tolist(), strict=True))
+
+    def unit(d: str) -> dict[str, float]:
+        return dict(zip(analysis.structure.part_ids, analysis.design_unit_cost_usd(d, mode).tolist(), strict=True))
+
     tables = {
         "bom": analysis.bom(design, mode),
         "cost_by_category": analysis.cost_by_category(design, mode),
         "cost_by_assembly": analysis.cost_by_assembly(design, mode),
         "plan_cost": analysis.plan_cost(mode),
-        "bom_tree": _concat_trees([indented_bom(programme.catalog, d, unit) for d in designs], designs),
+        "bom_tree": _concat_trees([indented_bom(programme.catalog, d, unit(d)) for d in designs], designs),
     }
     _write_outputs(tables, xlsx, csv_dir)
     if as_json:

@@ -84,8 +84,9 @@ def _print_sourcing(analysis: Any, data: dict[str, Any]) -> None:
     out = console()
     rule = data["rule"]
     out.print(f"[bold]{data['programme']}[/]: integrated at {data['integration_site']['id']} "
-              f"({data['integration_site']['country']}); rule [bold]{rule['id']}[/] "
-              f"({rule['comparison']} the threshold)")
+              f"({data['integration_site']['country']})")
+    verb = "exceed" if rule["comparison"] == "exceeds" else "be at least"
+    out.print(f"rule [bold]{rule['id']}[/]: {rule['name']}; the share must {verb} the threshold")
     table = Table(title="Domestic content of component cost (qualified sources | with alternates)",
                   title_justify="left")
     for col, justify in (("design", "left"), ("year", "right"), ("racks", "right"), ("domestic", "right"),

@@ -209,12 +209,8 @@ class WhatIfEngine:
         bounds = np.searchsorted(net.source_part[order], np.arange(net.n_parts + 1))
         self._rows_of_part = [order[bounds[i]:bounds[i + 1]] for i in range(net.n_parts)]
         self._parts_before = analysis.parts.set_index(["sources", "part"])
-        self._exposure_countries: dict[str, list[str]] = {}
-        self._exposure: dict[str, FloatArray] = {}
-        for mode, share in self.view_shares.items():
-            countries, spend = analysis.index.rack_spend_by_country(
-                analysis.structure.quantity_per_rack, share, net.landed_cost_usd, net.fallback_cost_usd())
-            self._exposure_countries[mode], self._exposure[mode] = countries, spend
+        self._fallback = net.fallback_cost_usd()
+        _ = analysis.exposure_arrays  # precompute
 
     def rows_of(self, part: int) -> npt.NDArray[np.int64]:
         return self._rows_of_part[part]
@@ -264,41 +260,36 @@ class WhatIfEngine:
         return net.shares(a.view_date(mode), mode)[rows]
 
     def _exposure_after(self, net: SupplyNetwork, moved: list[int], rows: npt.NDArray[np.int64]) -> pd.DataFrame:
+        """Country exposure per design before and after, updating only the moved parts' spend."""
         a = self.analysis
         out = []
-        for mode in self.view_shares:
-            countries = list(self._exposure_countries[mode])
-            before = self._exposure[mode]
-            share_new = self._view_share_after(net, mode, rows)
-            share_old = np.zeros(len(rows))
-            n_old = a.network.n_sources
-            old_mask = rows < n_old
-            share_old[old_mask] = self.view_shares[mode][rows[old_mask]]
-            after = before.copy()
-            extra = [c for c in np.unique(net.country[rows]).tolist() if c not in countries]
-            if extra:
-                after = np.hstack([after[:, :-1], np.zeros((after.shape[0], len(extra))), after[:, -1:]])
-                countries = [*countries[:-1], *extra, countries[-1]]
+        old_mask = rows < a.network.n_sources
+        local = np.searchsorted(np.array(moved), net.source_part[rows])
+        landed = net.landed_cost_usd[rows]
+        fallback = self._fallback[moved]
+        new_shares: dict[tuple[dt.date, str], FloatArray] = {}
+        for mode, (countries_before, before) in a.exposure_arrays.items():
+            extra = [c for c in np.unique(net.country[rows]).tolist() if c not in countries_before]
+            countries = [*countries_before[:-1], *extra, countries_before[-1]]
             col = {c: i for i, c in enumerate(countries)}
-            landed = net.landed_cost_usd[rows]
-            q_rows = a.structure.quantity_per_rack[:, net.source_part[rows]]
-            delta = q_rows * ((share_new - share_old) * landed)
-            for j, country in enumerate(net.country[rows].tolist()):
-                after[:, col[country]] += delta[:, j]
-            fb = a.network.fallback_cost_usd()[moved]
-            cov_new = np.bincount(np.searchsorted(np.array(moved), net.source_part[rows]), weights=share_new,
-                                  minlength=len(moved))
-            cov_old = np.bincount(np.searchsorted(np.array(moved), net.source_part[rows]), weights=share_old,
-                                  minlength=len(moved))
-            unknown_delta = (np.clip(1 - cov_new, 0, 1) - np.clip(1 - cov_old, 0, 1)) * fb
-            after[:, -1] += a.structure.quantity_per_rack[:, moved] @ unknown_delta
-            before_full = np.zeros_like(after)
-            before_cols = list(self._exposure_countries[mode])
-            for i, label in enumerate(before_cols):
-                before_full[:, col[label]] = before[:, i]
-            for d, design in enumerate(a.structure.design_ids):
-                if design not in a.planned:
-                    continue
+            widen = np.zeros((before.shape[0], len(extra)))
+            before_full = np.hstack([before[:, :-1], widen, before[:, -1:]])
+            after = before_full.copy()
+            row_cols = np.array([col[c] for c in net.country[rows].tolist()], dtype=np.int64)
+            for design in a.planned:
+                d = a.structure.design_index[design]
+                when = a.design_dates[design][mode]
+                if (when, mode) not in new_shares:
+                    new_shares[(when, mode)] = net.shares(when, mode)[rows]
+                share_new = new_shares[(when, mode)]
+                share_old = np.zeros(len(rows))
+                share_old[old_mask] = a.shares_on(when, mode)[rows[old_mask]]
+                qty = a.structure.quantity_per_rack[d, net.source_part[rows]]
+                np.add.at(after[d], row_cols, qty * (share_new - share_old) * landed)
+                cov_new = np.bincount(local, weights=share_new, minlength=len(moved))
+                cov_old = np.bincount(local, weights=share_old, minlength=len(moved))
+                unknown = (np.clip(1 - cov_new, 0, 1) - np.clip(1 - cov_old, 0, 1)) * fallback
+                after[d, -1] += a.structure.quantity_per_rack[d, moved] @ unknown
                 tb, ta = before_full[d].sum(), after[d].sum()
                 for ci, country in enumerate(countries):
                     if before_full[d, ci] > 0 or after[d, ci] > 1e-9:
