@@ -108,3 +108,23 @@ def test_sheets_template_export_import(folder, tmp_path):
     assert json.loads(out)["sources"] == 3
     code, _, err = run("sheets", "import", str(tmp_path / "nope.xlsx"), str(bare))
     assert code == 2 and "no such file" in err
+
+
+def test_a_rule_written_in_the_programme_is_applied(folder):
+    (folder / "rules.yaml").write_text(
+        "rules:\n"
+        "  domestic_content:\n"
+        "    id: tiny-target\n"
+        "    name: A 1% target for this test\n"
+        "    source: 'estimate: an invented target for the test'\n"
+        "    comparison: at-least\n"
+        "    thresholds: [{from_year: 2020, threshold: 1 %}]\n"
+        "  compare: [far-25.101]\n")
+    code, out, err = run("sourcing", str(folder), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["rule"]["id"] == "tiny-target"
+    year = data["designs"][0]["years"][0]
+    assert year["threshold"] == pytest.approx(0.01) and year["meets_threshold"] is True
+    assert {r["rule"] for r in data["compared_rules"]} == {"far-25.101"}
+    assert all(r["meets_threshold"] is False for r in data["compared_rules"])
