@@ -154,6 +154,10 @@ class ScaleOut(Model):
     switch: Id = Field(description="leaf/spine switch part id")
     oversubscription: float = Field(1.0, ge=1.0, description="downlink : uplink bandwidth at the leaf")
     optic: Id | None = None
+    host_link_length_m: Metres | None = Field(None, description="typical NIC-to-leaf link length (engineering "
+                                              "checks pick the medium by it; default 15 m)")
+    fabric_link_length_m: Metres | None = Field(None, description="typical leaf-to-spine link length "
+                                                "(default 100 m)")
 
 
 class NetworkArchitecture(Model):
