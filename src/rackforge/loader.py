@@ -106,6 +106,7 @@ class Collected:
 
     records: dict[str, list[Record]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
 
     def add(self, section: str, record: Record) -> None:
         self.records.setdefault(section, []).append(record)
@@ -179,6 +180,7 @@ def read_file(path: Path, display: str, collected: Collected) -> None:
         data, lines = read_yaml(path, display)
     except InputError as exc:
         collected.problems.extend(exc.problems)
+        collected.unreadable.append(display)
         return
     if not isinstance(data, dict):
         collected.problems.append(Problem(display, 1, "", "a programme file is a mapping of sections, e.g. "
@@ -197,7 +199,7 @@ def read_file(path: Path, display: str, collected: Collected) -> None:
             if not isinstance(body, list):
                 collected.problems.append(lines.problem((section,), f"'{section}' must be a list of {spec.help}"))
                 continue
-            items = [((section, i), item) for i, item in enumerate(body)]
+            items: list[tuple[Path_, Any]] = [((section, i), item) for i, item in enumerate(body)]
         else:
             items = [((section,), body)]
         adapter = _adapter(spec.model)
@@ -286,7 +288,9 @@ def assemble(collected: Collected, root: str | None) -> Programme:
     keyed, problems = _index(records, tuple(SECTIONS))
     problems = collected.problems + problems
     for required in ("programme", "build_plan", "facility"):
-        if not records.get(required) and not any(p.field.startswith(required) for p in problems):
+        # a section may sit in a file that could not be read; then its absence is not news
+        if not records.get(required) and not collected.unreadable and \
+                not any(p.field.startswith(required) for p in problems):
             problems.append(Problem("(programme folder)", None, required,
                                     f"required section '{required}' is missing from every file "
                                     f"({SECTIONS[required].help})"))

@@ -56,7 +56,7 @@ def _check_cycles(keyed: Keyed, _records: Any) -> Iterable[Problem]:
             if child not in assemblies:
                 continue
             if state.get(child) == 1:
-                cycle = stack[stack.index(child):] + [child]
+                cycle = [*stack[stack.index(child):], child]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)

@@ -4,9 +4,9 @@ from rackforge.model.base import Id, Model, Sourced, SourceRef
 from rackforge.model.designs import (
     Assembly,
     AssemblyKind,
+    ConversionStage,
     Coolant,
     CoolingArchitecture,
-    ConversionStage,
     Item,
     NetworkArchitecture,
     Performance,

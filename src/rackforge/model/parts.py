@@ -24,8 +24,8 @@ from rackforge.units import (
     Millimetres,
     Seconds,
     Volts,
-    Watts,
     WattHours,
+    Watts,
 )
 
 

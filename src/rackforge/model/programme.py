@@ -14,7 +14,7 @@ from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
 from rackforge.model.parts import PartType
 from rackforge.model.supply import Site, Source, Supplier, TradeLane
-from rackforge.units import Celsius, Fraction, KgPerM2, UsdPerKwh, Watts
+from rackforge.units import Celsius, KgPerM2, UsdPerKwh, Watts
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
