@@ -192,7 +192,7 @@ def check_heat_split(fig: RackFigures) -> Finding:
     c = fig.cooling
     fraction = liquid_heat_fraction(fig)
     message = (f"liquid {fmt(c.liquid_heat_w, 1, KW)} kW + air {fmt(c.air_heat_w, 1, KW)} kW "
-               f"(incl. power-shelf losses); liquid share Q_liquid / Q = {_pct(fraction)}")
+               f"(incl. in-rack conversion losses); liquid share Q_liquid / Q = {_pct(fraction)}")
     if c.kind == "air" and np.any(np.asarray(c.liquid_heat_w) > 0):
         return finding_with_status("cooling.heat_split", "cooling", np.asarray(fraction) * 100.0, "%",
                                    message + "; the design is air-cooled but its parts send heat to liquid",

@@ -32,7 +32,7 @@ COMPARED: tuple[MetricSpec, ...] = (
     MetricSpec("busbar_current_a", "busbar A", "A", 0, "busbar current"),
     MetricSpec("scale_up_cables", "scale-up cables", "", 0, "scale-up spine cables"),
     MetricSpec("mass_kg", "mass kg", "kg", 0, "rack mass"),
-    MetricSpec("rack_units", "rack units", "", 1, "rack units used"),
+    MetricSpec("rack_units", "rack units", "", 1, "rack space used (units)"),
 )
 """Metrics of the side-by-side table, in column order."""
 

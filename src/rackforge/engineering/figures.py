@@ -11,7 +11,8 @@ Conventions for what counts where:
 - IT load = Σ power_w × quantity over every part that is not a converter (``conversion``
   spec), a battery (``battery`` spec) or a CDU; converters report losses, not load.
 - Heat: each part's power_w splits into liquid and air by its ``liquid_heat_fraction``; the
-  losses of the rack's power shelves (P_IT · (1/η − 1)) go to air.
+  losses of the in-rack conversion stages (P_IT · (1/Π η − 1)) go to air (split like the
+  power shelf's own liquid fraction when it has one).
 - Conversion stages run from the facility feed to the chip; stages named like facility
   equipment (UPS, transformer, switchgear, solid-state transformer, rectifier room) are
   outside the rack, the others inside it. Rack input power = IT / Π η(in-rack stages) +
@@ -261,10 +262,10 @@ def rack_figures(design: RackDesign, catalog: Catalog, facility: Facility) -> Ra
 
     power = _power_figures(design, catalog, it_w, idle_w, cooling_w)
     shelf = _part(catalog, design.power.shelf)
-    shelf_fraction = shelf.liquid_heat_fraction if shelf is not None else 0.0
-    shelf_loss = it_w * (1.0 / power.shelf_efficiency - 1.0) if shelf is not None else 0.0
-    air_w += shelf_loss * (1.0 - shelf_fraction)
-    liquid_w += shelf_loss * shelf_fraction
+    loss_fraction = shelf.liquid_heat_fraction if shelf is not None else 0.0
+    rack_loss = it_w * (1.0 / power.rack_chain_efficiency - 1.0)
+    air_w += rack_loss * (1.0 - loss_fraction)
+    liquid_w += rack_loss * loss_fraction
 
     cooling = _cooling_figures(design, catalog, liquid_w, air_w, fan_cfm if has_fans else NAN)
     net = _network_figures(design, catalog)
