@@ -45,8 +45,9 @@ def test_roll_up_matches_a_hand_count(fig: RackFigures) -> None:
     assert fig.cooling.liquid_heat_w == pytest.approx(103_500)
     # air: 18 · 220 + 9 · 160 + 2,000 (CDU) + shelf losses 108,900 · (1/0.97 − 1) = 3,368.04
     assert fig.cooling.air_heat_w == pytest.approx(3_960 + 1_440 + 2_000 + 3_368.04, abs=0.01)
-    # mass: 150 + 18 · 25.2 + 9 · 17 + 8 · 25 + 20 + 4 · 10 + 120 + 4 · 30 kg
+    # mass: 150 + 18 · 25.2 + 9 · 17 + 8 · 25 + 20 + 4 · 10 + 120 + 4 · 30 kg, of which the frame is 150 kg
     assert fig.mechanics.mass_kg == pytest.approx(1_256.6)
+    assert fig.mechanics.frame_mass_kg == pytest.approx(150)
     # 18 + 9 trays, 8 shelves, a 4 OU CDU; parts inside trays do not add height
     assert fig.mechanics.rack_units_used == 39
     assert fig.network.switch_ports_per_tray == 144
@@ -190,11 +191,41 @@ def test_sweep_of_100k_variants_has_the_expected_failures(fig: RackFigures) -> N
     assert n == 100_000
     findings = run_variant_checks(variants)
     counts = summarise(findings, n)
-    # shelf capacity: 132 kW usable, IT 108.9 kW · g/72 → fails above 87.3 GPUs: 88..200 = 15 of 25 sizes
-    assert counts["power.shelf_capacity"]["fail"] == 15 * 4_000
+    # shelves: IT = 108.9 kW · g / 72 = 1,512.5 W · g. Above the 264 kW installed (g > 174.5: 176..200, 4 of
+    # 25 sizes) it fails; above the 132 kW usable at N+N only (g > 87.3: 88..168, 11 sizes) it warns
+    assert counts["power.shelf_capacity"]["fail"] == 4 * 4_000
+    assert counts["power.shelf_capacity"]["warn"] == 11 * 4_000
     # busbar 3,000 A: I = 1,512.5 W · g / V fails when g > 3,000 · V / 1,512.5
     gpus, volts = variants.gpus, variants.power.bus_voltage_v
     expected = int(np.count_nonzero(1_512.5 * gpus / volts > 3_000))
     assert counts["power.busbar_current"]["fail"] == expected
     worst = variant_status(findings, n)
     assert worst.shape == (n,) and set(np.unique(worst)) <= {0, 1, 2}
+
+
+def test_footprint_accepts_whole_bays_only(fig: RackFigures) -> None:
+    def footprint(**changes: Any) -> Status:
+        return checks.check_footprint(dataclasses.replace(fig, mechanics=dataclasses.replace(fig.mechanics,
+                                                                                              **changes))).status_enum
+    assert footprint(width_mm=1_200.0) is Status.PASS  # compute rack + power sidecar: two 600 mm ORv3 bays
+    assert footprint(width_mm=900.0) is Status.FAIL
+    assert footprint(unit_height_mm=44.45) is Status.FAIL  # an EIA rack unit in an ORv3 frame
+    assert footprint(widest_item_mm=560.0) is Status.FAIL  # wider than the 537 mm (21-inch) bay
+
+
+def test_in_row_cdus_serve_the_pod_unless_told_otherwise(fig: RackFigures) -> None:
+    in_row = dataclasses.replace(fig.cooling, cdu_location="in-row", cdu_capacity_w=150_000.0, cdu_count=1.0)
+    findings = run_pod_checks(dataclasses.replace(fig, cooling=in_row))
+    pod_wide = next(f for f in findings if f.check == "pod.cdu_capacity")
+    # 8 racks · 103.5 kW = 828 kW on one 150 kW CDU
+    assert pod_wide.value == pytest.approx(828.0) and pod_wide.status_enum is Status.FAIL
+    per_rack = dataclasses.replace(fig, cooling=dataclasses.replace(in_row, cdu_racks_served=1.0))
+    one = next(f for f in run_pod_checks(per_rack) if f.check == "pod.cdu_capacity")
+    assert one.value == pytest.approx(103.5) and one.status_enum is Status.PASS
+
+
+def test_scale_up_on_pcb_has_no_cables(fig: RackFigures) -> None:
+    pcb = dataclasses.replace(fig, network=dataclasses.replace(fig.network, spine_cabled=False))
+    result = checks.check_scale_up_cables(pcb)
+    assert result is not None and result.value == 0 and "5,184 lane pairs" in result.message
+    assert "scale-up" not in {line.fabric for line in cable_bill(pcb)}

@@ -73,19 +73,35 @@ def scale_up_cable_count(fig: RackFigures) -> Any:
 # ------------------------------------------------------------------ power
 
 def check_shelf_capacity(fig: RackFigures) -> Finding | None:
-    """IT load at nameplate against the shelves' capacity left after the redundant shelves fail."""
+    """IT load at nameplate against the shelves' capacity left after the redundant shelves fail.
+
+    Fails when the load exceeds even the installed capacity (all shelves); warns when it
+    exceeds the redundant capacity only (redundancy is lost at peak unless the rack is
+    power-capped to the usable capacity).
+    """
     p = fig.power
     if not given(p.shelf_output_w) or not np.any(np.asarray(p.shelf_count) > 0):
         return None
     usable = power.usable_capacity_w(p.shelf_output_w, p.shelf_count, p.shelf_redundancy)
+    installed = np.asarray(p.shelf_count, dtype=float) * np.asarray(p.shelf_output_w, dtype=float)
     spares = power.spare_units(p.shelf_count, p.shelf_redundancy)
     at_util = it_power_at_utilisation_w(fig)
-    message = (f"IT load {fmt(p.it_power_w, 1, KW)} kW at nameplate ({fmt(at_util, 1, KW)} kW at "
+    it = np.asarray(p.it_power_w, dtype=float)
+    message = (f"IT load {fmt(it, 1, KW)} kW at nameplate ({fmt(at_util, 1, KW)} kW at "
                f"{_pct(p.utilisation)} utilisation) vs usable shelf capacity ({fmt(p.shelf_count)} − "
                f"{fmt(spares)} spare, {p.shelf_redundancy_name}) × {fmt(p.shelf_output_w, 1, KW)} kW = "
                f"{fmt(usable, 1, KW)} kW")
-    return finding("power.shelf_capacity", "power", np.asarray(p.it_power_w) / KW, "kW", message,
-                   limit=np.asarray(usable) / KW, sense="max")
+    result = finding("power.shelf_capacity", "power", it / KW, "kW", message, limit=np.asarray(usable) / KW,
+                     sense="max")
+    over_installed = it > installed
+    status = np.where(over_installed, Status.FAIL, np.minimum(np.asarray(result.status), Status.WARN))
+    if np.any(over_installed):
+        message += f"; exceeds even all {fmt(p.shelf_count)} shelves ({fmt(installed, 1, KW)} kW)"
+    elif np.any(it > np.asarray(usable)):
+        message += (f"; {p.shelf_redundancy_name} holds only up to {fmt(usable, 1, KW)} kW: cap the rack there or "
+                    "lose redundancy at peak")
+    return finding_with_status("power.shelf_capacity", "power", result.value, "kW", message, status,
+                               limit=result.limit, margin=result.margin)
 
 
 def check_shelf_load(fig: RackFigures) -> Finding | None:
@@ -337,6 +353,12 @@ def check_scale_up_cables(fig: RackFigures) -> Finding | None:
     if not given(n.links_per_gpu):
         return None
     count = scale_up_cable_count(fig)
+    if not n.spine_cabled:
+        message = (f"{n.scale_up_technology or 'scale-up'} links run on PCB (baseboard or midplane), not in cables: "
+                   f"GPUs · links · lanes · 2 = {fmt(fig.gpus)} · {fmt(n.links_per_gpu)} · {fmt(n.lanes_per_link)} · 2 "
+                   f"= {fmt(count)} lane pairs")
+        return finding("network.scale_up_cables", "network", np.zeros_like(np.asarray(count, dtype=float)), "cables",
+                       message)
     length_km = np.asarray(count, dtype=float) * np.nan_to_num(np.asarray(n.spine_cable_length_m, dtype=float)) / KW
     message = (f"cables = GPUs · links · lanes · 2 directions = {fmt(fig.gpus)} · {fmt(n.links_per_gpu)} · "
                f"{fmt(n.lanes_per_link)} · 2 = {fmt(count)}")
@@ -376,11 +398,12 @@ def check_rack_units(fig: RackFigures) -> Finding:
 
 
 def check_mass(fig: RackFigures) -> Finding:
-    """Rack mass (all parts, frame included) against the frame's static load rating."""
+    """Payload (rack mass less its frame) against the frame's static load rating."""
     m = fig.mechanics
-    message = (f"mass Σ part mass × quantity = {fmt(m.mass_kg)} kg vs static load rating {fmt(m.static_load_kg)} kg "
-               "(frame mass included: conservative)")
-    return finding("mechanics.mass", "mechanics", m.mass_kg, "kg", message, limit=m.static_load_kg, sense="max")
+    payload = np.asarray(m.mass_kg, dtype=float) - np.asarray(m.frame_mass_kg, dtype=float)
+    message = (f"payload = Σ part mass − frame = {fmt(m.mass_kg)} kg − {fmt(m.frame_mass_kg)} kg = {fmt(payload)} kg "
+               f"vs the frame's static load rating {fmt(m.static_load_kg)} kg")
+    return finding("mechanics.mass", "mechanics", payload, "kg", message, limit=m.static_load_kg, sense="max")
 
 
 def check_floor_load(fig: RackFigures) -> Finding:
@@ -399,12 +422,15 @@ def check_footprint(fig: RackFigures) -> Finding:
     m = fig.mechanics
     std = mechanics.RACK_STANDARDS[m.standard]
     width = np.asarray(m.width_mm, dtype=float)
-    frame_ok = (width >= std.min_frame_width_mm - 0.5) & (width <= std.max_frame_width_mm + 0.5)
+    # a frame may span several bays side by side (e.g. a compute rack with its power sidecar)
+    bays = np.maximum(np.round(width / std.max_frame_width_mm), 1.0)
+    per_bay = width / bays
+    frame_ok = (per_bay >= std.min_frame_width_mm - 0.5) & (per_bay <= std.max_frame_width_mm + 0.5)
     unit_ok = mechanics.unit_height_matches(m.standard, float(np.max(m.unit_height_mm)))
     problems = []
     if not np.all(frame_ok):
-        problems.append(f"frame width {fmt(width)} mm outside {fmt(std.min_frame_width_mm, 1)}–"
-                        f"{fmt(std.max_frame_width_mm, 1)} mm")
+        problems.append(f"frame width {fmt(width)} mm is not a whole number of {fmt(std.min_frame_width_mm, 1)}–"
+                        f"{fmt(std.max_frame_width_mm, 1)} mm bays")
     if not unit_ok:
         problems.append(f"unit height {fmt(m.unit_height_mm, 2)} mm is not the standard's {std.unit_height_mm:g} mm")
     widest = np.asarray(m.widest_item_mm, dtype=float)
@@ -412,10 +438,11 @@ def check_footprint(fig: RackFigures) -> Finding:
     if not np.all(item_ok):
         problems.append(f"widest racked part {fmt(widest)} mm exceeds the {std.bay_width_mm:g} mm bay")
     status = np.where(frame_ok & item_ok & unit_ok, Status.PASS, Status.FAIL)
-    value = np.where(np.isnan(widest), width, widest)
+    value = np.where(np.isnan(widest), per_bay, widest)
     limit = std.bay_width_mm if given(widest) else std.max_frame_width_mm
-    subject = "widest racked part" if given(widest) else "frame width"
-    message = (f"{m.standard}: {subject} {fmt(value)} mm vs {fmt(limit, 1)} mm; frame {fmt(width)} × "
+    subject = "widest racked part" if given(widest) else "frame width per bay"
+    bay_text = f" ({fmt(bays)} bays)" if np.any(bays > 1) else ""
+    message = (f"{m.standard}: {subject} {fmt(value)} mm vs {fmt(limit, 1)} mm; frame {fmt(width)}{bay_text} × "
                f"{fmt(m.depth_mm)} mm, unit {fmt(m.unit_height_mm, 2)} mm")
     if problems:
         message += " — " + "; ".join(problems)

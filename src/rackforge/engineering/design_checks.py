@@ -79,6 +79,7 @@ def design_metrics(fig: RackFigures) -> dict[str, Any]:
         "bus_voltage_v": _r(p.bus_voltage_v, 1),
         "busbar_current_a": _r(checks.busbar_current_total_a(fig), 1) if p.distribution != "ac-pdu" else None,
         "mass_kg": _r(fig.mechanics.mass_kg, 1),
+        "payload_kg": _r(float(fig.mechanics.mass_kg) - float(fig.mechanics.frame_mass_kg), 1),
         "rack_units": _r(fig.mechanics.rack_units_used, 2),
         "scale_up_cables": round(scale_up.count) if scale_up else 0,
         "scale_up_cable_length_m": _r(scale_up.total_length_m, 1) if scale_up else 0.0,

@@ -17,8 +17,11 @@ Conventions for what counts where:
   equipment (UPS, transformer, switchgear, solid-state transformer, rectifier room) are
   outside the rack, the others inside it. Rack input power = IT / Π η(in-rack stages) +
   in-rack cooling equipment power.
-- CDU count: per rack for in-rack CDUs; per pod (facility ``pod_racks`` racks) for in-row
-  and facility CDUs.
+- CDU count: per rack for in-rack CDUs; for in-row and facility CDUs, the CDUs that serve
+  ``cdu_racks_served`` racks together (default: the facility's pod of ``pod_racks`` racks).
+- Mass: the frame's static load rating is a payload, so the frame itself (top-level
+  mechanical parts named "frame") is subtracted before comparing; floor loading uses the
+  whole mass.
 """
 
 from __future__ import annotations
@@ -90,6 +93,8 @@ class CoolingFigures:
     cdu_max_flow_lpm: Any
     cdu_approach_k: Any
     fan_airflow_cfm: Any
+    cdu_racks_served: Any = NAN
+    """Racks one group of in-row/facility CDUs serves (nan: the facility's pod)."""
     air_inlet_c: Any = DEFAULT_AIR_INLET_C
     kind: str = "liquid"
     cdu_location: str = "in-rack"
@@ -120,6 +125,8 @@ class NetworkFigures:
     scale_up_technology: str = ""
     spine_medium: str = "dac"
     spine_copper: bool = True
+    spine_cabled: bool = True
+    """False when the scale-up links run on PCB (baseboard, midplane) rather than in cables."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,7 @@ class MechanicsFigures:
     unit_height_mm: Any
     frame_height_mm: Any
     mass_kg: Any
+    frame_mass_kg: Any
     static_load_kg: Any
     width_mm: Any
     depth_mm: Any
@@ -220,8 +228,15 @@ def rack_units_used(catalog: Catalog, items: Any, multiplier: int = 1) -> float:
     return total
 
 
-def _is_load(part: PartType) -> bool:
-    return part.conversion is None and part.battery is None and not _is_cdu(part)
+def is_frame(part: PartType) -> bool:
+    """True for a rack frame part (mechanical, named a frame): its mass is not payload."""
+    return part.category.value == "mechanical" and ("frame" in part.id or "frame" in part.name.lower())
+
+
+def frame_mass_kg(design: RackDesign, catalog: Catalog) -> float:
+    """Mass of the rack frames a design lists at its top level [kg] (subtracted to get the payload)."""
+    return sum(catalog.parts[item.ref].mass_kg * item.quantity for item in design.items
+               if item.ref in catalog.parts and is_frame(catalog.parts[item.ref]))
 
 
 def _is_cdu(part: PartType) -> bool:
@@ -276,6 +291,7 @@ def rack_figures(design: RackDesign, catalog: Catalog, facility: Facility) -> Ra
         unit_height_mm=frame.unit_height_mm,
         frame_height_mm=frame.height_mm,
         mass_kg=mass,
+        frame_mass_kg=frame_mass_kg(design, catalog),
         static_load_kg=frame.static_load_kg,
         width_mm=frame.width_mm,
         depth_mm=frame.depth_mm,
@@ -362,6 +378,7 @@ def _cooling_figures(design: RackDesign, catalog: Catalog, liquid_w: float, air_
         cdu_max_flow_lpm=_nan(spec.max_flow_lpm) if spec else NAN,
         cdu_approach_k=_nan(spec.approach_k) if spec else NAN,
         fan_airflow_cfm=fan_cfm,
+        cdu_racks_served=_nan(arch.cdu_racks_served),
         kind=arch.kind,
         cdu_location=location,
         cdu_redundancy_name=arch.cdu_redundancy.value,
@@ -373,7 +390,7 @@ def _network_figures(design: RackDesign, catalog: Catalog) -> NetworkFigures:
     out = design.network.scale_out
     ports_per_tray = NAN
     length = reach = NAN
-    medium, copper, technology = "dac", True, ""
+    medium, copper, cabled, technology = "dac", True, False, ""
     if up is not None:
         technology = up.technology
         if up.switch_tray is not None and up.switch_tray in catalog.assemblies:
@@ -386,6 +403,7 @@ def _network_figures(design: RackDesign, catalog: Catalog) -> NetworkFigures:
         cable = _part(catalog, up.cable)
         cable_spec = cable.cable if cable is not None else None
         if cable_spec is not None:
+            cabled = True
             medium = cable_spec.medium
             copper = medium in ("dac", "acc", "aec", "backplane")
             length = up.cable_length_m if up.cable_length_m is not None else cable_spec.length_m
@@ -394,6 +412,7 @@ def _network_figures(design: RackDesign, catalog: Catalog) -> NetworkFigures:
             elif medium in network.MEDIA:
                 reach = network.medium_reach_m(medium, up.lane_rate_gbps)
         elif up.cable_length_m is not None:
+            cabled = True
             length = up.cable_length_m
             reach = network.medium_reach_m("dac", up.lane_rate_gbps)
     switch_ports = switch_rate = NAN
@@ -425,4 +444,5 @@ def _network_figures(design: RackDesign, catalog: Catalog) -> NetworkFigures:
         scale_up_technology=technology,
         spine_medium=medium,
         spine_copper=copper,
+        spine_cabled=cabled,
     )

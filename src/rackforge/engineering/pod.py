@@ -77,7 +77,7 @@ def cable_bill(fig: RackFigures, racks: float = 1.0) -> list[CableLine]:
     """
     n = fig.network
     lines: list[CableLine] = []
-    if given(n.links_per_gpu):
+    if given(n.links_per_gpu) and n.spine_cabled:
         count = float(scale_up_cable_count(fig)) * racks
         length = float(np.nan_to_num(n.spine_cable_length_m))
         lines.append(CableLine("scale-up", n.spine_medium, count, length, count * length,
@@ -145,12 +145,19 @@ def check_pod_power(fig: RackFigures) -> Finding:
                    sense="max", scope="pod")
 
 
+def cdu_group_racks(fig: RackFigures) -> Any:
+    """Racks served by one group of ``cdu_count`` in-row/facility CDUs [racks] (default: the pod)."""
+    served = np.asarray(fig.cooling.cdu_racks_served, dtype=float)
+    out = np.where(np.isnan(served), np.asarray(fig.facility.pod_racks, dtype=float), served)
+    return float(out) if out.ndim == 0 else out
+
+
 def check_pod_cdu(fig: RackFigures) -> Finding | None:
-    """Pod liquid heat against the usable capacity of in-row or facility CDUs (cdu_count per pod)."""
+    """Liquid heat of the racks a CDU group serves against the group's usable capacity (in-row/facility CDUs)."""
     c = fig.cooling
     if c.kind == "air" or c.cdu_location not in ("in-row", "facility") or not given(c.cdu_capacity_w):
         return None
-    racks = np.asarray(fig.facility.pod_racks, dtype=float)
+    racks = np.asarray(cdu_group_racks(fig), dtype=float)
     heat = racks * np.asarray(c.liquid_heat_w, dtype=float)
     usable = power.usable_capacity_w(c.cdu_capacity_w, c.cdu_count, c.cdu_redundancy)
     spares = power.spare_units(c.cdu_count, c.cdu_redundancy)
@@ -166,7 +173,7 @@ def check_pod_flow(fig: RackFigures) -> Finding | None:
     c = fig.cooling
     if c.kind == "air" or c.cdu_location not in ("in-row", "facility") or not given(c.cdu_max_flow_lpm):
         return None
-    racks = np.asarray(fig.facility.pod_racks, dtype=float)
+    racks = np.asarray(cdu_group_racks(fig), dtype=float)
     flow = racks * np.asarray(coolant_flow_lpm(fig), dtype=float)
     usable = power.usable_capacity_w(c.cdu_max_flow_lpm, c.cdu_count, c.cdu_redundancy)
     message = (f"{fmt(racks)} racks · {fmt(coolant_flow_lpm(fig), 1)} L/min = {fmt(flow)} L/min vs CDU usable flow "

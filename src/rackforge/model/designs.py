@@ -126,6 +126,9 @@ class CoolingArchitecture(Model):
     cdu_count: int = Field(0, ge=0)
     cdu_redundancy: Redundancy = Redundancy.N
     cdu_location: Literal["in-rack", "in-row", "facility"] | None = None
+    cdu_racks_served: PositiveInt | None = Field(
+        None, description="racks that the cdu_count CDUs serve together (in-row and facility CDUs); "
+                          "default: the facility's pod_racks")
     air_delta_t_k: Kelvin = Field(15.0, description="design air temperature rise front to back")
 
 
