@@ -61,9 +61,9 @@ def test_compare_states_what_changed() -> None:
     rows = {row["metric"]: row for row in data["metrics"]}
     assert rows["bus_voltage_v"]["eng-rack-800v"] == 800
     sentences = " ".join(data["changes"][0]["sentences"])
-    assert "Busbar current falls 94%" in sentences  # 1 − 50/800 = 93.75 %
+    assert "The busbar current falls 94%" in sentences  # 1 − 50/800 = 93.75 %
     assert "because the bus moves from 50 V to 800 V" in sentences
-    assert "Unchanged: GPUs per rack (72)" in sentences
+    assert "Unchanged: the GPU count (72)" in sentences
 
 
 def test_compare_table_and_needs_two_designs() -> None:
@@ -72,3 +72,21 @@ def test_compare_table_and_needs_two_designs() -> None:
     assert "kW per GPU" in table.output and "From eng-rack (2026) to eng-rack-800v (2027)" in table.output
     one = run("compare", "-p", str(DATA / "ok"), "eng-rack")
     assert one.returncode == 2 and "two or more" in one.stderr
+
+
+def test_compare_sentences_for_metrics_that_appear_or_vanish() -> None:
+    from rackforge.engineering.compare import change_sentences
+    from rackforge.engineering.design_checks import DesignReport
+
+    def rep(ident: str, year: int, **metrics: float | None) -> DesignReport:
+        return DesignReport(ident, ident, "g", year, (), metrics)
+
+    air = rep("air", 2025, coolant_flow_lpm=0.0, busbar_current_a=None, gpus=32)
+    liquid = rep("liquid", 2026, coolant_flow_lpm=862.0, busbar_current_a=763.0, gpus=576)
+    text = " ".join(change_sentences(air, liquid))
+    assert "The coolant flow rises from zero to 862 L/min." in text
+    assert "The busbar current is 763 A (air had none)." in text
+    assert "The GPU count rises 18.0-fold, from 32 to 576." in text
+    back = " ".join(change_sentences(liquid, air))
+    assert "The coolant flow falls from 862 L/min to zero." in back
+    assert "does not apply to air" in back

@@ -21,18 +21,18 @@ class MetricSpec:
 
 
 COMPARED: tuple[MetricSpec, ...] = (
-    MetricSpec("gpus", "GPUs", "", 0, "GPUs per rack"),
-    MetricSpec("cpus", "CPUs", "", 0, "CPUs per rack"),
-    MetricSpec("it_power_kw", "IT kW", "kW", 1, "IT load"),
-    MetricSpec("rack_input_kw", "kW per rack", "kW", 1, "rack input power"),
-    MetricSpec("kw_per_gpu", "kW per GPU", "kW", 2, "power per GPU"),
-    MetricSpec("liquid_heat_fraction", "liquid share", "%", 1, "share of heat to liquid"),
-    MetricSpec("coolant_flow_lpm", "flow L/min", "L/min", 0, "coolant flow"),
-    MetricSpec("bus_voltage_v", "bus V", "V", 0, "bus voltage"),
-    MetricSpec("busbar_current_a", "busbar A", "A", 0, "busbar current"),
-    MetricSpec("scale_up_cables", "scale-up cables", "", 0, "scale-up spine cables"),
-    MetricSpec("mass_kg", "mass kg", "kg", 0, "rack mass"),
-    MetricSpec("rack_units", "rack units", "", 1, "rack space used (units)"),
+    MetricSpec("gpus", "GPUs", "", 0, "the GPU count"),
+    MetricSpec("cpus", "CPUs", "", 0, "the CPU count"),
+    MetricSpec("it_power_kw", "IT kW", "kW", 1, "the IT load"),
+    MetricSpec("rack_input_kw", "kW per rack", "kW", 1, "the rack's input power"),
+    MetricSpec("kw_per_gpu", "kW per GPU", "kW", 2, "the power per GPU"),
+    MetricSpec("liquid_heat_fraction", "liquid share", "%", 1, "the share of heat to liquid"),
+    MetricSpec("coolant_flow_lpm", "flow L/min", "L/min", 0, "the coolant flow"),
+    MetricSpec("bus_voltage_v", "bus V", "V", 0, "the bus voltage"),
+    MetricSpec("busbar_current_a", "busbar A", "A", 0, "the busbar current"),
+    MetricSpec("scale_up_cables", "scale-up cables", "", 0, "the scale-up cable count"),
+    MetricSpec("mass_kg", "mass kg", "kg", 0, "the rack mass"),
+    MetricSpec("rack_units", "rack units", "", 1, "the rack space used (units)"),
 )
 """Metrics of the side-by-side table, in column order."""
 
@@ -69,6 +69,11 @@ def side_by_side(reports: list[DesignReport]) -> list[dict[str, Any]]:
     return rows
 
 
+def _cap(text: str) -> str:
+    """First letter upper-cased, the rest kept (so "IT load" stays "IT load")."""
+    return text[:1].upper() + text[1:]
+
+
 def _relative(old: float, new: float) -> float:
     if old == 0:
         return 0.0 if new == 0 else float("inf")
@@ -82,25 +87,30 @@ def change_sentences(old: DesignReport, new: DesignReport) -> list[str]:
     for spec in COMPARED:
         a, b = old.metrics.get(spec.key), new.metrics.get(spec.key)
         if a is None or b is None:
-            if a is not None or b is not None:
-                sentences.append(f"{spec.noun.capitalize()} is {display_value(spec, b)} (was "
+            if b is None and a is not None:
+                sentences.append(f"{_cap(spec.noun)} does not apply to {new.design_id} (it was "
                                  f"{display_value(spec, a)}).")
+            elif a is None and b is not None:
+                sentences.append(f"{_cap(spec.noun)} is {display_value(spec, b)} ({old.design_id} had none).")
             continue
         change = _relative(float(a), float(b))
         if abs(change) < CHANGE_THRESHOLD:
             unchanged.append(f"{spec.noun} ({display_value(spec, b)})")
             continue
         verb = "rises" if change > 0 else "falls"
-        if spec.unit == "%":
-            amount = f"{abs(float(b) - float(a)) * 100:.1f} points"
-        elif change == float("inf"):
-            amount = "from zero"
-        elif abs(change) >= 1.0:
-            amount = f"{float(b) / float(a):.1f}×" if float(a) else "from zero"
+        if float(a) == 0:
+            sentence = f"{_cap(spec.noun)} rises from zero to {display_value(spec, b)}"
+        elif float(b) == 0:
+            sentence = f"{_cap(spec.noun)} falls from {display_value(spec, a)} to zero"
         else:
-            amount = f"{abs(change):.0%}"
-        sentence = (f"{spec.noun.capitalize()} {verb} {amount}, from {display_value(spec, a)} to "
-                    f"{display_value(spec, b)}")
+            if spec.unit == "%":
+                amount = f"{abs(float(b) - float(a)) * 100:.1f} points"
+            elif change >= 1.0:
+                amount = f"{float(b) / float(a):.1f}-fold"
+            else:
+                amount = f"{abs(change):.0%}"
+            sentence = (f"{_cap(spec.noun)} {verb} {amount}, from {display_value(spec, a)} to "
+                        f"{display_value(spec, b)}")
         if spec.key == "busbar_current_a" and _moved(old, new, "bus_voltage_v"):
             volts = SPECS["bus_voltage_v"]
             sentence += (f", because the bus moves from {display_value(volts, old.metrics['bus_voltage_v'])} "
