@@ -229,3 +229,21 @@ def test_scale_up_on_pcb_has_no_cables(fig: RackFigures) -> None:
     result = checks.check_scale_up_cables(pcb)
     assert result is not None and result.value == 0 and "5,184 lane pairs" in result.message
     assert "scale-up" not in {line.fabric for line in cable_bill(pcb)}
+
+
+def test_stage_boundary_and_losses_to_liquid(ok: Programme) -> None:
+    assert is_facility_stage("MV switchgear") and is_facility_stage("SST 13.8 kV to 800 V")
+    assert not is_facility_stage("sidecar rectifier 480 V AC → 800 V DC")  # a sidecar in the design is in the rack
+    assert not is_facility_stage("Supply unit")  # 'ups' only as a word
+    design = ok.catalog.designs["eng-rack-800v"]
+    base = rack_figures(design, ok.catalog, ok.facility)
+    # in-rack loss: 108.9 kW · (1/0.975 − 1) = 2,792.3 W, all to air by default
+    assert base.power.rack_loss_liquid_w == 0
+    chain = (design.power.conversion_chain[0],
+             design.power.conversion_chain[1].model_copy(update={"loss_to_liquid": 1.0}))
+    cooled = design.model_copy(update={"power": design.power.model_copy(update={"conversion_chain": chain})})
+    fig = rack_figures(cooled, ok.catalog, ok.facility)
+    assert fig.power.rack_loss_liquid_w == pytest.approx(108_900 * (1 / 0.975 - 1))
+    assert fig.cooling.liquid_heat_w - base.cooling.liquid_heat_w == pytest.approx(fig.power.rack_loss_liquid_w)
+    assert fig.cooling.air_heat_w + fig.cooling.liquid_heat_w == pytest.approx(
+        base.cooling.air_heat_w + base.cooling.liquid_heat_w)  # heat is conserved, only its path changes

@@ -10,12 +10,13 @@ Conventions for what counts where:
 
 - IT load = Σ power_w × quantity over every part that is not a converter (``conversion``
   spec), a battery (``battery`` spec) or a CDU; converters report losses, not load.
-- Heat: each part's power_w splits into liquid and air by its ``liquid_heat_fraction``; the
-  losses of the in-rack conversion stages (P_IT · (1/Π η − 1)) go to air (split like the
-  power shelf's own liquid fraction when it has one).
-- Conversion stages run from the facility feed to the chip; stages named like facility
-  equipment (UPS, transformer, switchgear, solid-state transformer, rectifier room) are
-  outside the rack, the others inside it. Rack input power = IT / Π η(in-rack stages) +
+- Heat: each part's power_w splits into liquid and air by its ``liquid_heat_fraction``; each
+  in-rack conversion stage's loss splits by its ``loss_to_liquid`` (default: the power
+  shelf's liquid fraction, else all to air).
+- Conversion stages run from the facility feed to the chip, so they are inside the rack's
+  boundary (a power sidecar listed in the design included), except stages named like
+  upstream facility equipment (UPS, transformer, switchgear, solid-state transformer,
+  utility, medium-voltage, rectifier room). Rack input power = IT / Π η(in-rack stages) +
   in-rack cooling equipment power.
 - CDU count: per rack for in-rack CDUs; for in-row and facility CDUs, the CDUs that serve
   ``cdu_racks_served`` racks together (default: the facility's pod of ``pod_racks`` racks).
@@ -27,11 +28,12 @@ Conventions for what counts where:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from rackforge.engineering import fluids, network
-from rackforge.engineering.power import chain_efficiency, redundancy_code
+from rackforge.engineering.power import chain_efficiency, redundancy_code, stage_losses_w
 from rackforge.model import Catalog, Facility, PartType, RackDesign
 
 NAN = math.nan
@@ -44,8 +46,8 @@ row of the same data hall)."""
 DEFAULT_AIR_INLET_C = 25.0
 """Air inlet temperature for airflow sizing [°C] (ASHRAE A1 recommended range 18–27 °C)."""
 
-_FACILITY_STAGE_WORDS = ("ups", "transformer", "switchgear", "sst", "solid-state", "facility", "utility",
-                         "medium-voltage", "mv ", "rectifier room", "sidecar", "power rack")
+_FACILITY_STAGE = re.compile(r"\b(ups|transformers?|switchgear|sst|solid-state|facility|utility|medium-voltage|mv|"
+                             r"rectifier room)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class PowerFigures:
     shelf_redundancy_name: str = "N"
     chain_stages: tuple[tuple[str, float, bool], ...] = ()
     """(stage, efficiency, in rack) from facility feed to chip."""
+    rack_loss_liquid_w: Any = 0.0
+    """Part of the in-rack conversion losses that goes to the liquid loop [W]."""
 
 
 @dataclass(frozen=True)
@@ -203,9 +207,8 @@ def _nan(value: float | None) -> float:
 
 
 def is_facility_stage(stage: str) -> bool:
-    """True for a conversion stage outside the rack (UPS, transformer, switchgear, SST, power rack)."""
-    name = f" {stage.lower()} "
-    return any(word in name for word in _FACILITY_STAGE_WORDS)
+    """True for a conversion stage upstream of the rack (UPS, transformer, switchgear, SST, utility, MV)."""
+    return _FACILITY_STAGE.search(stage) is not None
 
 
 def rack_units_used(catalog: Catalog, items: Any, multiplier: int = 1) -> float:
@@ -234,9 +237,9 @@ def is_frame(part: PartType) -> bool:
 
 
 def frame_mass_kg(design: RackDesign, catalog: Catalog) -> float:
-    """Mass of the rack frames a design lists at its top level [kg] (subtracted to get the payload)."""
-    return sum(catalog.parts[item.ref].mass_kg * item.quantity for item in design.items
-               if item.ref in catalog.parts and is_frame(catalog.parts[item.ref]))
+    """Mass of the rack frames in a design, sidecar frames included [kg] (subtracted to get the payload)."""
+    parts = catalog.explode(design.id) if design.id in catalog.designs else _explode_items(catalog, design)
+    return sum(catalog.parts[ident].mass_kg * qty for ident, qty in parts.items() if is_frame(catalog.parts[ident]))
 
 
 def _is_cdu(part: PartType) -> bool:
@@ -276,11 +279,9 @@ def rack_figures(design: RackDesign, catalog: Catalog, facility: Facility) -> Ra
             idle_w += (part.idle_power_w or 0.0) * qty
 
     power = _power_figures(design, catalog, it_w, idle_w, cooling_w)
-    shelf = _part(catalog, design.power.shelf)
-    loss_fraction = shelf.liquid_heat_fraction if shelf is not None else 0.0
     rack_loss = it_w * (1.0 / power.rack_chain_efficiency - 1.0)
-    air_w += rack_loss * (1.0 - loss_fraction)
-    liquid_w += rack_loss * loss_fraction
+    air_w += rack_loss - power.rack_loss_liquid_w
+    liquid_w += power.rack_loss_liquid_w
 
     cooling = _cooling_figures(design, catalog, liquid_w, air_w, fan_cfm if has_fans else NAN)
     net = _network_figures(design, catalog)
@@ -327,11 +328,17 @@ def _power_figures(design: RackDesign, catalog: Catalog, it_w: float, idle_w: fl
     if bbu is not None and bbu.battery is not None and arch.bbu_count > 0:
         energy = bbu.battery.energy_wh * arch.bbu_count
         out_w = bbu.battery.output_w * arch.bbu_count
+    default_liquid = shelf.liquid_heat_fraction if shelf is not None else 0.0
     stages = tuple((s.stage, s.efficiency, not is_facility_stage(s.stage)) for s in arch.conversion_chain)
+    liquid_shares = [default_liquid if s.loss_to_liquid is None else s.loss_to_liquid for s in arch.conversion_chain]
     if not stages and shelf is not None:
         stages = ((f"power shelf {shelf.id}", shelf_eff, True),)
-    rack_eff = chain_efficiency([eta for _, eta, in_rack in stages if in_rack])
+        liquid_shares = [default_liquid]
+    inside = [(eta, share) for (_, eta, in_rack), share in zip(stages, liquid_shares, strict=True) if in_rack]
+    rack_eff = chain_efficiency([eta for eta, _ in inside])
     feed_eff = chain_efficiency([eta for _, eta, _ in stages])
+    losses = stage_losses_w(it_w, [eta for eta, _ in inside])
+    loss_liquid = sum(loss * share for loss, (_, share) in zip(losses, inside, strict=True))
     return PowerFigures(
         it_power_w=it_w,
         it_idle_power_w=idle_w,
@@ -355,6 +362,7 @@ def _power_figures(design: RackDesign, catalog: Catalog, it_w: float, idle_w: fl
         distribution=arch.distribution,
         shelf_redundancy_name=arch.redundancy.value,
         chain_stages=stages,
+        rack_loss_liquid_w=loss_liquid,
     )
 
 

@@ -80,6 +80,9 @@ class ConversionStage(Model):
 
     stage: str
     efficiency: Fraction
+    loss_to_liquid: Fraction | None = Field(
+        None, description="share of this stage's loss carried away by the liquid loop (engineering checks; "
+                          "default: the power shelf's liquid_heat_fraction, else 0)")
 
 
 class PowerFeed(Model):
