@@ -40,6 +40,7 @@ def _number(value: Any, unit: str) -> str:
 
 def print_reports(programme_name: str, reports: list[DesignReport]) -> None:
     """Findings of each design as a Rich table, then a one-line summary."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -47,18 +48,18 @@ def print_reports(programme_name: str, reports: list[DesignReport]) -> None:
     for report in reports:
         status = report.status.label
         table = Table(title=f"{report.design_id} — {report.name} [{STATUS_STYLE[status]}]{status.upper()}[/]",
-                      title_justify="left", show_lines=False, expand=False)
-        table.add_column("", no_wrap=True)
+                      title_justify="left", show_lines=False, expand=True, box=box.SIMPLE_HEAD, padding=(0, 1))
+        table.add_column("", no_wrap=True, width=4)
         table.add_column("check", no_wrap=True)
         table.add_column("value", justify="right", no_wrap=True)
         table.add_column("limit", justify="right", no_wrap=True)
         table.add_column("margin", justify="right", no_wrap=True)
-        table.add_column("explanation", overflow="fold")
+        table.add_column("explanation", ratio=1, overflow="fold")
         for f in report.findings:
             label = f.status_enum.label
             margin = "" if f.margin is None else f"{float(f.margin):+.0%}" if abs(float(f.margin)) < 100 else ""
             table.add_row(Text(label.upper(), style=STATUS_STYLE[label]), f.check, _number(f.value, f.unit),
-                          _number(f.limit, f.unit), margin, f.message)
+                          _number(f.limit, ""), margin, f.message)
         out.print(table)
         m = report.metrics
         out.print(f"  {m['gpus']} GPUs, {m['cpus']} CPUs · {m['it_power_kw']:,.1f} kW IT, "
