@@ -181,3 +181,16 @@ def test_published_gpu_and_cpu_counts(design: str) -> None:
     if published.rack_power_w is not None:
         # every design's nameplate IT load within 15 % of its published rack power (sources in the catalog)
         assert fig.power.it_power_w == pytest.approx(published.rack_power_w, rel=0.15)
+
+
+def test_gb200_passes_every_check_in_the_reference_hall() -> None:
+    # the reference programme's facility (W27 water at 25 °C, 650 kW racks, 3 t/m² floor) takes a GB200 pod
+    from rackforge.engineering.design_checks import check_programme
+    from rackforge.loader import load_programme
+
+    programme = load_programme(None)
+    (gb200,) = check_programme(programme, ["gb200-nvl72"])
+    assert not gb200.failed, [f.message for f in gb200.failed]
+    water = next(f for f in gb200.findings if f.check == "cooling.facility_water")
+    # 30 °C secondary − 3 K CDU approach = 27 °C needed; the hall supplies 25 °C
+    assert (water.value, water.limit) == (25.0, 27.0)
