@@ -41,6 +41,16 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a user error becomes a message on stderr and its exit status."""
+        from rackforge.errors import RackforgeError
+
+        try:
+            return super().invoke(ctx)
+        except RackforgeError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -57,15 +67,10 @@ def cli() -> None:
     """
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn user errors into messages and exit codes."""
-    from rackforge.errors import RackforgeError
-
     try:
-        return cli.main(args=argv, prog_name="rackforge", standalone_mode=False)
-    except RackforgeError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        status = cli.main(args=argv, prog_name="rackforge", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -74,3 +79,5 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    # in non-standalone mode click returns the status of ctx.exit(status) instead of exiting
+    sys.exit(status if isinstance(status, int) else 0)
