@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "Domestic content, concentration and country exposure of the planned racks."),
     "whatif": ("rackforge.cli.sourcing_cmd:whatif", "Move parts between sites and see the sourcing figures change."),
     "sheets": ("rackforge.cli.sourcing_cmd:sheets", "Exchange sources and BOMs with Excel and CSV files."),
+    "compare": ("rackforge.cli.compare_cmd:compare",
+                "Show rack designs side by side and what changed between generations."),
 }
 
 
