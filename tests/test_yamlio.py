@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rackforge.errors import InputError
 from rackforge import yamlio
+from rackforge.errors import InputError
 from rackforge.yamlio import dotted, parse_yaml
 
 
