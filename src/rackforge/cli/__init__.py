@@ -28,6 +28,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "Monte Carlo of racks delivered per design and quarter under the disruption library."),
     "buffers": ("rackforge.cli.buffers_cmd:buffers",
                 "Strategic safety stock: optimal service times and buffers on a supply tree."),
+    "bom": ("rackforge.cli.bom_cmd:bom", "Explode rack designs into parts and roll up their cost."),
+    "sourcing": ("rackforge.cli.sourcing_cmd:sourcing",
+                 "Domestic content, concentration and country exposure of the planned racks."),
+    "whatif": ("rackforge.cli.sourcing_cmd:whatif", "Move parts between sites and see the sourcing figures change."),
+    "sheets": ("rackforge.cli.sourcing_cmd:sheets", "Exchange sources and BOMs with Excel and CSV files."),
+    "compare": ("rackforge.cli.compare_cmd:compare",
+                "Show rack designs side by side and what changed between generations."),
 }
 
 
