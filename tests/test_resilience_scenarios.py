@@ -138,3 +138,17 @@ def test_expected_shortfall_responds_to_the_sourcing_mix(reference) -> None:  # 
     assert sum(narrow.expected_racks_short.values()) > sum(base.expected_racks_short.values())
     again = expected_shortfall(reference, scenarios=400, seed=4, model=model)
     assert again == base
+
+
+def test_schema_accepts_both_forms_of_a_duration() -> None:
+    import jsonschema
+
+    from rackforge.cli.schema_cmd import programme_file_schema
+
+    validator = jsonschema.Draft202012Validator(programme_file_schema())
+    event = {"id": "x", "name": "x", "probability": 0.1, "affects": {"countries": ["TW"]},
+             "source": "estimate: a test value"}
+    for duration in (12, "3 months", {"low_weeks": 1, "mode_weeks": 2, "high_weeks": 4}):
+        assert not list(validator.iter_errors({"scenarios": {"events": [{**event, "duration": duration}]}}))
+    bad = {"scenarios": {"events": [{**event, "duration": {"low_weeks": 1}}]}}
+    assert list(validator.iter_errors(bad))

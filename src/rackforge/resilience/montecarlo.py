@@ -237,7 +237,8 @@ def _block_draws(model: SimulationModel, seed: int, block: int) -> tuple[Array, 
     normals = None
     if model.lead_time_cv > 0:
         periods, _, n_parts, _ = model.shape
-        normals = rng.standard_normal((periods + 1, n_parts, BLOCK))  # [0]: the quarter before the plan
+        # float32 normals: twice as fast, and the slip shares they make need no more digits
+        normals = rng.standard_normal((periods + 1, n_parts, BLOCK), dtype=np.float32)  # [0]: quarter before plan
     return uniforms[0], uniforms[1], uniforms[2], normals
 
 
@@ -251,7 +252,7 @@ def sample(model: SimulationModel, seed: int, first: int, n: int, *, dtype: Any 
     u_occ = np.empty((n_events, n))
     u_start = np.empty((n_events, n))
     u_dur = np.empty((n_events, n))
-    normals = np.empty((periods + 1, n_parts, n)) if model.lead_time_cv > 0 else None
+    normals = np.empty((periods + 1, n_parts, n), dtype=np.float32) if model.lead_time_cv > 0 else None
     done = 0
     while done < n:
         index = first + done
@@ -279,7 +280,8 @@ def realise(model: SimulationModel, first: int, u_occ: Array, u_start: Array, u_
     start = u_start * horizon
     duration = triangular_inverse(u_dur, *(np.array([getattr(e, f) for e in ev]).reshape(-1, 1)
                                            for f in ("low_weeks", "mode_weeks", "high_weeks")))
-    capacity = np.repeat(model.base_capacity()[:, :, None], n, axis=2)
+    capacity = np.empty((periods, model.shape[3], n), dtype=dtype)
+    capacity[:] = model.base_capacity()[:, :, None]
     period_start = (np.arange(periods, dtype=float) * W)[:, None]
     for e, spec in enumerate(ev):
         if not spec.sources or not occurs[e].any():
@@ -304,12 +306,12 @@ def realise(model: SimulationModel, first: int, u_occ: Array, u_start: Array, u_
                 scale = np.where(ratio_old > 0, ratio_new / np.where(ratio_old > 0, ratio_old, 1.0), 0.0)
             capacity[:, idx, :] *= scale
     late = None
-    carry_in = np.repeat(model.pipeline_units[:, None], n, axis=1)
+    carry_in = np.repeat(model.pipeline_units[:, None], n, axis=1).astype(dtype)
     if normals is not None:
         late_all = late_shares(normals, model.lead_time_weeks, model.lead_time_cv, W)
         late = late_all[1:]
         # steady start: the quarter before the plan ran at the first quarter's need and slipped alike
-        carry_in += model.need[0][:, None] * late_all[0]
+        carry_in += (model.need[0][:, None] * late_all[0]).astype(dtype)
     return Sample(first, capacity.astype(dtype, copy=False), None if late is None else late.astype(dtype, copy=False),
                   carry_in.astype(dtype, copy=False), occurs, np.where(occurs, start, np.nan),
                   np.where(occurs, duration, np.nan))
@@ -320,10 +322,13 @@ def late_shares(normals: Array, lead_time_weeks: Array, cv: float, period_weeks:
     (…, K, n): realised lead time L·m with m lognormal of mean 1 and coefficient of variation ``cv``
     (σ² = ln(1 + cv²)); the delay Δ = L·(m − 1) pushes min(1, Δ/W) of evenly spread deliveries past
     the quarter end; early arrivals wait for their quarter."""
-    sigma = np.sqrt(np.log1p(cv ** 2))
-    factor = np.exp(sigma * normals - 0.5 * sigma * sigma)
-    delay = lead_time_weeks[:, None] * (factor - 1.0)
-    return np.clip(delay / period_weeks, 0.0, 1.0)
+    dt = normals.dtype
+    sigma = dt.type(np.sqrt(np.log1p(cv ** 2)))
+    x = normals * sigma
+    x -= dt.type(0.5) * sigma * sigma
+    np.expm1(x, out=x)                                   # m − 1
+    x *= (lead_time_weeks / period_weeks).astype(dt)[:, None]
+    return np.clip(x, 0.0, 1.0, out=x)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.parts import Category
@@ -70,7 +70,14 @@ class WeeksRange(Model):
         return (self.low_weeks + self.mode_weeks + self.high_weeks) / 3.0
 
 
-Duration = Annotated[WeeksRange, BeforeValidator(_weeks_range)]
+_WEEKS_VALUE = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]}
+Duration = Annotated[WeeksRange, BeforeValidator(_weeks_range), WithJsonSchema({
+    "anyOf": [
+        {**_WEEKS_VALUE, "description": "a fixed duration: weeks, or a value with a unit ('3 months')"},
+        {"type": "object", "additionalProperties": False, "required": ["low_weeks", "mode_weeks", "high_weeks"],
+         "properties": {k: _WEEKS_VALUE for k in ("low_weeks", "mode_weeks", "high_weeks")},
+         "description": "a triangular distribution of weeks"},
+    ]})]
 
 
 class Selector(Model):
