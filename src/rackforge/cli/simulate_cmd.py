@@ -60,7 +60,8 @@ def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precis
               + ", ".join(f"{d} {v:.1f}" for d, v in summary["expected_racks_short"].items()))
     millions = {k: summary[k] / 1e6 for k in ("expected_value_short_usd", "value_at_risk_95_usd",
                                               "conditional_value_at_risk_95_usd")}
-    out.print(f"probability of any shortfall {summary['probability_of_shortfall']:.1%}; expected value short "
+    out.print(f"probability of any shortfall {summary['probability_of_shortfall']:.1%}, of one above 1 % of the "
+              f"plan {summary['probability_of_shortfall_over_1pct']:.1%}; expected value short "
               f"${millions['expected_value_short_usd']:,.1f}M; VaR95 ${millions['value_at_risk_95_usd']:,.1f}M; "
               f"CVaR95 ${millions['conditional_value_at_risk_95_usd']:,.1f}M")
     events = Table(title="Shortfall by event", title_justify="left")

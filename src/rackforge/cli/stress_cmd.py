@@ -55,6 +55,7 @@ def stress(path: Path | None, as_json: bool, quarter: str | None, levels: str) -
     exposed = sum(n.exposed for n in result.nodes)
     out.print(f"{exposed} of {len(result.nodes)} groups exposed (TTR > TTS); TTS ∞: the plan survives the loss.")
     for warning in result.warnings[:5]:
-        out.print(f"[yellow]note:[/] {warning}")
+        short = warning if len(warning) <= 160 else warning[:157] + "…"
+        out.print(f"[yellow]note:[/] {short}", markup=True, highlight=False)
     if len(result.warnings) > 5:
         out.print(f"[yellow]note:[/] … and {len(result.warnings) - 5} more (see --json)")

@@ -747,13 +747,16 @@ class MonteCarloResult:
         return rows
 
     def summary(self) -> dict[str, Any]:
-        """Headline figures: expected shortfall, VaR, CVaR and probability of any shortfall."""
+        """Headline figures: expected racks and value short at the end of the plan, VaR, CVaR, and the
+        probability of any shortfall and of one above 1 % of the planned racks."""
         values = self.value_short_usd
         short = self.backlog.sum(axis=0)
+        planned = float(self.model.plan.sum())
         return {
             "expected_racks_short": {d: round(float(self.backlog[k].mean()), 4) for k, d in
                                      enumerate(self.model.designs)},
             "probability_of_shortfall": round(float((short > 0.5).mean()), 6),
+            "probability_of_shortfall_over_1pct": round(float((short > 0.01 * planned).mean()), 6),
             "expected_value_short_usd": round(float(values.mean()), 2),
             "value_at_risk_95_usd": round(self.value_at_risk_usd(0.95), 2),
             "conditional_value_at_risk_95_usd": round(self.conditional_value_at_risk_usd(0.95), 2),

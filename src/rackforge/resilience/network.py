@@ -276,6 +276,7 @@ def build_network(programme: Programme, quarter: str | None = None) -> SupplyNet
         visit(design)
 
     parts_needed = sorted({item for _, item, _ in requirements if item in cat.parts})
+    not_yet: list[str] = []
     suppliers_of: dict[str, list[int]] = {}
     for part in parts_needed:
         for src in programme.sources_by_part.get(part, ()):
@@ -286,8 +287,7 @@ def build_network(programme: Programme, quarter: str | None = None) -> SupplyNet
                          capacity_per_week=src.capacity_per_quarter / WEEKS_PER_QUARTER if shipping else 0.0))
             suppliers_of.setdefault(part, []).append(i)
             if not shipping and src.qualification.value != "disqualified":
-                warnings.append(f"source {part}@{src.site} does not ship at {when.isoformat()} "
-                                f"(starts {source_start(programme, src)}); it counts for its stock only")
+                not_yet.append(f"{part}@{src.site} (from {source_start(programme, src)})")
         if (part, None) in stock_at:
             i = add(Node(f"stock:{part}", "stock", f"{part} stock at {integ.name}", integ.id, integ.country,
                          integ.region, part=part, stock_units=stock_at[(part, None)], capacity_per_week=0.0))
@@ -296,6 +296,9 @@ def build_network(programme: Programme, quarter: str | None = None) -> SupplyNet
             warnings.append(f"part {part} has no source shipping at {when.isoformat()}: racks that need it "
                             "can be built only from stock")
 
+    if not_yet:
+        warnings.insert(0, f"{len(not_yet)} sources do not ship yet on {when.isoformat()} and count for their "
+                           f"stock only: {', '.join(not_yet)}")
     resolved = tuple(
         Requirement(consumer, item, qty,
                     (index[f"assembly:{item}"],) if item in cat.assemblies else tuple(suppliers_of.get(item, ())))
