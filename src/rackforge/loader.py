@@ -41,6 +41,7 @@ from rackforge.model import (
     TradeLane,
 )
 from rackforge.readiness.model import Readiness
+from rackforge.resilience.scenarios import ScenarioLibrary
 from rackforge.yamlio import LineMap, Path_, read_yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalog" / "data"
@@ -76,7 +77,7 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("trade", TradeLane, True, lambda r: f"{r.origin}->{r.destination}", "freight and duty"),
         SectionSpec("build_plan", BuildPlan, False, help="racks per quarter per design"),
         SectionSpec("facility", Facility, False, help="data-hall limits"),
-        SectionSpec("scenarios", None, False, help="disruption scenarios (resilience)"),
+        SectionSpec("scenarios", ScenarioLibrary, False, help="disruption scenarios (resilience)"),
         SectionSpec("factory", Factory, False, help="integration and test line"),
         SectionSpec("evaluations", None, False, help="early-access evaluation"),
         SectionSpec("readiness", Readiness, False, help="manufacturing readiness assessments"),

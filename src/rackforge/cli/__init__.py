@@ -26,6 +26,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Simulate the integration-and-test line; plan stations with --plan-capacity."),
     "tests": ("rackforge.cli.tests_cmd:tests", "Generate test plans and import per-rack test results."),
     "readiness": ("rackforge.cli.readiness_cmd:readiness", "Score manufacturing readiness (MRL) per part and site."),
+    "stress": ("rackforge.cli.stress_cmd:stress",
+               "Stress test: time to survive vs time to recover of every site, country and region."),
+    "simulate": ("rackforge.cli.simulate_cmd:simulate",
+                 "Monte Carlo of racks delivered per design and quarter under the disruption library."),
+    "buffers": ("rackforge.cli.buffers_cmd:buffers",
+                "Strategic safety stock: optimal service times and buffers on a supply tree."),
+    "bom": ("rackforge.cli.bom_cmd:bom", "Explode rack designs into parts and roll up their cost."),
+    "sourcing": ("rackforge.cli.sourcing_cmd:sourcing",
+                 "Domestic content, concentration and country exposure of the planned racks."),
+    "whatif": ("rackforge.cli.sourcing_cmd:whatif", "Move parts between sites and see the sourcing figures change."),
+    "sheets": ("rackforge.cli.sourcing_cmd:sheets", "Exchange sources and BOMs with Excel and CSV files."),
+    "compare": ("rackforge.cli.compare_cmd:compare",
+                "Show rack designs side by side and what changed between generations."),
 }
 
 

@@ -17,6 +17,7 @@ from rackforge.model.parts import PartType
 from rackforge.model.rules import Rules
 from rackforge.model.supply import Site, Source, Supplier, TradeLane
 from rackforge.readiness.model import Readiness
+from rackforge.resilience.scenarios import ScenarioLibrary
 from rackforge.units import Celsius, KgPerM2, UsdPerKwh, Watts
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -143,7 +144,7 @@ class Programme(Model):
     trade: tuple[TradeLane, ...] = ()
     build_plan: BuildPlan
     facility: Facility
-    scenarios: Any = None
+    scenarios: ScenarioLibrary | None = None
     factory: Factory | None = None
     evaluations: Any = None
     readiness: Readiness | None = None
