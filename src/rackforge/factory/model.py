@@ -301,11 +301,26 @@ class Step(Model):
     max_attempts: PositiveInt | None = Field(None, description="attempts before a rack is scrapped; default unlimited")
     source: SourceRef | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_failure_mode(cls, data: Any) -> Any:
+        """A test step without failure modes gets one, 'unspecified', taking all its failures."""
+        if not isinstance(data, dict) or data.get("failure_modes"):
+            return data
+        from rackforge.units import parse_quantity
+
+        try:
+            yields = [parse_quantity(data[k], "fraction") for k in ("first_pass_yield", "retest_yield")
+                      if data.get(k) is not None]
+        except (ValueError, TypeError):
+            return data  # the field validators report the bad value
+        if any(y < 1 for y in yields):
+            return {**data, "failure_modes": [{"id": "unspecified"}]}
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Step:
         if self.is_test:
-            if not self.failure_modes:
-                object.__setattr__(self, "failure_modes", (FailureMode(id="unspecified"),))
             total = sum(m.share for m in self.failure_modes)
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"failure_modes shares add up to {total:g}; they must add up to 1")
