@@ -87,8 +87,8 @@ def test_init_then_check_round_trip(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["init", str(target)])
     assert result.exit_code == 0, result.output
     assert (target / "programme.yaml").exists()
-    again = CliRunner().invoke(cli, ["init", str(target)])
-    assert again.exit_code == 2 and "already exist" in str(again.exception or again.output)
+    again = run("init", str(target))
+    assert again.returncode == 2 and "already exist" in again.stderr
     check = run("check", str(target), "--json")
     assert check.returncode in (0, 1), check.stderr
     assert {d["id"] for d in json.loads(check.stdout)["designs"]} >= {"gb200-nvl72", "gb300-nvl72"}
@@ -116,3 +116,11 @@ def test_schema_rejects_an_unknown_key() -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"parts": [{"id": "x", "name": "x", "category": "compute", "source": "estimate: a test",
                                         "pwer_w": 3}]}, schema)
+
+
+def test_user_errors_exit_2_inside_the_click_group_too(mini: Path) -> None:
+    """Notebook and test callers (CliRunner) get the same exit status and message as the shell."""
+    (mini / "programme.yaml").write_text((mini / "programme.yaml").read_text().replace("150 kW", "150 kg"))
+    result = CliRunner().invoke(cli, ["check", str(mini)])
+    assert result.exit_code == 2
+    assert "rack_power_limit_w" in result.output and "not a unit of this quantity" in result.output

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
+from rackforge.factory.model import Factory
 from rackforge.model import (
     Assembly,
     BuildPlan,
@@ -33,11 +34,14 @@ from rackforge.model import (
     Programme,
     ProgrammeInfo,
     RackDesign,
+    Rules,
     Site,
     Source,
     Supplier,
     TradeLane,
 )
+from rackforge.readiness.model import Readiness
+from rackforge.resilience.scenarios import ScenarioLibrary
 from rackforge.yamlio import LineMap, Path_, read_yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalog" / "data"
@@ -73,11 +77,11 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("trade", TradeLane, True, lambda r: f"{r.origin}->{r.destination}", "freight and duty"),
         SectionSpec("build_plan", BuildPlan, False, help="racks per quarter per design"),
         SectionSpec("facility", Facility, False, help="data-hall limits"),
-        SectionSpec("scenarios", None, False, help="disruption scenarios (resilience)"),
-        SectionSpec("factory", None, False, help="integration and test line"),
+        SectionSpec("scenarios", ScenarioLibrary, False, help="disruption scenarios (resilience)"),
+        SectionSpec("factory", Factory, False, help="integration and test line"),
         SectionSpec("evaluations", None, False, help="early-access evaluation"),
-        SectionSpec("readiness", None, False, help="manufacturing readiness assessments"),
-        SectionSpec("rules", None, False, help="domestic-content rules"),
+        SectionSpec("readiness", Readiness, False, help="manufacturing readiness assessments"),
+        SectionSpec("rules", Rules, False, help="domestic-content rules"),
     )
 }
 CATALOG_SECTIONS = ("parts", "assemblies", "designs", "suppliers", "sites")

@@ -22,6 +22,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("rackforge.cli.init_cmd:init", "Write the reference programme into DIR as plain files."),
     "check": ("rackforge.cli.check_cmd:check", "Load, validate and check the rack designs of a programme."),
     "schema": ("rackforge.cli.schema_cmd:schema", "Print the JSON Schema of programme files."),
+    "factory": ("rackforge.cli.factory_cmd:factory",
+                "Simulate the integration-and-test line; plan stations with --plan-capacity."),
+    "tests": ("rackforge.cli.tests_cmd:tests", "Generate test plans and import per-rack test results."),
+    "readiness": ("rackforge.cli.readiness_cmd:readiness", "Score manufacturing readiness (MRL) per part and site."),
+    "stress": ("rackforge.cli.stress_cmd:stress",
+               "Stress test: time to survive vs time to recover of every site, country and region."),
+    "simulate": ("rackforge.cli.simulate_cmd:simulate",
+                 "Monte Carlo of racks delivered per design and quarter under the disruption library."),
+    "buffers": ("rackforge.cli.buffers_cmd:buffers",
+                "Strategic safety stock: optimal service times and buffers on a supply tree."),
+    "bom": ("rackforge.cli.bom_cmd:bom", "Explode rack designs into parts and roll up their cost."),
+    "sourcing": ("rackforge.cli.sourcing_cmd:sourcing",
+                 "Domestic content, concentration and country exposure of the planned racks."),
+    "whatif": ("rackforge.cli.sourcing_cmd:whatif", "Move parts between sites and see the sourcing figures change."),
+    "sheets": ("rackforge.cli.sourcing_cmd:sheets", "Exchange sources and BOMs with Excel and CSV files."),
+    "compare": ("rackforge.cli.compare_cmd:compare",
+                "Show rack designs side by side and what changed between generations."),
 }
 
 
@@ -39,6 +56,16 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a user error becomes a message on stderr and its exit status."""
+        from rackforge.errors import RackforgeError
+
+        try:
+            return super().invoke(ctx)
+        except RackforgeError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -55,15 +82,10 @@ def cli() -> None:
     """
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn user errors into messages and exit codes."""
-    from rackforge.errors import RackforgeError
-
     try:
-        return cli.main(args=argv, prog_name="rackforge", standalone_mode=False)
-    except RackforgeError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        status = cli.main(args=argv, prog_name="rackforge", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -72,3 +94,5 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    # in non-standalone mode click returns the status of ctx.exit(status) instead of exiting
+    sys.exit(status if isinstance(status, int) else 0)
