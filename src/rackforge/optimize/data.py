@@ -22,9 +22,9 @@ becomes ready gets capacity in proportion to the days left in it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from rackforge.model import Programme, Qualification, Source, quarter_end, quart
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+    from rackforge.model.rules import DomesticContentRule
+    from rackforge.sourcing.domestic import DomesticContentCalculator
 
 HOLDING_RATE_PER_QUARTER = 0.25 / 4
 """Inventory carrying cost per quarter as a share of landed cost [fraction/quarter].
@@ -44,6 +47,12 @@ yearly demand [fraction]: the linear form of "at least two qualified sources", w
 source carrying at least 10 %. A policy default, not a figure from a source."""
 
 
+EXCEEDS_MARGIN = 1e-6
+"""Added to a threshold the share must *exceed* (FAR 25.101 "exceeds") [fraction]: a strict
+inequality has no optimum in an LP, and 1e-6 is far above the rule's comparison tolerance (1e-9)
+and far below any real difference."""
+
+
 @dataclass(frozen=True)
 class Targets:
     """What the plan must achieve besides meeting the build plan.
@@ -51,6 +60,8 @@ class Targets:
     ``domestic_content``: the least domestic share of component cost per design and year
     [fraction]; one number for every year, or ``{year: fraction}``; None for no target.
     ``domestic_margin``: added to the target when the rule says *exceeds* [fraction].
+    ``domestic_categories``: hold only these part categories (e.g. cooling, power, cabling,
+    networking: the systems moving home first) to the target; None for the whole rack (the rule's test).
     ``country_cap``: the largest share any one country may have [fraction], per part (by units)
     or per category (by landed cost) as ``cap_scope`` says; None for no cap.
     ``critical_max_source_share``: see :data:`CRITICAL_MAX_SOURCE_SHARE`; None switches the
@@ -59,9 +70,18 @@ class Targets:
 
     domestic_content: float | Mapping[int, float] | None = None
     domestic_margin: float = 0.0
+    domestic_categories: tuple[str, ...] | None = None
     country_cap: float | None = None
     cap_scope: Literal["part", "category"] = "part"
     critical_max_source_share: float | None = CRITICAL_MAX_SOURCE_SHARE
+
+    @classmethod
+    def from_rule(cls, rule: DomesticContentRule, years: Sequence[int], **kw: Any) -> Targets:
+        """The rule's threshold in each year as the domestic-content target; a rule that must be
+        *exceeded* (FAR 25.101) gets a margin of :data:`EXCEEDS_MARGIN`."""
+        thresholds = {int(y): t for y in years if (t := rule.threshold_for(int(y))) is not None}
+        margin = EXCEEDS_MARGIN if rule.comparison == "exceeds" else 0.0
+        return cls(domestic_content=thresholds or None, domestic_margin=margin, **kw)
 
     def domestic_target(self, year: int) -> float | None:
         """The domestic-content target for ``year`` [fraction], margin included, or None."""
@@ -77,6 +97,7 @@ class Targets:
         dc = self.domestic_content
         return {
             "domestic_content": dict(dc) if isinstance(dc, Mapping) else dc,
+            "domestic_categories": list(self.domestic_categories) if self.domestic_categories else None,
             "country_cap": self.country_cap,
             "cap_scope": self.cap_scope,
             "critical_max_source_share": self.critical_max_source_share,
@@ -92,7 +113,7 @@ class OptimizeInput:
     part_names: NDArray[np.str_]
     part_category: NDArray[np.str_]
     part_critical: NDArray[np.bool_]
-    part_reference_price_usd: NDArray[np.float64]  # NaN when unknown
+    unknown_origin_cost_usd: NDArray[np.float64]  # cost of a unit with no known source (NaN: unknown)
     # quarter dimension (T) and years (Y)
     quarters: NDArray[np.str_]
     quarter_year: NDArray[np.int64]
@@ -121,7 +142,12 @@ class OptimizeInput:
     holding_rate_per_quarter: float = HOLDING_RATE_PER_QUARTER
     integration_country: str = "US"
     decision_date: dt.date | None = None
+    value_added_fraction: float = 0.0
+    """Regional-value-content rules: value added at integration as a share of component cost [fraction]."""
     notes: tuple[str, ...] = field(default=())
+    sourcing: Any = None
+    """The sourcing module's domestic-content calculator for this programme (:class:`SourcingContext`),
+    so a plan's domestic content is computed by that module's own code; None for hand-made inputs."""
 
     # ----- derived arrays -------------------------------------------------------------
     @property
@@ -145,6 +171,12 @@ class OptimizeInput:
     def holding_cost_usd(self) -> NDArray[np.float64]:
         """Cost of holding one unit for one quarter, per source [USD/(unit·quarter)]."""
         return self.holding_rate_per_quarter * self.landed_cost_usd
+
+    def content_parts(self, targets: Targets) -> NDArray[np.bool_]:
+        """Parts whose cost enters the domestic-content test under ``targets`` (P,)."""
+        if targets.domestic_categories is None:
+            return np.ones(self.n_parts, dtype=bool)
+        return np.isin(self.part_category, np.array(targets.domestic_categories, dtype=str))
 
     @property
     def demand(self) -> NDArray[np.float64]:
@@ -229,103 +261,108 @@ def ready_date(source: Source, decision_date: dt.date) -> dt.date | None:
     return max(source.qualified_date, opened)
 
 
-def freight_and_duty_usd(source: Source, origin: str, destination: str,
-                         lanes: Mapping[tuple[str, str], tuple[float, float]]) -> tuple[float, float, str | None]:
-    """Freight and duty per unit [USD/unit] for a source, and a note when a default was assumed.
+@dataclass(frozen=True, eq=False)
+class SourcingContext:
+    """The sourcing module's domestic-content calculator and how this problem's rows map onto it."""
 
-    The source's own ``freight_usd``/``duty_rate`` win; else the lane ``origin -> destination``
-    gives ``freight_rate × price`` and ``duty_rate × price``. With no lane, a domestic move costs
-    nothing and a foreign one is taken at zero freight and duty with a note saying so.
-    """
-    lane = lanes.get((origin, destination))
-    note = None
-    if lane is None:
-        lane = (0.0, 0.0)
-        if origin != destination and (source.freight_usd is None or source.duty_rate is None):
-            note = (f"no trade lane {origin}->{destination} for {source.part}@{source.site}: "
-                    "freight and duty taken as 0")
-    freight = source.freight_usd if source.freight_usd is not None else lane[0] * source.price_usd
-    duty_rate = source.duty_rate if source.duty_rate is not None else lane[1]
-    return float(freight), float(duty_rate * source.price_usd), note
+    calculator: DomesticContentCalculator
+    network_row: NDArray[np.int64]  # row of each optimiser source in the calculator's network
+    quarters: tuple[str, ...]
+    racks: NDArray[np.int64]  # (T, designs of the calculator's structure)
+    end_product_country: str
+    designs: tuple[str, ...]
 
 
 def build_input(programme: Programme, *, decision_date: dt.date | None = None,
-                domestic_countries: tuple[str, ...] = ("US",),
-                content_includes_transport: bool = True, content_includes_duty: bool = True,
+                rule: DomesticContentRule | None = None,
                 holding_rate_per_quarter: float = HOLDING_RATE_PER_QUARTER) -> OptimizeInput:
     """Read the arrays of the sourcing problem from a programme.
 
-    ``decision_date`` (default: the first day of the build plan) is when sources are opened.
-    ``domestic_countries`` are the origins whose components count as domestic.
+    Bills of materials, landed costs and origins come from the sourcing module
+    (:class:`~rackforge.sourcing.bom.BomStructure`, :class:`~rackforge.sourcing.network.SupplyNetwork`) so
+    both see the same numbers. ``rule`` (default: the programme's, else FAR 25.101) says which origins
+    are domestic and what a component's cost includes. ``decision_date`` (default: the first day of the
+    build plan) is when sources are opened.
     """
+    from rackforge.model.rules import programme_rule
+    from rackforge.sourcing.bom import BomStructure, racks_by_quarter
+    from rackforge.sourcing.domestic import DomesticContentCalculator, is_domestic_source
+    from rackforge.sourcing.network import SupplyNetwork
+
+    rule = rule or programme_rule(programme.rules)
     plan = programme.build_plan
     quarters = plan.quarter_list
     decision = decision_date or quarter_start(quarters[0])
     designs = plan.designs
-    per_design = [programme.catalog.explode(d) for d in designs]
-    part_ids = sorted({p for bom in per_design for p in bom})
-    part_index = {p: i for i, p in enumerate(part_ids)}
+    structure = BomStructure.from_catalog(programme.catalog, designs)
+    network = SupplyNetwork.from_programme(programme, structure.part_ids)
+    calculator = DomesticContentCalculator.build(structure, network, rule)
+    used = structure.quantity_per_rack.sum(axis=0) > 0
+    part_cols = np.flatnonzero(used)  # structure order
+    new_index = -np.ones(len(structure.part_ids), dtype=np.int64)
+    new_index[part_cols] = np.arange(len(part_cols))
+    part_ids = [structure.part_ids[i] for i in part_cols]
     parts = [programme.catalog.parts[p] for p in part_ids]
+    design_rows = [structure.design_index[d] for d in designs]
+    parts_per_rack = structure.quantity_per_rack[design_rows][:, part_cols].astype(float)
+    racks_tq = racks_by_quarter(structure, plan)  # (T, D)
+    racks = racks_tq[:, design_rows].T.astype(float)
 
-    parts_per_rack = np.zeros((len(designs), len(part_ids)))
-    for d, bom in enumerate(per_design):
-        for p, qty in bom.items():
-            parts_per_rack[d, part_index[p]] = qty
-    racks = np.array([[plan.racks(d)[q] for q in quarters] for d in designs], dtype=float).reshape(
-        len(designs), len(quarters))
-
-    destination = programme.integration_site.country
-    lanes = {(lane.origin, lane.destination): (lane.freight_rate, lane.duty_rate) for lane in programme.trade}
-    usable = [s for s in programme.sources
-              if s.part in part_index and s.qualification is not Qualification.DISQUALIFIED]
-    notes: list[str] = []
-    freight, duty, ready, frac = [], [], [], []
-    for s in usable:
-        origin = programme.catalog.sites[s.site].country
-        f, u, note = freight_and_duty_usd(s, origin, destination, lanes)
-        freight.append(f)
-        duty.append(u)
-        if note:
-            notes.append(note)
+    part_set = set(structure.part_ids)
+    listed = [s for s in programme.sources if s.part in part_set]  # the network's rows, in order
+    rows = [i for i, s in enumerate(listed)
+            if used[network.source_part[i]] and s.qualification is not Qualification.DISQUALIFIED]
+    sources = [listed[i] for i in rows]
+    row_a = np.array(rows, dtype=np.int64)
+    ready, frac = [], []
+    for s in sources:
         r = ready_date(s, decision)
+        opens = programme.catalog.sites[s.site].operational_from
+        if opens is not None:
+            r = opens if r is None else max(r, opens)
         ready.append(r)
         frac.append(available_fraction(r, quarters))
-    price = np.array([s.price_usd for s in usable], dtype=float)
-    freight_a, duty_a = np.array(freight, dtype=float), np.array(duty, dtype=float)
-    content = price + (freight_a if content_includes_transport else 0.0) + (duty_a if content_includes_duty else 0.0)
-    countries = [programme.catalog.sites[s.site].country for s in usable]
+    unknown = network.fallback_cost_usd(rule.include_transport, rule.include_duty)[part_cols]
+    if rule.unknown_origin == "excluded":
+        unknown = np.zeros_like(unknown)
+    value_added = rule.value_added_fraction if rule.method == "regional-value-content" else 0.0
+    notes = [f"no trade lane {o}->{d}: freight and duty taken as 0 for sources from {o}"
+             for o, d in network.missing_lanes]
+    context = SourcingContext(calculator, row_a, tuple(quarters), racks_tq, programme.integration_site.country,
+                              tuple(designs))
     return OptimizeInput(
         part_ids=np.array(part_ids, dtype=str),
         part_names=np.array([p.name for p in parts], dtype=str),
         part_category=np.array([p.category.value for p in parts], dtype=str),
         part_critical=np.array([p.critical for p in parts], dtype=bool),
-        part_reference_price_usd=np.array([np.nan if p.reference_price_usd is None else p.reference_price_usd
-                                           for p in parts], dtype=float),
+        unknown_origin_cost_usd=unknown.astype(float),
         quarters=np.array(quarters, dtype=str),
         quarter_year=np.array([quarter_start(q).year for q in quarters], dtype=np.int64),
         years=np.array(sorted({quarter_start(q).year for q in quarters}), dtype=np.int64),
         design_ids=np.array(designs, dtype=str),
         parts_per_rack=parts_per_rack,
         racks=racks,
-        source_part=np.array([part_index[s.part] for s in usable], dtype=np.int64),
-        source_site=np.array([s.site for s in usable], dtype=str),
-        source_country=np.array(countries, dtype=str),
-        source_domestic=np.array([c in domestic_countries for c in countries], dtype=bool),
-        source_qualification=np.array([s.qualification.value for s in usable], dtype=str),
-        price_usd=price,
-        freight_usd=freight_a,
-        duty_usd=duty_a,
-        content_cost_usd=content,
-        capacity_per_quarter=np.array([s.capacity_per_quarter for s in usable], dtype=float),
-        moq_units=np.array([s.moq for s in usable], dtype=float),
+        source_part=new_index[network.source_part[row_a]] if len(rows) else np.zeros(0, dtype=np.int64),
+        source_site=network.site[row_a],
+        source_country=network.country[row_a],
+        source_domestic=is_domestic_source(network.country[row_a], rule),
+        source_qualification=np.array([s.qualification.value for s in sources], dtype=str),
+        price_usd=network.price_usd[row_a],
+        freight_usd=network.freight_usd[row_a],
+        duty_usd=network.duty_usd[row_a],
+        content_cost_usd=network.component_cost_usd(rule.include_transport, rule.include_duty)[row_a],
+        capacity_per_quarter=network.capacity_per_quarter[row_a],
+        moq_units=np.array([s.moq for s in sources], dtype=float),
         needs_open=np.array([s.qualification in (Qualification.PLANNED, Qualification.QUALIFYING)
-                             for s in usable], dtype=bool),
-        open_cost_usd=np.array([s.open_cost_usd for s in usable], dtype=float),
+                             for s in sources], dtype=bool),
+        open_cost_usd=np.array([s.open_cost_usd for s in sources], dtype=float),
         ready_date=tuple(ready),
-        available_fraction=np.array(frac, dtype=float).reshape(len(usable), len(quarters)),
-        lead_time_weeks=np.array([s.lead_time_weeks for s in usable], dtype=float),
+        available_fraction=np.array(frac, dtype=float).reshape(len(sources), len(quarters)),
+        lead_time_weeks=network.lead_time_weeks[row_a],
         holding_rate_per_quarter=holding_rate_per_quarter,
-        integration_country=destination,
+        integration_country=programme.integration_site.country,
         decision_date=decision,
-        notes=tuple(dict.fromkeys(notes)),
+        value_added_fraction=value_added,
+        notes=tuple(notes),
+        sourcing=context,
     )

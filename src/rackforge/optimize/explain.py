@@ -64,17 +64,19 @@ def _plan_arrays(model: LinearModel, data: OptimizeInput, x: NDArray[np.float64]
     return plan.buy, plan.use
 
 
-def component_cost_per_rack(data: OptimizeInput, use: NDArray[np.float64]) -> NDArray[np.float64]:
+def component_cost_per_rack(data: OptimizeInput, use: NDArray[np.float64], targets: Targets | None = None
+                            ) -> NDArray[np.float64]:
     """Component cost per rack of each design and year at each part's supply mix of the year (D, Y) [USD/rack];
-    parts no source makes at their reference price."""
+    parts no source makes at their unknown-origin cost; only the targeted categories when ``targets`` says."""
     use_y = use @ data.quarter_in_year  # (S, Y)
     dem_y = data.demand_per_year
     unit_cost = np.zeros_like(dem_y)
     np.add.at(unit_cost, data.source_part, use_y * data.content_cost_usd[:, None])
     unit_cost = np.divide(unit_cost, dem_y, out=np.zeros_like(unit_cost), where=dem_y > 0)
     unsourced = ~data.sourced_parts
-    ref = np.nan_to_num(data.part_reference_price_usd)
-    return data.parts_per_rack @ unit_cost + (data.parts_per_rack[:, unsourced] @ ref[unsourced])[:, None]
+    ref = np.nan_to_num(data.unknown_origin_cost_usd)
+    q = data.parts_per_rack if targets is None else data.parts_per_rack * data.content_parts(targets)[None, :]
+    return q @ unit_cost + (q[:, unsourced] @ ref[unsourced])[:, None]
 
 
 # ----- binding constraints ---------------------------------------------------------------------
@@ -140,7 +142,7 @@ def _target_bindings(model: LinearModel, data: OptimizeInput, targets: Targets, 
     out: list[Binding] = []
     block = model.constraints.get("domestic_content")
     if block is not None:
-        comp = component_cost_per_rack(data, use)
+        comp = component_cost_per_rack(data, use, targets)
         for i in range(block.n_rows):
             lam = float(row_dual[block.start + i])
             d, y = block.index[i]
@@ -237,6 +239,8 @@ class Explanation:
     violations: list[Violation] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     impossible_alone: list[str] = field(default_factory=list)
+    integrality: bool = False
+    """True when fractional orders would meet the targets: minimum orders or yes/no decisions block them."""
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
@@ -244,6 +248,8 @@ class Explanation:
         for family in self.impossible_alone:
             lines.append(f"{family} cannot be met even on its own")
         lines.extend(self.conflicts)
+        if self.integrality:
+            lines.append("only the minimum order quantities or the whole-source opening decisions stand in the way")
         head = "; ".join(lines) if lines else "the targets cannot all be met"
         shown = [v.message for v in self.violations[:8]]
         more = len(self.violations) - len(shown)
@@ -253,6 +259,7 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "impossible_alone": self.impossible_alone, "conflicts": self.conflicts,
+                "integrality": self.integrality,
                 "violations": [{"target": v.family, "where": v.where, "amount": v.amount, "unit": v.unit,
                                 "message": v.message} for v in self.violations]}
 
@@ -285,18 +292,34 @@ def _only(targets: Targets, keep: set[str]) -> Targets:
     return out
 
 
+EXPLAIN_TIME_LIMIT_S = 20.0
+"""Longest any one yes/no (MIP) solve of the explanation may take [s]; the LP relaxations come first."""
+
+
 def least_violation(data: OptimizeInput, targets: Targets, options: SolveOptions, *,
-                    integer_quantities: bool = False, stock: str = "source") -> tuple[float, LinearModel, RawSolution]:
-    """Solve the relaxation with penalised slacks (costs off): total normalised violation, model, solution."""
+                    integer_quantities: bool = False, stock: str = "source", relax: bool = False
+                    ) -> tuple[float, LinearModel, RawSolution]:
+    """Solve the model with penalised slacks (costs off): total normalised violation, model, solution.
+
+    ``relax=True`` solves the LP relaxation (minimum orders dropped, opening decisions fractional): its
+    violation is a lower bound for every plan, so a positive value proves the targets cannot be met.
+    """
+    from rackforge.optimize.model import CONTINUOUS, SEMI_CONTINUOUS, SEMI_INTEGER
+
     model = build_model(data, targets, integer_quantities=integer_quantities, stock=stock,
                         elastic=(*DEMAND_BLOCKS, *TARGET_BLOCKS), costs=False)
-    raw = solve(model, options)
+    if relax:
+        kinds = model.integrality
+        lower = np.where((kinds == SEMI_CONTINUOUS) | (kinds == SEMI_INTEGER), 0.0, model.col_lower)
+        raw = solve(model, options, col_lower=lower, integrality=np.full_like(kinds, CONTINUOUS))
+    else:
+        raw = solve(model, replace(options, time_limit_s=min(options.time_limit_s, EXPLAIN_TIME_LIMIT_S)))
     if raw.x is None:
         from rackforge.errors import SolverError
 
         raise SolverError(f"the relaxed sourcing model could not be solved either ({raw.highs_status}); "
                           "this is a rackforge bug or a time limit too short")
-    return raw.objective, model, raw
+    return max(raw.objective, 0.0), model, raw
 
 
 def violations(model: LinearModel, data: OptimizeInput, targets: Targets, x: NDArray[np.float64]) -> list[Violation]:
@@ -328,7 +351,7 @@ def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeIn
     if name == "domestic_content":
         d, y = idx
         year = int(data.years[y])
-        comp = component_cost_per_rack(data, use)[d, y]
+        comp = component_cost_per_rack(data, use, targets)[d, y]
         points = slack / comp if comp > 0 else float("nan")
         tau = targets.domestic_target(year) or 0.0
         return Violation("domestic content", {"design": str(data.design_ids[d]), "year": year}, 100 * points,
@@ -375,16 +398,29 @@ def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeIn
 
 def explain_infeasibility(data: OptimizeInput, targets: Targets, options: SolveOptions, *,
                           integer_quantities: bool = False, stock: str = "source") -> Explanation:
-    """Why no plan meets ``targets``: least-violating plan, targets impossible alone, conflicting pairs."""
-    _, model, raw = least_violation(data, targets, options, integer_quantities=integer_quantities, stock=stock)
+    """Why no plan meets ``targets``: least-violating plan, targets impossible alone, conflicting pairs.
+
+    The LP relaxation comes first: when even it violates the targets, its slacks are certain lower
+    bounds ("reaches at best ..."). When only the minimum orders or yes/no decisions make the targets
+    unreachable, the mixed-integer relaxation (time-limited) names the misses.
+    """
+    kw: dict[str, Any] = {"integer_quantities": integer_quantities, "stock": stock}
+    total, model, raw = least_violation(data, targets, options, relax=True, **kw)
+    explanation = Explanation()
+    if total <= VIOLATION_TOL:
+        explanation.integrality = True
+        total, model, raw = least_violation(data, targets, options, **kw)
     assert raw.x is not None
-    explanation = Explanation(violations=violations(model, data, targets, raw.x))
+    explanation.violations = violations(model, data, targets, raw.x)
     families = _active_families(data, targets)
 
     def feasible(keep: set[str]) -> bool:
-        total, _, _ = least_violation(data, _only(targets, keep), options, integer_quantities=integer_quantities,
-                                      stock=stock)
-        return total <= VIOLATION_TOL
+        relaxed, _, _ = least_violation(data, _only(targets, keep), options, relax=True, **kw)
+        if relaxed > VIOLATION_TOL:
+            return False
+        from rackforge.optimize.solve import optimise  # the costed model finds a plan faster
+
+        return optimise(data, _only(targets, keep), options, duals=False, explain=False, **kw).plan is not None
 
     if not feasible(set()):
         explanation.impossible_alone.append("the build plan (capacity and opening dates of the sources)")

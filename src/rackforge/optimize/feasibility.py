@@ -73,8 +73,10 @@ def yearly_use(data: OptimizeInput, plan: Plan) -> dict[tuple[int, int], float]:
     return dict(out)
 
 
-def domestic_shares(data: OptimizeInput, plan: Plan) -> dict[tuple[str, int], float]:
-    """Domestic share of component cost per design and year [fraction].
+def domestic_shares(data: OptimizeInput, plan: Plan, categories: tuple[str, ...] | None = None
+                    ) -> dict[tuple[str, int], float]:
+    """Domestic share of component cost per design and year [fraction], over the parts of
+    ``categories`` only when given.
 
     A part's supply mix in a year is the share of its units used that year that came from each
     source; a rack's component cost is Σ_part qty × Σ_source share × cost of the component, its
@@ -93,12 +95,12 @@ def domestic_shares(data: OptimizeInput, plan: Plan) -> dict[tuple[str, int], fl
             domestic = total = 0.0
             for p in range(len(data.part_ids)):
                 qty = float(data.parts_per_rack[d, p])
-                if not qty:
+                if not qty or (categories is not None and str(data.part_category[p]) not in categories):
                     continue
                 sources = [s for s in range(len(data.source_part)) if data.source_part[s] == p]
                 used = sum(use_y.get((s, year), 0.0) for s in sources)
                 if not sources or used <= 0:
-                    ref = float(data.part_reference_price_usd[p])
+                    ref = float(data.unknown_origin_cost_usd[p])
                     total += qty * (0.0 if ref != ref else ref)  # NaN: unknown price adds nothing
                     continue
                 for s in sources:
@@ -106,7 +108,9 @@ def domestic_shares(data: OptimizeInput, plan: Plan) -> dict[tuple[str, int], fl
                     total += cost
                     if data.source_domestic[s]:
                         domestic += cost
-            out[str(design), year] = domestic / total if total > 0 else 0.0
+            v = data.value_added_fraction  # regional value content: (D + v C) / ((1 + v) C)
+            if total > 0:
+                out[str(design), year] = (domestic + v * total) / ((1 + v) * total)
     return out
 
 
@@ -182,7 +186,7 @@ def check_plan(data: OptimizeInput, plan: Plan, targets: Targets) -> list[Violat
 
 def _check_targets(data: OptimizeInput, plan: Plan, targets: Targets) -> list[Violation]:
     out: list[Violation] = []
-    for (design, year), share in domestic_shares(data, plan).items():
+    for (design, year), share in domestic_shares(data, plan, targets.domestic_categories).items():
         target = targets.domestic_target(year)
         if target is not None and share < target - TOLERANCE:
             out.append(Violation("domestic-content", f"{design} {year}", target - share,

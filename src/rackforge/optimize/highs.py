@@ -95,7 +95,7 @@ def new_highs() -> highspy.Highs:
 
     HiGHS prints its banner from C once per process when the first instance is made; that would
     break ``--json`` output, so the first construction runs with file descriptor 1 pointed at
-    stderr (C buffers flushed before and after).
+    the null device (C buffers flushed before and after).
     """
     import highspy
 
@@ -106,14 +106,16 @@ def new_highs() -> highspy.Highs:
     sys.stdout.flush()
     libc = _libc()
     saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(devnull, 1)
         h = highspy.Highs()
         if libc is not None:
             libc.fflush(None)
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(devnull)
     return h
 
 

@@ -412,16 +412,23 @@ def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: Target
     part's supply mix of the year. The auxiliary E keeps each row short: P entries instead of S × T.
     """
     years = data.years
-    tau_y = np.array([np.nan if (t := targets.domestic_target(int(y))) is None else t for y in years])
+    target = np.array([np.nan if (t := targets.domestic_target(int(y))) is None else t for y in years])
+    # regional value content (D + vC) / ((1 + v) C) ≥ τ  ⇔  D ≥ (τ (1 + v) − v) C
+    v = data.value_added_fraction
+    tau_y = target * (1.0 + v) - v
     racks_y = data.racks_per_year
     dy = np.argwhere((racks_y > 0) & ~np.isnan(tau_y)[None, :])  # rows: (design, year)
     if len(dy) == 0:
         return
     dem_y = data.demand_per_year
+    parts_per_rack = data.parts_per_rack * data.content_parts(targets)[None, :]
+    dy = dy[parts_per_rack[dy[:, 0]].sum(axis=1) > 0]  # designs with parts in the targeted categories
+    if len(dy) == 0:
+        return
     targeted_design_year = np.zeros(racks_y.shape, dtype=bool)
     targeted_design_year[dy[:, 0], dy[:, 1]] = True
     # part-years that enter some row: a targeted design uses the part in that year
-    used = ((data.parts_per_rack.T > 0).astype(float) @ targeted_design_year.astype(float) > 0) \
+    used = ((parts_per_rack.T > 0).astype(float) @ targeted_design_year.astype(float) > 0) \
         & (dem_y > 0) & data.sourced_parts[:, None]  # (P, Y)
     py = np.argwhere(used)
     excess = m.add_variables("domestic_excess", {"part": data.part_ids, "year": years}, lower=-INF,
@@ -438,13 +445,13 @@ def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: Target
                       np.concatenate([coef[keep], -np.ones(len(py))]), lower=0.0, upper=0.0)
     rows_l, cols_l, vals_l = [], [], []
     for r, (d, y) in enumerate(dy):
-        p_idx = np.flatnonzero(used[:, y] & (data.parts_per_rack[d] > 0))
+        p_idx = np.flatnonzero(used[:, y] & (parts_per_rack[d] > 0))
         rows_l.append(np.full(len(p_idx), r))
         cols_l.append(excess.ids[p_idx, y])
-        vals_l.append(data.parts_per_rack[d, p_idx] / dem_y[p_idx, y])
+        vals_l.append(parts_per_rack[d, p_idx] / dem_y[p_idx, y])
     unsourced = ~data.sourced_parts
-    ref = np.nan_to_num(data.part_reference_price_usd)
-    unsourced_cost = data.parts_per_rack[:, unsourced] @ ref[unsourced]  # (D,) USD/rack
+    ref = np.nan_to_num(data.unknown_origin_cost_usd)
+    unsourced_cost = parts_per_rack[:, unsourced] @ ref[unsourced]  # (D,) USD/rack
     m.add_constraints("domestic_content", {"design": data.design_ids, "year": years}, dy,
                       np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l),
                       lower=tau_y[dy[:, 1]] * unsourced_cost[dy[:, 0]], scale=_typical_rack_cost(data)[dy[:, 0]])
@@ -454,7 +461,7 @@ def _typical_rack_cost(data: OptimizeInput) -> NDArray[np.float64]:
     """Component cost per rack of each design at the mean content cost of each part's sources [USD/rack]."""
     total = np.bincount(data.source_part, weights=data.content_cost_usd, minlength=data.n_parts)
     count = np.bincount(data.source_part, minlength=data.n_parts)
-    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan_to_num(data.part_reference_price_usd))
+    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan_to_num(data.unknown_origin_cost_usd))
     return np.maximum(data.parts_per_rack @ mean, 1.0)
 
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from rackforge.optimize.data import OptimizeInput, Targets
 from rackforge.optimize.highs import RawSolution, SolveOptions, solve
 from rackforge.optimize.model import CONTINUOUS, SEMI_CONTINUOUS, SEMI_INTEGER, LinearModel, build_model
 
 if TYPE_CHECKING:
-    import pandas as pd
     from numpy.typing import NDArray
 
     from rackforge.optimize.explain import Explanation
@@ -123,10 +123,23 @@ class OptimizeResult:
         return out
 
     def domestic_content(self) -> list[dict[str, Any]]:
-        """Domestic share of component cost per design and year achieved by the plan."""
+        """Domestic content per design and year achieved by the plan, with the target it was held to.
+
+        Computed by the sourcing module's own code (its calculator and rule) from the plan's supply mix
+        of each year, when the problem came from a programme; by :func:`~rackforge.optimize.feasibility.
+        domestic_shares` for hand-made problems.
+        """
+        plan = self._plan()
+        categories = self.targets.domestic_categories
+        if self.data.sourcing is not None:
+            table = sourcing_domestic_content(self.data, plan, categories)
+            return [{"design": r["design"], "year": int(r["year"]), "domestic_share": float(r["domestic_content"]),
+                     "target": self.targets.domestic_target(int(r["year"])), "rule_threshold": r["threshold"],
+                     "meets_rule": bool(r["meets_threshold"]), "racks": int(r["racks"])}
+                    for r in table.to_dict("records")]
         from rackforge.optimize.feasibility import domestic_shares
 
-        shares = domestic_shares(self.data, self._plan())
+        shares = domestic_shares(self.data, plan, categories)
         return [{"design": design, "year": year, "domestic_share": share,
                  "target": self.targets.domestic_target(year)}
                 for (design, year), share in sorted(shares.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
@@ -182,6 +195,54 @@ class OptimizeResult:
         out["timings_s"] = self.timings_s
         out["model_size"] = self.model_size
         return out
+
+
+# ----- the plan seen by the sourcing module ------------------------------------------------
+
+def yearly_mix(data: OptimizeInput, plan: Plan) -> NDArray[np.float64]:
+    """Each source's share of its part's units used in each year (S, Y) [fraction]; 0 where the part
+    is not used that year."""
+    use_y = plan.use @ data.quarter_in_year
+    per_part = np.zeros((data.n_parts, use_y.shape[1]))
+    np.add.at(per_part, data.source_part, use_y)
+    total = per_part[data.source_part]
+    return np.divide(use_y, total, out=np.zeros_like(use_y), where=total > 0)
+
+
+def sourcing_domestic_content(data: OptimizeInput, plan: Plan, categories: tuple[str, ...] | None = None
+                              ) -> pd.DataFrame:
+    """Domestic content per design and year by the sourcing module's own calculator and rule.
+
+    Every quarter of a year gets the year's supply mix; the sourcing module then weights quarters by
+    racks built (which, with one mix per year, gives that mix's content). With ``categories`` the
+    share is over those categories' component cost (from the module's per-category table). Rows for
+    years in which a design builds no racks are dropped.
+    """
+    from rackforge.sourcing.domestic import domestic_arrays, tables_from_arrays
+
+    ctx = data.sourcing
+    shares = np.zeros((data.n_quarters, ctx.calculator.network.n_sources))
+    shares[:, ctx.network_row] = yearly_mix(data, plan)[:, data.year_of_quarter].T
+    arrays = domestic_arrays(ctx.calculator, shares)
+    tables = tables_from_arrays(ctx.calculator, {"plan": arrays}, list(ctx.quarters), ctx.racks,
+                                ctx.end_product_country, list(ctx.designs))
+    table = tables.by_year[tables.by_year["racks"] > 0].reset_index(drop=True)
+    if categories is None:
+        return table
+    rule = ctx.calculator.rule
+    by_cat = tables.by_category[tables.by_category["category"].isin(list(categories))]
+    sums = by_cat.groupby(["design", "year"])[["domestic_cost_per_rack_usd", "component_cost_per_rack_usd"]].sum()
+    rows = []
+    for r in table.to_dict("records"):
+        key = (r["design"], r["year"])
+        if key not in sums.index:
+            continue
+        dom, tot = (float(x) for x in sums.loc[key])
+        share = float(ctx.calculator.share(dom, tot))
+        rows.append({**r, "domestic_content": share, "domestic_cost_per_rack_usd": dom,
+                     "component_cost_per_rack_usd": tot,
+                     "meets_threshold": bool(rule.passes(share, r["threshold"]))})
+    return pd.DataFrame(rows, columns=table.columns)
 
 
 # ----- reading a solution -----------------------------------------------------------------
