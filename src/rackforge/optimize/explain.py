@@ -96,7 +96,8 @@ def binding_constraints(model: LinearModel, data: OptimizeInput, targets: Target
     buy_x = x[buy_ids]
     buy_ub = upper[buy_ids]
     # capacity: the column bound of buy, or the opening row of an opened source
-    cap_dual = np.where((buy_ub > 0) & (buy_x >= buy_ub - 1e-6) & (col_dual[buy_ids] < 0), col_dual[buy_ids], 0.0)
+    at_capacity = (buy_ub > 0) & (buy_ub >= data.buy_upper_units - 1e-9)  # not the "no more than needed" bound
+    cap_dual = np.where(at_capacity & (buy_x >= buy_ub - 1e-6) & (col_dual[buy_ids] < 0), col_dual[buy_ids], 0.0)
     opening = model.constraints.get("opening")
     if opening is not None:
         rd = row_dual[opening.start:opening.start + opening.n_rows]

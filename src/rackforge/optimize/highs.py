@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from rackforge.optimize.model import LinearModel
 
 
+PRESOLVE_OFF_ABOVE = 50_000
+"""Columns above which HiGHS presolve is switched off by default."""
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """How hard to solve: relative MIP gap [fraction], time limit [s], threads, and HiGHS log on/off."""
@@ -31,6 +35,10 @@ class SolveOptions:
     threads: int | None = None
     log: bool = False
     random_seed: int = 0
+    presolve: str = "auto"
+    """HiGHS presolve: "on", "off", or "auto": off for models over :data:`PRESOLVE_OFF_ABOVE` columns (on the
+    large sourcing MIPs HiGHS's presolve cost more than it saved: 361 s against 132 s to a 0.1 % gap on the
+    2,000-part benchmark)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,10 @@ def to_highs(model: LinearModel, options: SolveOptions, *, col_lower: NDArray[np
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("random_seed", int(options.random_seed))
+    presolve = options.presolve
+    if presolve == "auto":
+        presolve = "off" if model.n_cols > PRESOLVE_OFF_ABOVE else "choose"
+    h.setOptionValue("presolve", "choose" if presolve == "on" else presolve)
     if options.threads:
         h.setOptionValue("threads", int(options.threads))
     a = model.matrix()
@@ -138,7 +150,12 @@ def run(h: highspy.Highs, *, is_mip: bool) -> RawSolution:
     import highspy
 
     t0 = time.perf_counter()
-    h.run()
+    try:
+        h.run()
+    finally:
+        # HiGHS keeps one process-wide thread pool sized by the first run; release it so a later solver
+        # in the same process (e.g. the resilience stress test, with threads=1) can size its own.
+        highspy.Highs.resetGlobalScheduler(True)
     solve_s = time.perf_counter() - t0
     model_status = h.getModelStatus()
     name = model_status.name

@@ -9,21 +9,26 @@ Variables (quantities in units, money in USD):
 
 - ``buy[source, quarter]``: units received from a source in a quarter; 0 or between the source's
   minimum order quantity and what it can ship (semi-continuous when the source has a MOQ);
-- ``stock[part, quarter]``: units of a part held at the end of a quarter (pooled over its sources);
-- ``carry[source, year]``: units from a source in the stock at the end of a year (carried into the
-  next year, or left over at the end of the plan);
-- ``open[source]``: 1 if a planned or qualifying source is opened (binary).
+- ``open[source]``: 1 if a planned or qualifying source is opened (binary);
+- stock, tracked one of two ways (``stock=``):
 
-A part's units used in year y from source s are U[s, y] = carry[s, y−1] + Σ_{t∈y} buy[s, t] − carry[s, y]:
-the year's supply mix, from which domestic content, country shares and critical-part shares follow.
-Stock carried over a year end is taken from the year's last-quarter receipts (carry ≤ buy in the last
-quarter), which makes the mix exact: every unit received earlier in the year is used within it, so
-any order of use inside the year is possible.
+  - ``"source"`` (exact, default): ``use[source, quarter]`` units built into racks and
+    ``source_stock[source, quarter]`` units held, per source;
+  - ``"pooled"`` (smaller, for large programmes): ``stock[part, quarter]`` held per part and
+    ``carry[source, year]``, the units of each source in the stock at a year end. Stock carried over a
+    year end is taken from the year's last-quarter receipts (carry ≤ buy in the last quarter), which
+    keeps each year's supply mix exact: every unit received earlier in the year is used within it, so
+    any order of use inside the year is possible (:func:`rackforge.optimize.solve.schedule_use` builds one).
+
+A part's units used in year y from source s, U[s, y] (Σ_t use, or carry[s, y−1] + Σ_t buy − carry[s, y]),
+give the year's supply mix, from which domestic content, country shares and critical-part shares follow.
+Holding cost is charged on each part's stock at the holding rate × the mean landed cost of its sources.
 
 Constraints:
 
-- ``balance[part, quarter]``: stock_t = stock_{t−1} + Σ_source buy_t − demand_t;
-- ``carry_total[part, year]``: the year-end stock is the sum of the carries of the part's sources;
+- stock per source: ``demand[part, quarter]`` Σ_source use = demand; ``stock_balance[source, quarter]``;
+- pooled stock: ``balance[part, quarter]`` stock_t = stock_{t−1} + Σ_source buy_t − demand_t;
+  ``carry_total[part, year]``: the year-end stock is the sum of the carries of the part's sources;
   ``carry_from_last_quarter[source, year]``: carry ≤ buy in the year's last quarter;
 - ``opening[source, quarter]``: buy ≤ capacity × open (a source not opened ships nothing);
 - ``domestic_content[design, year]``: domestic component cost ≥ τ × all component cost per rack
@@ -283,8 +288,11 @@ def define_variables(m: LinearModel, data: OptimizeInput, *, integer_quantities:
     if stock not in STOCK_TRACKING:
         raise ValueError(f"stock tracking {stock!r}; valid: {', '.join(STOCK_TRACKING)}")
     sources, quarters = np.arange(data.n_sources), data.quarters
-    upper = data.buy_upper_units
-    moq = np.broadcast_to(data.moq_units[:, None], upper.shape)
+    # never more than the part still needs from this quarter on (or one minimum order): buying more only
+    # adds cost, as every target counts units used, not bought. A tighter bound makes a tighter LP.
+    remaining = np.cumsum(data.demand[:, ::-1], axis=1)[:, ::-1][data.source_part]  # (S, T)
+    moq = np.broadcast_to(data.moq_units[:, None], remaining.shape)
+    upper = np.minimum(data.buy_upper_units, np.maximum(remaining, moq))
     has_moq = moq > 0
     too_big = has_moq & (moq > upper + 1e-9)
     upper = np.where(too_big, 0.0, upper)
