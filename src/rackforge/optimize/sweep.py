@@ -44,7 +44,7 @@ class SweepPoint:
     extra_cost_usd: float | None
     """Cost above the least-cost plan with no domestic target and no cap."""
     domestic_share_min: float | None
-    """Lowest domestic content of any design and year (the one the target holds)."""
+    """Lowest domestic content of any design and year held to the target."""
     domestic_share_overall: float | None
     """Domestic share of all racks' component cost over the plan (rack-weighted)."""
     sources_opened: int | None
@@ -142,7 +142,7 @@ def _point(result: OptimizeResult, target: float | None, cap: float | None, base
         summary = result.explanation.summary() if result.explanation else result.status
         return SweepPoint(target, cap, result.status, None, None, None, None, None, explanation=summary)
     rows = result.domestic_content()
-    shares = [r["domestic_share"] for r in rows]
+    shares = [r["domestic_share"] for r in rows if r["target"] is not None]
     overall = None
     if rows and all("racks" in r for r in rows) and result.data.sourcing is not None:
         from rackforge.optimize.solve import sourcing_domestic_content
@@ -208,8 +208,14 @@ def sweep(data: OptimizeInput, targets: Targets, *, domestic_targets: Sequence[f
     feasible = [p for p in points if p.cost_usd is not None and p.target is not None and p.country_cap == first_cap]
     knee = knee_index([float(p.target or 0.0) for p in feasible], [float(p.cost_usd or 0.0) for p in feasible])
     with_risk = [p for p in feasible if p.expected_value_short_usd is not None]
-    knee_risk = knee_index([-float(p.expected_value_short_usd or 0.0) for p in with_risk],
-                           [float(p.cost_usd or 0.0) for p in with_risk])
+    knee_risk = None
+    if len(with_risk) >= 3:
+        short = [float(p.expected_value_short_usd or 0.0) for p in with_risk]
+        if short[-1] < short[0]:  # a trade-off: paying more buys less expected shortfall
+            knee_risk = knee_index([-v for v in short], [float(p.cost_usd or 0.0) for p in with_risk])
+        else:
+            notes.append("expected shortfall does not fall as the target rises (from "
+                         f"${short[0]:,.0f} to ${short[-1]:,.0f}): no cost-vs-risk knee")
     return SweepResult(points, base_cost, best,
                        knee_target=None if knee is None else feasible[knee].target,
                        knee_shortfall_target=None if knee_risk is None else with_risk[knee_risk].target,
