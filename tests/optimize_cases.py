@@ -34,7 +34,7 @@ def make_input(*, parts: Sequence[str], quarters: Sequence[str], parts_per_rack:
         part_names=np.array([p.title() for p in parts], dtype=str),
         part_category=np.array(categories or ["cooling"] * n_p, dtype=str),
         part_critical=np.array(critical or [False] * n_p, dtype=bool),
-        part_reference_price_usd=np.array(reference_price_usd or [np.nan] * n_p, dtype=float),
+        unknown_origin_cost_usd=np.array(reference_price_usd or [np.nan] * n_p, dtype=float),
         quarters=np.array(quarters, dtype=str),
         quarter_year=np.array([int(q[:4]) for q in quarters], dtype=np.int64),
         years=np.array(years, dtype=np.int64),
