@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
+from rackforge.evaluate.model import Evaluations
 from rackforge.model import (
     Assembly,
     BuildPlan,
@@ -75,7 +76,7 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("facility", Facility, False, help="data-hall limits"),
         SectionSpec("scenarios", None, False, help="disruption scenarios (resilience)"),
         SectionSpec("factory", None, False, help="integration and test line"),
-        SectionSpec("evaluations", None, False, help="early-access evaluation"),
+        SectionSpec("evaluations", Evaluations, False, help="early-access evaluation"),
         SectionSpec("readiness", None, False, help="manufacturing readiness assessments"),
         SectionSpec("rules", None, False, help="domestic-content rules"),
     )

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, PositiveInt
 
+from rackforge.evaluate.model import Evaluations
 from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
 from rackforge.model.parts import PartType
@@ -142,7 +143,7 @@ class Programme(Model):
     facility: Facility
     scenarios: Any = None
     factory: Any = None
-    evaluations: Any = None
+    evaluations: Evaluations | None = None
     readiness: Any = None
     rules: Any = None
     root: str | None = Field(None, description="folder it was loaded from (None for in-memory)")
