@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("rackforge.cli.init_cmd:init", "Write the reference programme into DIR as plain files."),
     "check": ("rackforge.cli.check_cmd:check", "Load, validate and check the rack designs of a programme."),
     "schema": ("rackforge.cli.schema_cmd:schema", "Print the JSON Schema of programme files."),
+    "assess": ("rackforge.cli.assess_cmd:assess", "Run every analysis and write a self-contained report."),
     "evaluate": ("rackforge.cli.evaluate_cmd:evaluate",
                  "Score early-access systems on weighted criteria and show the option decisions."),
 }

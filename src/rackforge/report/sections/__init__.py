@@ -1,0 +1,17 @@
+"""The report's sections in the order they run and appear.
+
+Each module defines ``SECTION`` (a :class:`~rackforge.report.framework.Section`). A section whose
+analysis module is not installed is absent from the report; the evaluation runs last so that its
+criteria can use what the other analyses computed.
+"""
+
+from __future__ import annotations
+
+from rackforge.report.framework import Section
+from rackforge.report.sections import evaluation, overview, tco
+
+SECTIONS: tuple[Section, ...] = (
+    overview.SECTION,
+    tco.SECTION,
+    evaluation.SECTION,
+)

@@ -1,0 +1,92 @@
+"""Section: generations side by side — GPUs, power, performance, capital cost and TCO per GPU-hour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rackforge.report.charts import figure
+from rackforge.report.format import usd
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+COMPONENTS = (("capital_usd", "capital"), ("it_energy_usd", "IT energy"),
+              ("overhead_energy_usd", "facility overhead energy (PUE − 1)"), ("cooling_om_usd", "cooling O&M"),
+              ("maintenance_usd", "IT maintenance"))
+
+
+def run(ctx: AssessContext) -> SectionOutput:
+    """TCO of one rack of each planned design, and the plan's capital and TCO."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from rackforge.evaluate.criteria import full_load_power_w, performance_metric
+    from rackforge.evaluate.tco import part_prices, rack_tco, tco_assumptions
+
+    p = ctx.programme
+    a = tco_assumptions(p)
+    designs = p.planned_designs
+    every = sorted({part for d in designs for part in p.catalog.explode(d.id)})
+    prices = part_prices((p.catalog.parts[x] for x in every), p.sources_by_part)
+    power_override: dict[str, float] = ctx.analyses.get("rack_it_power_w", {})
+    metric = performance_metric(designs)
+    rows: list[dict[str, Any]] = []
+    for d in designs:
+        tco = rack_tco(p, d.id, a, prices=prices, it_power_w=power_override.get(d.id))
+        racks = sum(p.build_plan.racks(d.id).values())
+        full_w = full_load_power_w(d, p)
+        pflops = getattr(d.performance, metric) if metric and d.performance else None
+        rows.append({
+            "design": d.id, "name": d.name, "generation": d.generation, "year": d.year,
+            "racks_planned": racks,
+            "full_load_power_w": full_w,
+            "performance_metric": metric,
+            "peak_pflops": pflops,
+            "tflops_per_w": pflops * 1000.0 / full_w if pflops and full_w > 0 else None,
+            **tco.to_json(),
+            "plan_capital_usd": racks * tco.capital_usd,
+            "plan_tco_usd": racks * tco.total_usd,
+        })
+    data: dict[str, Any] = {
+        "assumptions": {**a.model_dump(mode="json"), "pue": rows[0]["pue"] if rows else p.facility.pue,
+                        "electricity_usd_per_kwh": rows[0]["electricity_usd_per_kwh"] if rows
+                        else p.facility.electricity_usd_per_kwh},
+        "designs": rows,
+        "programme_capital_usd": sum(r["plan_capital_usd"] for r in rows),
+        "programme_tco_usd": sum(r["plan_tco_usd"] for r in rows),
+    }
+    names = [r["name"] for r in rows]
+    breakdown = figure(barmode="stack", yaxis_title="USD per rack over the service life")
+    for key, label in COMPONENTS:
+        breakdown.add_trace(go.Bar(name=label, x=names, y=[r[key] for r in rows]))
+    per_hour = figure(yaxis_title="USD per GPU-hour", showlegend=False)
+    per_hour.add_trace(go.Bar(x=names, y=[r["usd_per_gpu_hour"] for r in rows],
+                              text=[f"${r['usd_per_gpu_hour']:.2f}" for r in rows], textposition="outside"))
+    side = pd.DataFrame([{
+        "design": r["design"], "generation": r["generation"], "year": r["year"], "racks_planned": r["racks_planned"],
+        "gpus_per_rack": r["gpus"], "full_load_power_kw": r["full_load_power_w"] / 1000,
+        "it_power_kw_at_utilisation": r["it_power_w"] / 1000, "peak_pflops": r["peak_pflops"],
+        "tflops_per_w": r["tflops_per_w"], "capital_usd_per_rack": r["capital_usd"],
+        f"tco_usd_per_rack_{a.years}y": r["total_usd"], "tco_usd_per_gpu_hour": r["usd_per_gpu_hour"],
+        "plan_capital_usd": r["plan_capital_usd"],
+    } for r in rows])
+    notes = [f"{r['design']}: {n}" for r in rows for n in r["notes"]]
+    paragraphs = [
+        f"TCO counts capital plus {a.years} years of energy at PUE {data['assumptions']['pue']:g} and "
+        f"{data['assumptions']['electricity_usd_per_kwh']:g} USD/kWh, cooling O&M at "
+        f"{a.cooling_om_usd_per_kw_year:g} USD per kW-year and IT maintenance at "
+        f"{a.maintenance_fraction_per_year:.0%} of hardware per year"
+        + (f", discounted at {a.discount_rate:.1%} per year" if a.discount_rate else "") + f". Basis: {a.source}",
+        f"The plan's capital is {usd(data['programme_capital_usd'])} for "
+        f"{sum(r['racks_planned'] for r in rows):,} racks.",
+    ]
+    return SectionOutput(
+        data=data, paragraphs=paragraphs, notes=notes,
+        tables=[Table("generations", "Generations side by side", side)],
+        charts=[Chart("tco-breakdown", "TCO per rack by component", breakdown,
+                      f"Over {a.years} years; capital from the bill of materials at the programme's source prices."),
+                Chart("tco-per-gpu-hour", "TCO per GPU-hour", per_hour)],
+        analyses={"tco": {r["design"]: r for r in rows}},
+    )
+
+
+SECTION = Section("generations", "Generations side by side: cost of ownership", run,
+                  question="What does each generation cost to buy and to run, per rack and per GPU-hour?")

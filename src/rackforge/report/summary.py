@@ -1,0 +1,191 @@
+"""The executive summary: sentences that answer the programme's questions, built ONLY from results.json.
+
+Every number in a sentence is a *fact*: a value read from results.json at a JSON pointer, scaled and
+rounded for display. The facts are stored beside the sentences (``executive_summary.facts``) with
+their pointer, scale and displayed text, so each number can be traced to the analysis that produced
+it (tests resolve every pointer and re-derive every displayed number).
+
+Questions answered, each only when the analyses behind it ran:
+1. What is planned? (programme)            4. With what domestic content? (sourcing)
+2. Can the plan be built here? (engineering, sourcing capacity, factory)
+3. At what cost? (generations / TCO)       5. What are the top risks and what to do? (resilience,
+                                              readiness, optimiser, evaluation options)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rackforge.evaluate.analysis import DEADLINE_WARNING_DAYS
+
+
+class MissingFact(LookupError):
+    """A pointer that does not resolve in results.json."""
+
+
+def resolve(document: Any, pointer: str) -> Any:
+    """The value at a JSON pointer (RFC 6901) in ``document``."""
+    node = document
+    if pointer in ("", "/"):
+        return node
+    for raw in pointer.lstrip("/").split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            try:
+                node = node[int(token)]
+            except (ValueError, IndexError) as exc:
+                raise MissingFact(pointer) from exc
+        elif isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            raise MissingFact(pointer)
+    return node
+
+
+def escape_pointer(token: str) -> str:
+    """Escape one JSON-pointer token."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass
+class Facts:
+    """Collects the numbers a summary uses, each with its pointer into results.json."""
+
+    results: dict[str, Any]
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def has(self, pointer: str) -> bool:
+        """True if ``pointer`` resolves to a value that is not null."""
+        try:
+            return resolve(self.results, pointer) is not None
+        except MissingFact:
+            return False
+
+    def get(self, pointer: str) -> Any:
+        """The raw value at ``pointer`` (text, lists...; not recorded as a fact)."""
+        return resolve(self.results, pointer)
+
+    def number(self, name: str, pointer: str, *, scale: float = 1.0, decimals: int = 0, unit: str = "") -> str:
+        """Display text of the number at ``pointer`` / ``scale`` rounded to ``decimals``; records the fact."""
+        raw = resolve(self.results, pointer)
+        if not isinstance(raw, int | float) or isinstance(raw, bool):
+            raise MissingFact(f"{pointer} is not a number")
+        shown = round(raw / scale, decimals)
+        text = f"{shown:,.{decimals}f}"
+        self.facts[name] = {"pointer": pointer, "value": raw, "scale": scale, "decimals": decimals,
+                            "display": text, "unit": unit}
+        return text
+
+    def usd(self, name: str, pointer: str) -> str:
+        """A dollar amount with a k/M/B suffix, e.g. ``$3.41 M``."""
+        raw = resolve(self.results, pointer)
+        scale, suffix = next(((s, x) for s, x in ((1e9, " B"), (1e6, " M"), (1e3, " k")) if abs(raw) >= s),
+                             (1.0, ""))
+        return "$" + self.number(name, pointer, scale=scale, decimals=2, unit="USD" + suffix.strip()) + suffix
+
+    def percent(self, name: str, pointer: str, decimals: int = 1) -> str:
+        """A fraction shown as a percentage, e.g. ``65.3%``."""
+        return self.number(name, pointer, scale=0.01, decimals=decimals, unit="%") + "%"
+
+
+Writer = Callable[[Facts], list[dict[str, str]]]
+
+
+def _programme(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/programme"
+    if not f.has(base):
+        return []
+    site = f.get(f"{base}/integration_site")
+    quarters = f.get(f"{base}/quarters")
+    designs = f.get(f"{base}/designs")
+    names = ", ".join(d["name"] for d in designs)
+    count = f.number("design_count", f"{base}/design_count")
+    text = (f"The plan is to build {f.number('racks_total', f'{base}/racks_total')} racks of "
+            f"{count} design{'s' if len(designs) != 1 else ''} ({names}) from {quarters[0]} to "
+            f"{quarters[-1]}, integrated and tested at {site['name']} ({site['country']}).")
+    return [{"topic": "plan", "text": text}]
+
+
+def _cost(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/generations"
+    if not f.has(base):
+        return []
+    rows = f.get(f"{base}/designs")
+    years = f.number("tco_years", f"{base}/assumptions/years", unit="years")
+    parts = []
+    for i, r in enumerate(rows):
+        key = r["design"]
+        per_rack = f.usd(f"capital_per_rack.{key}", f"{base}/designs/{i}/capital_usd")
+        per_hour = f.number(f"tco_per_gpu_hour.{key}", f"{base}/designs/{i}/usd_per_gpu_hour", decimals=2,
+                            unit="USD/GPU-h")
+        parts.append(f"{r['name']} {per_rack} per rack and ${per_hour} per GPU-hour")
+    text = (f"At what cost: the plan's racks need {f.usd('programme_capital', f'{base}/programme_capital_usd')} "
+            f"of capital; " + "; ".join(parts) + f" (TCO over {years} years, energy and maintenance included).")
+    out = [{"topic": "cost", "text": text}]
+    unpriced = [r["design"] for r in rows if r.get("unpriced_parts")]
+    if unpriced:
+        out.append({"topic": "cost", "text": "Some parts of " + ", ".join(unpriced) + " have no price and are "
+                    "counted at zero; add sources or reference prices before relying on these costs."})
+    return out
+
+
+def _evaluation(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/evaluation"
+    if not f.has(base):
+        return []
+    systems = f.get(f"{base}/systems")
+    top = systems[0]
+    out = []
+    count = f.number("systems_evaluated", f"{base}/system_count")
+    text = (f"Early access: of {count} systems evaluated, {top['id']} ({top['vendor']}, {top['design_name']}) "
+            f"ranks first with a score of {f.number('evaluation_top_score', f'{base}/systems/0/score', decimals=3)}")
+    sens = f.get(f"{base}/sensitivity")
+    closest = min((s for s in sens if s.get("smallest_change") is not None),
+                  key=lambda s: s["smallest_change"], default=None)
+    if closest is not None:
+        i = sens.index(closest)
+        change = f.number("evaluation_flip_change", f"{base}/sensitivity/{i}/smallest_change", scale=0.01,
+                          decimals=1, unit="percentage points")
+        text += (f"; the choice is most sensitive to {closest['criterion']}, whose weight would have to move by "
+                 f"{change} percentage points to change it")
+    else:
+        text += "; no single weight change alters the choice"
+    out.append({"topic": "evaluation", "text": text + "."})
+    options = f.get(f"{base}/options")
+    as_of = f.get(f"{base}/as_of")
+    for i, o in enumerate(options):
+        urgent = o["days_to_deadline"] is not None and o["days_to_deadline"] <= DEADLINE_WARNING_DAYS
+        if o["status"] in ("open", "deferred") and (o["system"] == top["id"] or urgent):
+            days = f.number(f"option_days.{o['system']}", f"{base}/options/{i}/days_to_deadline")
+            latest = f" (last decision: {o['latest_action']} on {o['latest_date']})" if o["latest_action"] else ""
+            j = next(k for k, s in enumerate(systems) if s["id"] == o["system"])
+            rank = f.number(f"rank.{o['system']}", f"{base}/systems/{j}/rank")
+            out.append({"topic": "action", "text": f"What to do: decide on the option for {o['system']} "
+                        f"(ranked {rank} of {count}) by {o['exercise_by']}, {days} days after {as_of}"
+                        f"{latest}."})
+        elif o["system"] == top["id"] and o["status"] != "no-option":
+            out.append({"topic": "action", "text": f"The option on {o['system']}, ranked first, is {o['status']}."})
+    return out
+
+
+def _absent(f: Facts) -> list[dict[str, str]]:
+    absent = f.get("/absent")
+    if not absent:
+        return []
+    names = "; ".join(f"{a['title']} ({a['reason']})" for a in absent)
+    return [{"topic": "coverage", "text": f"Not assessed in this run: {names}."}]
+
+
+WRITERS: list[Writer] = [_programme, _cost, _evaluation, _absent]
+"""Sentence writers in the order the summary reads; analyses add theirs as they are wired in."""
+
+
+def executive_summary(results: dict[str, Any]) -> dict[str, Any]:
+    """Sentences answering the programme's questions, with the facts (pointer, value, display) they use."""
+    facts = Facts(results)
+    sentences: list[dict[str, str]] = []
+    for writer in WRITERS:
+        sentences.extend(writer(facts))
+    return {"sentences": sentences, "facts": facts.facts}
