@@ -34,6 +34,7 @@ from rackforge.model import (
     Programme,
     ProgrammeInfo,
     RackDesign,
+    Rules,
     Site,
     Source,
     Supplier,
@@ -78,7 +79,7 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("factory", None, False, help="integration and test line"),
         SectionSpec("evaluations", Evaluations, False, help="early-access evaluation"),
         SectionSpec("readiness", None, False, help="manufacturing readiness assessments"),
-        SectionSpec("rules", None, False, help="domestic-content rules"),
+        SectionSpec("rules", Rules, False, help="domestic-content rules"),
     )
 }
 CATALOG_SECTIONS = ("parts", "assemblies", "designs", "suppliers", "sites")

@@ -44,14 +44,16 @@ from rackforge.model.programme import (
     quarter_end,
     quarter_start,
 )
+from rackforge.model.rules import DomesticContentRule, Fallback, Rules, ThresholdStep
 from rackforge.model.supply import Qualification, Site, Source, Supplier, TradeLane
 
 __all__ = [
     "WATER_CLASSES", "Assembly", "AssemblyKind", "BatterySpec", "BuildPlan", "BusbarSpec", "CableSpec",
     "Catalog", "Category", "ComputeSpec", "ConversionSpec", "ConversionStage", "Coolant",
-    "CoolingArchitecture", "CoolingSpec", "Dimensions", "Facility", "Id", "Item", "Model",
+    "CoolingArchitecture", "CoolingSpec", "Dimensions", "DomesticContentRule", "Facility", "Fallback", "Id",
+    "Item", "Model",
     "NetworkArchitecture", "OpticSpec", "PartType", "Performance", "Port", "PowerArchitecture", "PowerFeed",
     "Programme", "ProgrammeInfo", "PublishedFigures", "Qualification", "Quarter", "RackDesign", "RackFrame",
-    "Redundancy", "ScaleOut", "ScaleUp", "Site", "Source", "SourceRef", "Sourced", "Supplier", "SwitchSpec",
-    "TradeLane", "quarter_end", "quarter_start",
+    "Redundancy", "Rules", "ScaleOut", "ScaleUp", "Site", "Source", "SourceRef", "Sourced", "Supplier", "SwitchSpec",
+    "ThresholdStep", "TradeLane", "quarter_end", "quarter_start",
 ]

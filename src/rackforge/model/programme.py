@@ -14,6 +14,7 @@ from rackforge.evaluate.model import Evaluations
 from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
 from rackforge.model.parts import PartType
+from rackforge.model.rules import Rules
 from rackforge.model.supply import Site, Source, Supplier, TradeLane
 from rackforge.units import Celsius, KgPerM2, UsdPerKwh, Watts
 
@@ -145,7 +146,7 @@ class Programme(Model):
     factory: Any = None
     evaluations: Evaluations | None = None
     readiness: Any = None
-    rules: Any = None
+    rules: Rules | None = Field(None, description="domestic-content rules (None: FAR 25.101)")
     root: str | None = Field(None, description="folder it was loaded from (None for in-memory)")
     locations: dict[str, tuple[str, int | None]] = Field(
         default_factory=dict, description="'kind:id' -> (file, line) where each record is defined")

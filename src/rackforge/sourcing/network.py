@@ -1,0 +1,326 @@
+"""The resolved supply network: every source row as arrays, with landed cost, origin and shares by date.
+
+A :class:`SupplyNetwork` is built once from a programme (or from plain arrays) and is then
+queried many times: which sources may ship on a date, each source's share of its part, each
+part's cost. Everything is a NumPy array aligned either to *source rows* (``n_sources``) or to
+*part types* (``n_parts``, the order of :attr:`SupplyNetwork.part_ids`), so analyses and the
+sourcing optimiser can work with vectors and matrices instead of loops over records.
+
+Cost of a source, per unit, at the integration site (FAR 25.003 "cost of components"):
+
+    price_usd + freight_usd + duty_usd
+
+- ``freight_usd``: the source's own ``freight_usd`` if given, else ``price × freight_rate`` of the
+  trade lane from the site's country to the integration site's country;
+- ``duty_usd``: ``price × duty_rate`` with the source's own ``duty_rate`` if given, else the lane's
+  (ad valorem on the ex-works price, i.e. the customs transaction value without international
+  freight);
+- a source in the integration site's own country with no lane has no freight and no duty; a
+  foreign source with no lane gets none either and is listed in :attr:`SupplyNetwork.missing_lanes`.
+
+Shares (:func:`resolve_shares`): among the sources *active* on a date, planned ``share`` values
+are kept, sources without a share split what is left equally, and the result is normalised to
+sum to 1 per part (so if an alternate holding 40% is not yet qualified, the qualified source
+carries 100%). A part with no active source has all shares 0: its origin is *unknown*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse
+
+from rackforge.model import Qualification
+
+if TYPE_CHECKING:
+    from rackforge.model import Programme
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+UNKNOWN_COUNTRY = "unknown"
+"""Country label of the part of a part's supply that has no known source."""
+
+_NEVER = np.iinfo(np.int64).max  # ordinal of "never qualifies"
+_ALWAYS = np.iinfo(np.int64).min  # ordinal of "no date restriction"
+
+_STATUS_CODE = {Qualification.QUALIFIED: 0, Qualification.QUALIFYING: 1, Qualification.PLANNED: 2,
+                Qualification.DISQUALIFIED: 3}
+
+
+class SourceMode(StrEnum):
+    """Which sources count on a date."""
+
+    QUALIFIED = "qualified"
+    """Only sources whose state is ``qualified`` (and qualified and operating by the date)."""
+    ALTERNATES = "alternates"
+    """Also ``qualifying`` and ``planned`` alternates, each from its ``qualified_date``."""
+
+
+@dataclass(frozen=True, eq=False)
+class SupplyNetwork:
+    """Source rows and part types as aligned arrays (see module docstring for the cost rules).
+
+    Arrays over source rows (length ``n_sources``): ``source_part`` (index into ``part_ids``),
+    ``site``, ``supplier``, ``country`` (labels), ``price_usd``, ``freight_usd``, ``duty_usd``,
+    ``lead_time_weeks``, ``transit_weeks``, ``capacity_per_quarter``, ``planned_share`` (NaN where
+    not given), ``status`` (0 qualified, 1 qualifying, 2 planned, 3 disqualified),
+    ``qualified_from`` (date ordinal from which the source may ship). Arrays over parts (length
+    ``n_parts``): ``reference_price_usd`` (NaN where unknown).
+    """
+
+    part_ids: tuple[str, ...]
+    destination_country: str
+    source_part: IntArray
+    site: npt.NDArray[np.str_]
+    supplier: npt.NDArray[np.str_]
+    country: npt.NDArray[np.str_]
+    price_usd: FloatArray
+    freight_usd: FloatArray
+    duty_usd: FloatArray
+    lead_time_weeks: FloatArray
+    transit_weeks: FloatArray
+    capacity_per_quarter: FloatArray
+    planned_share: FloatArray
+    status: IntArray
+    qualified_from: IntArray
+    reference_price_usd: FloatArray
+    missing_lanes: tuple[tuple[str, str], ...] = ()
+    part_index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "part_index", {p: i for i, p in enumerate(self.part_ids)})
+        n = len(self.source_part)
+        for name in ("site", "supplier", "country", "price_usd", "freight_usd", "duty_usd", "lead_time_weeks",
+                     "transit_weeks", "capacity_per_quarter", "planned_share", "status", "qualified_from"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"{name} has {len(getattr(self, name))} rows, source_part has {n}")
+        if len(self.reference_price_usd) != len(self.part_ids):
+            raise ValueError("reference_price_usd must have one entry per part")
+        if n and (self.source_part.min() < 0 or self.source_part.max() >= len(self.part_ids)):
+            raise ValueError("source_part indexes outside part_ids")
+
+    @property
+    def n_parts(self) -> int:
+        return len(self.part_ids)
+
+    @property
+    def n_sources(self) -> int:
+        return len(self.source_part)
+
+    # -- costs ---------------------------------------------------------------------------------
+    def component_cost_usd(self, include_transport: bool = True, include_duty: bool = True) -> FloatArray:
+        """Cost of one unit from each source at the integration site [USD]: price (+ freight) (+ duty)."""
+        cost = self.price_usd.copy()
+        if include_transport:
+            cost += self.freight_usd
+        if include_duty:
+            cost += self.duty_usd
+        return cost
+
+    @property
+    def landed_cost_usd(self) -> FloatArray:
+        """Price + freight + duty per unit, per source row [USD]."""
+        return self.component_cost_usd(True, True)
+
+    def fallback_cost_usd(self, include_transport: bool = True, include_duty: bool = True) -> FloatArray:
+        """Cost per unit of supply from no known source, per part [USD].
+
+        The part's reference price when given, else the mean cost of its listed sources, else 0.
+        Used to cost the unknown-origin part of a part's supply.
+        """
+        cost = self.component_cost_usd(include_transport, include_duty)
+        counts = np.bincount(self.source_part, minlength=self.n_parts).astype(float)
+        sums = np.bincount(self.source_part, weights=cost, minlength=self.n_parts)
+        mean = np.divide(sums, counts, out=np.zeros(self.n_parts), where=counts > 0)
+        return np.where(np.isnan(self.reference_price_usd), mean, self.reference_price_usd)
+
+    # -- which sources count -----------------------------------------------------------------------
+    def active(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> BoolArray:
+        """Sources that may ship on ``when`` under ``mode`` [bool per source row]."""
+        mode = SourceMode(mode)
+        dated = self.qualified_from <= when.toordinal()
+        if mode is SourceMode.QUALIFIED:
+            return (self.status == 0) & dated
+        return (self.status != 3) & dated
+
+    def shares(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
+        """Each source's share of its part's supply on ``when`` [fraction per source row]."""
+        return resolve_shares(self.source_part, self.planned_share, self.active(when, mode), self.n_parts)
+
+    def shares_by_date(self, dates: Sequence[dt.date], mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
+        """Shares on each of ``dates`` [fraction], shape (len(dates), n_sources)."""
+        if not dates:
+            return np.zeros((0, self.n_sources))
+        return np.vstack([self.shares(d, mode) for d in dates])
+
+    def part_cost_usd(self, share: FloatArray, include_transport: bool = True,
+                      include_duty: bool = True) -> FloatArray:
+        """Share-weighted cost per unit of each part [USD], shape (..., n_parts).
+
+        The unknown-origin remainder (1 − Σ shares) is costed at :meth:`fallback_cost_usd`.
+        ``share`` is (n_sources,) or (k, n_sources).
+        """
+        cost = self.component_cost_usd(include_transport, include_duty)
+        known = per_part_sum(self.source_part, share * cost, self.n_parts)
+        unknown = 1.0 - per_part_sum(self.source_part, share, self.n_parts)
+        return known + np.clip(unknown, 0.0, 1.0) * self.fallback_cost_usd(include_transport, include_duty)
+
+    def with_sources(self, **changes: object) -> SupplyNetwork:
+        """A copy with some arrays replaced (for what-if analysis)."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "part_index"}
+        values.update(changes)
+        return SupplyNetwork(**values)
+
+    # -- construction ----------------------------------------------------------------------------
+    @classmethod
+    def from_programme(cls, programme: Programme, part_ids: Sequence[str] | None = None) -> SupplyNetwork:
+        """Resolve a programme's sources against its sites and trade lanes.
+
+        ``part_ids`` fixes the part order (e.g. a :class:`~rackforge.sourcing.bom.BomStructure`'s);
+        default: every part of the catalog in catalog order. Sources of parts outside ``part_ids``
+        are ignored.
+        """
+        catalog = programme.catalog
+        parts = tuple(part_ids) if part_ids is not None else tuple(catalog.parts)
+        index = {p: i for i, p in enumerate(parts)}
+        destination = programme.integration_site.country
+        lanes = {(lane.origin, lane.destination): lane for lane in programme.trade}
+        rows = [s for s in programme.sources if s.part in index]
+        n = len(rows)
+        price = np.fromiter((s.price_usd for s in rows), float, n)
+        site_objs = [catalog.sites[s.site] for s in rows]
+        country = np.array([site.country for site in site_objs], dtype=str) if n else np.zeros(0, str)
+        freight = np.empty(n)
+        duty = np.empty(n)
+        transit = np.empty(n)
+        missing: set[tuple[str, str]] = set()
+        for i, (src, site) in enumerate(zip(rows, site_objs, strict=True)):
+            lane = lanes.get((site.country, destination))
+            if lane is None and site.country != destination and (src.freight_usd is None or src.duty_rate is None):
+                missing.add((site.country, destination))
+            freight_rate = lane.freight_rate if lane else 0.0
+            duty_rate = src.duty_rate if src.duty_rate is not None else (lane.duty_rate if lane else 0.0)
+            freight[i] = src.freight_usd if src.freight_usd is not None else src.price_usd * freight_rate
+            duty[i] = src.price_usd * duty_rate
+            transit[i] = lane.transit_weeks if lane else 0.0
+        qualified_from = np.empty(n, dtype=np.int64)
+        for i, (src, site) in enumerate(zip(rows, site_objs, strict=True)):
+            qualified_from[i] = _qualified_from(src.qualification, src.qualified_date, site.operational_from)
+        return cls(
+            part_ids=parts,
+            destination_country=destination,
+            source_part=np.fromiter((index[s.part] for s in rows), np.int64, n),
+            site=np.array([s.site for s in rows], dtype=str) if n else np.zeros(0, str),
+            supplier=np.array([site.supplier for site in site_objs], dtype=str) if n else np.zeros(0, str),
+            country=country,
+            price_usd=price,
+            freight_usd=freight,
+            duty_usd=duty,
+            lead_time_weeks=np.fromiter((s.lead_time_weeks for s in rows), float, n),
+            transit_weeks=transit,
+            capacity_per_quarter=np.fromiter((s.capacity_per_quarter for s in rows), float, n),
+            planned_share=np.fromiter((np.nan if s.share is None else s.share for s in rows), float, n),
+            status=np.fromiter((_STATUS_CODE[s.qualification] for s in rows), np.int64, n),
+            qualified_from=qualified_from,
+            reference_price_usd=np.fromiter(
+                (np.nan if catalog.parts[p].reference_price_usd is None else catalog.parts[p].reference_price_usd
+                 for p in parts), float, len(parts)),
+            missing_lanes=tuple(sorted(missing)),
+        )
+
+
+def _qualified_from(state: Qualification, qualified_date: dt.date | None, operational_from: dt.date | None) -> int:
+    """Date ordinal from which a source may ship (before the mode's state filter)."""
+    if state is Qualification.DISQUALIFIED:
+        return int(_NEVER)
+    start = int(_ALWAYS) if qualified_date is None else qualified_date.toordinal()
+    if operational_from is not None:
+        start = max(start, operational_from.toordinal())
+    return start
+
+
+def per_part_sum(source_part: IntArray, values: FloatArray, n_parts: int) -> FloatArray:
+    """Sum ``values`` (…, n_sources) over the sources of each part -> (…, n_parts)."""
+    if values.ndim == 1:
+        summed_1d: FloatArray = np.bincount(source_part, weights=values, minlength=n_parts).astype(float)
+        return summed_1d
+    flat = values.reshape(-1, values.shape[-1])
+    summed = np.asarray((incidence_matrix(source_part, n_parts).T @ flat.T).T)
+    return summed.reshape(*values.shape[:-1], n_parts)
+
+
+def incidence_matrix(source_part: IntArray, n_parts: int) -> scipy.sparse.csr_array:
+    """Sparse (n_sources × n_parts) matrix with a 1 where a source row supplies a part.
+
+    ``shares @ M`` sums any per-source quantity to its part; an optimiser's variables over source
+    rows map to parts the same way.
+    """
+    n = len(source_part)
+    return scipy.sparse.csr_array((np.ones(n), (np.arange(n), source_part)), shape=(n, n_parts))
+
+
+def resolve_shares(source_part: IntArray, planned_share: FloatArray, active: BoolArray, n_parts: int) -> FloatArray:
+    """Shares of each active source in its part's supply [fraction per source row].
+
+    Planned shares (NaN = not given) of active sources are kept; active sources without one
+    split ``max(0, 1 − Σ given)`` equally; the result is normalised to 1 per part. If every
+    active source of a part has share 0, they split equally. Inactive sources get 0; a part
+    with no active source gets 0 everywhere (unknown origin).
+    """
+    given = ~np.isnan(planned_share)
+    act = active.astype(float)
+    n_active = np.bincount(source_part, weights=act, minlength=n_parts)
+    n_open = np.bincount(source_part, weights=act * ~given, minlength=n_parts)
+    sum_given = np.bincount(source_part, weights=np.where(given & active, planned_share, 0.0), minlength=n_parts)
+    remainder = np.maximum(0.0, 1.0 - sum_given)
+    open_share = np.divide(remainder, n_open, out=np.zeros(n_parts), where=n_open > 0)
+    raw = np.where(given, np.nan_to_num(planned_share), open_share[source_part]) * act
+    total = np.bincount(source_part, weights=raw, minlength=n_parts)
+    equal = np.divide(1.0, n_active, out=np.zeros(n_parts), where=n_active > 0)
+    shares: FloatArray = np.where(total[source_part] > 0, raw / np.where(total > 0, total, 1.0)[source_part],
+                                  equal[source_part] * act)
+    return shares
+
+
+def synthetic_network(part_ids: Iterable[str], rows: Sequence[dict[str, object]],
+                      destination_country: str = "US") -> SupplyNetwork:
+    """A network from plain dict rows (tests, notebooks): keys ``part``, ``country`` and optional
+    ``site``, ``supplier``, ``price_usd``, ``freight_usd``, ``duty_usd``, ``lead_time_weeks``,
+    ``transit_weeks``, ``capacity_per_quarter``, ``share``, ``status`` (0–3), ``qualified_from``
+    (date)."""
+    parts = tuple(part_ids)
+    index = {p: i for i, p in enumerate(parts)}
+
+    def col(key: str, default: object) -> FloatArray:
+        return np.array([r.get(key, default) for r in rows], dtype=float)
+
+    n = len(rows)
+    return SupplyNetwork(
+        part_ids=parts,
+        destination_country=destination_country,
+        source_part=np.array([index[str(r["part"])] for r in rows], dtype=np.int64),
+        site=np.array([str(r.get("site", f"site-{i}")) for i, r in enumerate(rows)], dtype=str),
+        supplier=np.array([str(r.get("supplier", r.get("site", f"supplier-{i}"))) for i, r in enumerate(rows)],
+                          dtype=str),
+        country=np.array([str(r["country"]) for r in rows], dtype=str) if n else np.zeros(0, str),
+        price_usd=col("price_usd", 1.0),
+        freight_usd=col("freight_usd", 0.0),
+        duty_usd=col("duty_usd", 0.0),
+        lead_time_weeks=col("lead_time_weeks", 0.0),
+        transit_weeks=col("transit_weeks", 0.0),
+        capacity_per_quarter=col("capacity_per_quarter", np.inf),
+        planned_share=np.array([np.nan if r.get("share") is None else r["share"] for r in rows], dtype=float),
+        status=col("status", 0).astype(np.int64),
+        qualified_from=np.array([_ALWAYS if r.get("qualified_from") is None
+                                 else r["qualified_from"].toordinal()  # type: ignore[attr-defined]
+                                 for r in rows], dtype=np.int64),
+        reference_price_usd=np.full(len(parts), np.nan),
+    )
