@@ -57,7 +57,7 @@ def test_results_json_validates_against_the_published_schema(written: Path) -> N
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(results), key=lambda e: list(e.path))
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
-    assert set(results["sections"]) == {"programme", "generations", "evaluation"}
+    assert {"programme", "generations", "evaluation", "sourcing"} <= set(results["sections"])
 
 
 def test_schema_rejects_what_it_should(assessment: Assessment) -> None:
@@ -124,6 +124,17 @@ def test_each_summary_fact_resolves_to_its_displayed_value(written: Path) -> Non
     assert mini["racks_planned"] == 5
 
 
+def _points(traces: list[dict[str, Any]]) -> int:
+    """Data points a figure holds: x/y/values/z entries and Sankey link values."""
+    count = 0
+    for t in traces:
+        count += sum(len(t.get(k) or []) for k in ("x", "y", "values"))
+        count += sum(1 for row in (t.get("z") or []) for v in (row if isinstance(row, list) else [row])
+                     if v is not None)
+        count += len((t.get("link") or {}).get("value") or [])
+    return count
+
+
 def test_html_is_self_contained_and_every_chart_has_data(written: Path) -> None:
     html = (written / "report.html").read_text()
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", html, re.I)
@@ -136,8 +147,7 @@ def test_html_is_self_contained_and_every_chart_has_data(written: Path) -> None:
     for div_id, figure_id in divs:
         spec = json.loads(blocks[figure_id])
         assert spec["data"], div_id
-        points = sum(len(t.get("x") or []) + len(t.get("y") or []) + len(t.get("values") or []) for t in spec["data"])
-        assert points > 0, div_id
+        assert _points(spec["data"]) > 0, div_id
     assert (written / "report.html").stat().st_size < 10_000_000
 
 

@@ -131,6 +131,59 @@ def _cost(f: Facts) -> list[dict[str, str]]:
     return out
 
 
+def _domestic(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/sourcing"
+    if not f.has(base):
+        return []
+    rule = f.get(f"{base}/rule")
+    parts = []
+    for i, d in enumerate(f.get(f"{base}/designs")):
+        years = d["years"]
+        if not years:
+            continue
+        j = len(years) - 1
+        y = years[j]
+        at = f"{base}/designs/{i}/years/{j}"
+        design = d["design"]
+        content = f.percent(f"domestic.{design}", f"{at}/domestic_content")
+        text = f"{d['name']} {content} in {y['year']}"
+        if y.get("threshold") is not None:
+            threshold = f.percent(f"threshold.{design}.{y['year']}", f"{at}/threshold")
+            text += f" against {threshold} ({'met' if y['meets_threshold'] else 'not met'})"
+        alt = y.get("with_alternates", {}).get("domestic_content")
+        if alt is not None and abs(alt - y["domestic_content"]) > 5e-4:
+            with_alt = f.percent(f"domestic_alternates.{design}", f"{at}/with_alternates/domestic_content")
+            text += f", {with_alt} once alternates qualify"
+        parts.append(text)
+    if not parts:
+        return []
+    return [{"topic": "domestic", "text": f"Domestic content under {rule['name']}: " + "; ".join(parts) + "."}]
+
+
+def _supply_risk(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/sourcing"
+    if not f.has(base):
+        return []
+    out = []
+    by_country = f.get(f"{base}/plan_spend_by_country")
+    foreign = [(i, c) for i, c in enumerate(by_country) if c["country"] not in ("US", "unknown")]
+    if foreign:
+        i, c = foreign[0]
+        share = f.percent("top_foreign_country_share", f"{base}/plan_spend_by_country/{i}/share")
+        out.append(f"{c['country']} supplies {share} of the plan's component spend")
+    single = f.get(f"{base}/single_source_parts")
+    if single:
+        top = single[0]
+        alt = ("; an alternate is due " + str(top["alternate_from"])) if top.get("alternate_from") else \
+            "; no alternate is planned"
+        share = f.percent("top_single_source_share", f"{base}/single_source_parts/0/max_share_of_rack")
+        out.append(f"{top['name']} is single-sourced from {top['suppliers'] or 'no qualified supplier'} "
+                   f"({top['countries'] or 'no country'}) and is {share} of a rack's value{alt}")
+    if not out:
+        return []
+    return [{"topic": "risk", "text": "Supply concentration: " + "; ".join(out) + "."}]
+
+
 def _evaluation(f: Facts) -> list[dict[str, str]]:
     base = "/sections/evaluation"
     if not f.has(base):
@@ -178,7 +231,7 @@ def _absent(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "coverage", "text": f"Not assessed in this run: {names}."}]
 
 
-WRITERS: list[Writer] = [_programme, _cost, _evaluation, _absent]
+WRITERS: list[Writer] = [_programme, _cost, _domestic, _supply_risk, _evaluation, _absent]
 """Sentence writers in the order the summary reads; analyses add theirs as they are wired in."""
 
 

@@ -19,13 +19,17 @@ def run(ctx: AssessContext) -> SectionOutput:
     import plotly.graph_objects as go
 
     from rackforge.evaluate.criteria import full_load_power_w, performance_metric
-    from rackforge.evaluate.tco import part_prices, rack_tco, tco_assumptions
+    from rackforge.evaluate.tco import PartPrice, part_prices, rack_tco, tco_assumptions
 
     p = ctx.programme
     a = tco_assumptions(p)
     designs = p.planned_designs
     every = sorted({part for d in designs for part in p.catalog.explode(d.id)})
     prices = part_prices((p.catalog.parts[x] for x in every), p.sources_by_part)
+    landed: dict[str, float] = ctx.analyses.get("part_unit_cost_usd", {})
+    prices.update({x: PartPrice(x, landed[x], "sources (landed)") for x in every if x in landed})
+    basis = ("landed cost (price + freight + duty) from the sourcing analysis" if landed
+             else "ex-works source prices (share-weighted), else reference prices")
     power_override: dict[str, float] = ctx.analyses.get("rack_it_power_w", {})
     metric = performance_metric(designs)
     rows: list[dict[str, Any]] = []
@@ -50,6 +54,7 @@ def run(ctx: AssessContext) -> SectionOutput:
                         "electricity_usd_per_kwh": rows[0]["electricity_usd_per_kwh"] if rows
                         else p.facility.electricity_usd_per_kwh},
         "designs": rows,
+        "price_basis": basis,
         "programme_capital_usd": sum(r["plan_capital_usd"] for r in rows),
         "programme_tco_usd": sum(r["plan_tco_usd"] for r in rows),
     }
@@ -82,7 +87,7 @@ def run(ctx: AssessContext) -> SectionOutput:
         data=data, paragraphs=paragraphs, notes=notes,
         tables=[Table("generations", "Generations side by side", side)],
         charts=[Chart("tco-breakdown", "TCO per rack by component", breakdown,
-                      f"Over {a.years} years; capital from the bill of materials at the programme's source prices."),
+                      f"Over {a.years} years; capital from the bill of materials at {basis}."),
                 Chart("tco-per-gpu-hour", "TCO per GPU-hour", per_hour)],
         analyses={"tco": {r["design"]: r for r in rows}},
     )
