@@ -161,3 +161,23 @@ def test_cli_table_and_exit_codes(evalmini: Path, mini: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "rackforge", "evaluate", str(mini)],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "evaluations" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_reference_programme_evaluation_uses_every_criterion() -> None:
+    programme = load_programme(None)
+    result = evaluate(programme)
+    assert all(c.used for c in result.criteria)
+    for s in result.systems:
+        assert s.origin["performance_per_watt"].startswith("computed")
+        assert s.origin["tco_per_gpu_hour"].startswith("computed")
+        assert s.origin["domestic_content"].startswith("computed")
+        assert 0 <= s.raw["domestic_content"] <= 1
+    # systems with an agreed price per rack are costed at it, the others from the bill of materials
+    ev = programme.evaluations
+    assert ev is not None
+    for system in ev.systems:
+        tco = next(s.tco for s in result.systems if s.id == system.id)
+        priced = system.option is not None and system.option.price_per_rack_usd is not None
+        assert tco.capital_basis == ("option-price" if priced else "bom")
+        # every stated figure carries a source or a reasoned estimate
+        assert system.source

@@ -59,12 +59,12 @@ def print_evaluation(result: EvaluationResult) -> None:
     out.print(f"[bold]Early-access evaluation[/] as of {result.as_of} ({result.normalisation} normalisation)")
     used = result.used_criteria
     table = Table(title="Scorecards", title_justify="left")
-    for col in ("rank", "system", "vendor", "design", "score"):
+    for col in ("rank", "system", "vendor", "score"):
         table.add_column(col, justify="right" if col in ("rank", "score") else "left")
     for c in used:
         table.add_column(f"{c.id}\n[{c.unit}] w={c.weight:.0%}", justify="right")
     for s in result.systems:
-        table.add_row(str(s.rank), s.id, s.vendor, s.design, f"{s.score:.3f}",
+        table.add_row(str(s.rank), s.id, s.vendor, f"{s.score:.3f}",
                       *(format_value(s.raw.get(c.id), c.unit) for c in used))
     out.print(table)
     if result.sensitivity:

@@ -46,6 +46,7 @@ class EvaluationContext:
     evaluated_designs: list[str]
     analyses: Mapping[str, Any] = field(default_factory=dict)
     tco_cache: dict[str, TcoBreakdown] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 def full_load_power_w(design: RackDesign, programme: Programme) -> float:
@@ -111,12 +112,61 @@ def _from_analysis(name: str, key: str) -> Provider:
     return provider
 
 
+def domestic_content(programme: Programme, system: EvaluatedSystem, ctx: EvaluationContext) -> CriterionValue | None:
+    """Domestic content of the system's design on the plan's first day, qualified sources [fraction].
+
+    Taken from the context when the assess pipeline already ran the sourcing analysis, else computed
+    here with :mod:`rackforge.sourcing` when it is installed (once for all evaluated designs).
+    """
+    shares = ctx.analyses.get("domestic_content")
+    origin = "computed: sourcing (qualified sources on the plan's first day)"
+    if shares is None:
+        shares = _domestic_content_now(programme, ctx)
+    entry = shares.get(system.design) if shares else None
+    if entry is None:
+        return None
+    return CriterionValue(float(entry["share"]), origin)
+
+
+def _domestic_content_now(programme: Programme, ctx: EvaluationContext) -> dict[str, dict[str, float]] | None:
+    if "_domestic_content" in ctx.cache:
+        cached: dict[str, dict[str, float]] | None = ctx.cache["_domestic_content"]
+        return cached
+    result = None
+    try:
+        from rackforge.sourcing.analysis import analyse_sourcing
+    except ImportError:
+        analyse_sourcing = None  # type: ignore[assignment]
+    if analyse_sourcing is not None:
+        result = designs_domestic_content(analyse_sourcing(programme), list(dict.fromkeys(ctx.evaluated_designs)))
+    ctx.cache["_domestic_content"] = result
+    return result
+
+
+def designs_domestic_content(analysis: Any, designs: list[str]) -> dict[str, dict[str, float]]:
+    """Domestic content of each design on the plan's first day with qualified sources [fraction].
+
+    ``analysis`` is a :class:`rackforge.sourcing.analysis.SourcingAnalysis`; the designs need not be
+    in the build plan (evaluated systems often are not).
+    """
+    from rackforge.sourcing.bom import BomStructure
+    from rackforge.sourcing.domestic import DomesticContentCalculator
+
+    if not designs:
+        return {}
+    structure = BomStructure.from_catalog(analysis.programme.catalog, designs)
+    calc = DomesticContentCalculator.build(structure, analysis.network, analysis.rule)
+    dom, tot = calc.evaluate(analysis.view_shares["qualified"])
+    share = calc.share(dom, tot)
+    return {d: {"share": float(share[i])} for i, d in enumerate(structure.design_ids)}
+
+
 PROVIDERS: dict[str, Provider] = {
     CriterionId.PERFORMANCE_PER_WATT: performance_per_watt,
     CriterionId.TCO_PER_GPU_HOUR: tco_per_gpu_hour,
     # The analyses below publish per-design figures into the context when they are available
-    # (see rackforge.report.pipeline); until then these criteria come from data.
-    CriterionId.DOMESTIC_CONTENT: _from_analysis("domestic_content", "share"),
+    # (see rackforge.report.sections); until then these criteria come from data.
+    CriterionId.DOMESTIC_CONTENT: domestic_content,
     CriterionId.RISK: _from_analysis("risk", "index"),
     CriterionId.READINESS: _from_analysis("readiness", "mrl"),
     CriterionId.TEST_YIELD: _from_analysis("test_yield", "yield"),

@@ -41,3 +41,9 @@ def cell(value: Any, column: str = "") -> str:
             return f"{value:,.1f}"
         return f"{value:.3g}"
     return str(value)
+
+
+def short_name(name: str) -> str:
+    """A design's name without its parenthesised details: 'GB300 NVL72 (ORv3-style, ...)' -> 'GB300 NVL72'."""
+    head = name.split(" (", 1)[0].strip()
+    return head or name

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rackforge.evaluate.analysis import DEADLINE_WARNING_DAYS
+from rackforge.report.format import short_name
 
 
 class MissingFact(LookupError):
@@ -100,7 +101,7 @@ def _programme(f: Facts) -> list[dict[str, str]]:
     site = f.get(f"{base}/integration_site")
     quarters = f.get(f"{base}/quarters")
     designs = f.get(f"{base}/designs")
-    names = ", ".join(d["name"] for d in designs)
+    names = ", ".join(d.get("short_name", d["name"]) for d in designs)
     count = f.number("design_count", f"{base}/design_count")
     text = (f"The plan is to build {f.number('racks_total', f'{base}/racks_total')} racks of "
             f"{count} design{'s' if len(designs) != 1 else ''} ({names}) from {quarters[0]} to "
@@ -120,7 +121,7 @@ def _cost(f: Facts) -> list[dict[str, str]]:
         per_rack = f.usd(f"capital_per_rack.{key}", f"{base}/designs/{i}/capital_usd")
         per_hour = f.number(f"tco_per_gpu_hour.{key}", f"{base}/designs/{i}/usd_per_gpu_hour", decimals=2,
                             unit="USD/GPU-h")
-        parts.append(f"{r['name']} {per_rack} per rack and ${per_hour} per GPU-hour")
+        parts.append(f"{r.get('short_name', r['name'])} {per_rack} per rack and ${per_hour} per GPU-hour")
     text = (f"At what cost: the plan's racks need {f.usd('programme_capital', f'{base}/programme_capital_usd')} "
             f"of capital; " + "; ".join(parts) + f" (TCO over {years} years, energy and maintenance included).")
     out = [{"topic": "cost", "text": text}]
@@ -138,15 +139,15 @@ def _domestic(f: Facts) -> list[dict[str, str]]:
     rule = f.get(f"{base}/rule")
     parts = []
     for i, d in enumerate(f.get(f"{base}/designs")):
-        years = d["years"]
-        if not years:
+        built = [k for k, y in enumerate(d["years"]) if y.get("racks", 0) > 0] or list(range(len(d["years"])))
+        if not built:
             continue
-        j = len(years) - 1
-        y = years[j]
+        j = built[-1]
+        y = d["years"][j]
         at = f"{base}/designs/{i}/years/{j}"
         design = d["design"]
         content = f.percent(f"domestic.{design}", f"{at}/domestic_content")
-        text = f"{d['name']} {content} in {y['year']}"
+        text = f"{short_name(d['name'])} {content} in {y['year']}"
         if y.get("threshold") is not None:
             threshold = f.percent(f"threshold.{design}.{y['year']}", f"{at}/threshold")
             text += f" against {threshold} ({'met' if y['meets_threshold'] else 'not met'})"
@@ -174,11 +175,16 @@ def _supply_risk(f: Facts) -> list[dict[str, str]]:
     single = f.get(f"{base}/single_source_parts")
     if single:
         top = single[0]
-        alt = ("; an alternate is due " + str(top["alternate_from"])) if top.get("alternate_from") else \
-            "; no alternate is planned"
         share = f.percent("top_single_source_share", f"{base}/single_source_parts/0/max_share_of_rack")
-        out.append(f"{top['name']} is single-sourced from {top['suppliers'] or 'no qualified supplier'} "
-                   f"({top['countries'] or 'no country'}) and is {share} of a rack's value{alt}")
+        due = top.get("alternate_from")
+        if top.get("suppliers"):
+            alt = f"; an alternate is due {due}" if due else "; no alternate is planned"
+            out.append(f"{top['name']} ({share} of a rack's value) is single-sourced from {top['suppliers']} "
+                       f"({top['countries']}){alt}")
+        else:
+            first = f"; its first source is due {due}" if due else "; none is planned"
+            out.append(f"{top['name']} ({share} of a rack's value) has no qualified source on "
+                       f"{f.get(base + '/as_of')}{first}")
     if not out:
         return []
     return [{"topic": "risk", "text": "Supply concentration: " + "; ".join(out) + "."}]
@@ -192,7 +198,8 @@ def _evaluation(f: Facts) -> list[dict[str, str]]:
     top = systems[0]
     out = []
     count = f.number("systems_evaluated", f"{base}/system_count")
-    text = (f"Early access: of {count} systems evaluated, {top['id']} ({top['vendor']}, {top['design_name']}) "
+    design = short_name(top["design_name"])
+    text = (f"Early access: of {count} systems evaluated, {top['id']} ({top['vendor']}, {design}) "
             f"ranks first with a score of {f.number('evaluation_top_score', f'{base}/systems/0/score', decimals=3)}")
     sens = f.get(f"{base}/sensitivity")
     closest = min((s for s in sens if s.get("smallest_change") is not None),
@@ -208,18 +215,25 @@ def _evaluation(f: Facts) -> list[dict[str, str]]:
     out.append({"topic": "evaluation", "text": text + "."})
     options = f.get(f"{base}/options")
     as_of = f.get(f"{base}/as_of")
+    rank_of = {s["id"]: k for k, s in enumerate(systems)}
+    live = sorted((o for o in options if o["status"] in ("open", "deferred")), key=lambda o: rank_of[o["system"]])
+    best_live = live[0]["system"] if live else None
     for i, o in enumerate(options):
+        if o["status"] not in ("open", "deferred"):
+            if o["system"] == top["id"] and o["status"] != "no-option":
+                out.append({"topic": "action", "text": f"The option on {o['system']}, ranked first, is {o['status']}."})
+            continue
         urgent = o["days_to_deadline"] is not None and o["days_to_deadline"] <= DEADLINE_WARNING_DAYS
-        if o["status"] in ("open", "deferred") and (o["system"] == top["id"] or urgent):
-            days = f.number(f"option_days.{o['system']}", f"{base}/options/{i}/days_to_deadline")
-            latest = f" (last decision: {o['latest_action']} on {o['latest_date']})" if o["latest_action"] else ""
-            j = next(k for k, s in enumerate(systems) if s["id"] == o["system"])
-            rank = f.number(f"rank.{o['system']}", f"{base}/systems/{j}/rank")
-            out.append({"topic": "action", "text": f"What to do: decide on the option for {o['system']} "
-                        f"(ranked {rank} of {count}) by {o['exercise_by']}, {days} days after {as_of}"
-                        f"{latest}."})
-        elif o["system"] == top["id"] and o["status"] != "no-option":
-            out.append({"topic": "action", "text": f"The option on {o['system']}, ranked first, is {o['status']}."})
+        if o["system"] != best_live and not urgent:
+            continue
+        j = rank_of[o["system"]]
+        rank = f.number(f"rank.{o['system']}", f"{base}/systems/{j}/rank")
+        days = f.number(f"option_days.{o['system']}", f"{base}/options/{i}/days_to_deadline")
+        latest = f" (last decision: {o['latest_action']} on {o['latest_date']})" if o["latest_action"] else ""
+        lead = ("the best-ranked system with an open option" if o["system"] == best_live
+                else "an option that expires soon")
+        out.append({"topic": "action", "text": f"What to do: decide on {o['system']}, {lead} (ranked {rank} of "
+                    f"{count}), by {o['exercise_by']}, {days} days after {as_of}{latest}."})
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import figure
+from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 
@@ -18,7 +19,8 @@ def run(ctx: AssessContext) -> SectionOutput:
     quarters = plan.quarter_list
     site = p.integration_site
     designs: list[dict[str, Any]] = [
-        {"id": d.id, "name": d.name, "generation": d.generation, "year": d.year, "status": d.status,
+        {"id": d.id, "name": d.name, "short_name": short_name(d.name), "generation": d.generation, "year": d.year,
+         "status": d.status,
          "racks_planned": sum(plan.racks(d.id).values())} for d in p.planned_designs]
     racks_by_quarter: dict[str, dict[str, int]] = {
         q: {d["id"]: plan.racks(d["id"])[q] for d in designs} for q in quarters}
@@ -35,7 +37,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     }
     fig = figure(barmode="stack", xaxis_title="quarter", yaxis_title="racks")
     for d in designs:
-        fig.add_trace(go.Bar(name=d["name"], x=quarters, y=[racks_by_quarter[q][d["id"]] for q in quarters]))
+        fig.add_trace(go.Bar(name=d["short_name"], x=quarters, y=[racks_by_quarter[q][d["id"]] for q in quarters]))
     frame = pd.DataFrame([{"quarter": q, **{d["id"]: racks_by_quarter[q][d["id"]] for d in designs},
                            "total_racks": sum(racks_by_quarter[q].values())} for q in quarters])
     plural = "s" if len(designs) != 1 else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rackforge.report.charts import PALETTE, figure
+from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 if TYPE_CHECKING:
@@ -141,29 +142,16 @@ def _concentration_heatmap(table: pd.DataFrame, names: dict[str, str]) -> Any:
     return fig
 
 
-def evaluated_domestic_content(analysis: SourcingAnalysis, designs: list[str]) -> dict[str, dict[str, float]]:
-    """Domestic content of each design on the plan's first day, qualified sources [fraction]."""
-    from rackforge.sourcing.bom import BomStructure
-    from rackforge.sourcing.domestic import DomesticContentCalculator
-
-    if not designs:
-        return {}
-    structure = BomStructure.from_catalog(analysis.programme.catalog, designs)
-    calc = DomesticContentCalculator.build(structure, analysis.network, analysis.rule)
-    dom, tot = calc.evaluate(analysis.view_shares["qualified"])
-    share = calc.share(dom, tot)
-    return {d: {"share": float(share[i])} for i, d in enumerate(structure.design_ids)}
-
-
 def run(ctx: AssessContext) -> SectionOutput:
     """Run the sourcing analysis and present it."""
     import numpy as np
 
+    from rackforge.evaluate.criteria import designs_domestic_content
     from rackforge.sourcing.analysis import analyse_sourcing
 
     p = ctx.programme
     analysis = analyse_sourcing(p)
-    names = {d.id: d.name for d in p.catalog.designs.values()}
+    names = {d.id: short_name(d.name) for d in p.catalog.designs.values()}
     data = analysis.to_json()
     data.pop("programme", None)
     flows = supply_flows_usd(analysis)
@@ -212,7 +200,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     prices = {pid: float(c) for pid, c in zip(analysis.network.part_ids, unit_cost, strict=True)
               if np.isfinite(c) and c > 0}
     evaluated = [s.design for s in p.evaluations.systems] if p.evaluations is not None else []
-    shares = evaluated_domestic_content(analysis, list(dict.fromkeys(evaluated)))
+    shares = designs_domestic_content(analysis, list(dict.fromkeys(evaluated)))
     top_country = by_country.index[0] if len(by_country) else None
     paragraphs = [f"Domestic content is judged under {analysis.rule.name} ({analysis.rule.source})."]
     if top_country is not None and total_spend > 0:

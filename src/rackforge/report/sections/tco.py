@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import figure
-from rackforge.report.format import usd
+from rackforge.report.format import short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 COMPONENTS = (("capital_usd", "capital"), ("it_energy_usd", "IT energy"),
@@ -39,7 +39,8 @@ def run(ctx: AssessContext) -> SectionOutput:
         full_w = full_load_power_w(d, p)
         pflops = getattr(d.performance, metric) if metric and d.performance else None
         rows.append({
-            "design": d.id, "name": d.name, "generation": d.generation, "year": d.year,
+            "design": d.id, "name": d.name, "short_name": short_name(d.name), "generation": d.generation,
+            "year": d.year,
             "racks_planned": racks,
             "full_load_power_w": full_w,
             "performance_metric": metric,
@@ -58,7 +59,7 @@ def run(ctx: AssessContext) -> SectionOutput:
         "programme_capital_usd": sum(r["plan_capital_usd"] for r in rows),
         "programme_tco_usd": sum(r["plan_tco_usd"] for r in rows),
     }
-    names = [r["name"] for r in rows]
+    names = [r["short_name"] for r in rows]
     breakdown = figure(barmode="stack", yaxis_title="USD per rack over the service life")
     for key, label in COMPONENTS:
         breakdown.add_trace(go.Bar(name=label, x=names, y=[r[key] for r in rows]))
