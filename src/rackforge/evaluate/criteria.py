@@ -72,7 +72,8 @@ def performance_per_watt(programme: Programme, system: EvaluatedSystem,
     if metric is None or design.performance is None:
         return None
     pflops = getattr(design.performance, metric)
-    power = full_load_power_w(design, programme)
+    engineering = ctx.analyses.get("rack_input_full_load_w", {})
+    power = engineering.get(design.id) or full_load_power_w(design, programme)
     if pflops is None or power <= 0:
         return None
     return CriterionValue(pflops * 1000.0 / power, f"computed: {metric.split('_')[0].upper()} peak / full-load power")

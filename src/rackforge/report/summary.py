@@ -109,6 +109,24 @@ def _programme(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "plan", "text": text}]
 
 
+def _engineering(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/engineering"
+    if not f.has(base):
+        return []
+    passing = f.number("designs_passing", f"{base}/designs_passing")
+    checked = f.number("designs_checked", f"{base}/designs_checked")
+    text = f"Does it work: {passing} of {checked} designs pass every engineering check"
+    failing = f.get(f"{base}/failing")
+    if failing:
+        by_design: dict[str, list[str]] = {}
+        for item in failing:
+            by_design.setdefault(item["design"], []).append(item["check"])
+        text += "; " + "; ".join(f"{d} fails {', '.join(checks)}" for d, checks in by_design.items())
+        first = failing[0]
+        text += f" (e.g. {first['design']}: {first['message']})"
+    return [{"topic": "engineering", "text": text + "."}]
+
+
 def _cost(f: Facts) -> list[dict[str, str]]:
     base = "/sections/generations"
     if not f.has(base):
@@ -245,7 +263,7 @@ def _absent(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "coverage", "text": f"Not assessed in this run: {names}."}]
 
 
-WRITERS: list[Writer] = [_programme, _cost, _domestic, _supply_risk, _evaluation, _absent]
+WRITERS: list[Writer] = [_programme, _engineering, _cost, _domestic, _supply_risk, _evaluation, _absent]
 """Sentence writers in the order the summary reads; analyses add theirs as they are wired in."""
 
 
