@@ -31,7 +31,8 @@ def cell(value: Any, column: str = "") -> str:
         if math.isnan(value):
             return ""
         name = column.lower()
-        if "share" in name or "fraction" in name or name.endswith("yield") or "[fraction]" in name:
+        if ("share" in name or "fraction" in name or name.endswith("yield") or "[fraction]" in name
+                or name in ("margin", "domestic_content", "threshold")):
             return percent(value)
         if "usd" in name and abs(value) >= 100:
             return f"{value:,.0f}"

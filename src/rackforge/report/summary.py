@@ -208,6 +208,45 @@ def _supply_risk(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "risk", "text": "Supply concentration: " + "; ".join(out) + "."}]
 
 
+def _factory(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/factory"
+    if not f.has(base):
+        return []
+    shipped = f.number("factory_racks_per_week", f"{base}/racks_per_week_total", decimals=1, unit="racks/week")
+    planned = f.number("factory_planned_per_week", f"{base}/planned_racks_per_week_total", decimals=1,
+                       unit="racks/week")
+    bottleneck = f.get(f"{base}/bottleneck")
+    busy = f.percent("factory_bottleneck_utilisation", f"{base}/bottleneck_utilisation", decimals=0)
+    met = f.percent("factory_plan_met_share", f"{base}/plan_met_share", decimals=0)
+    replications = f.number("factory_replications", f"{base}/replications")
+    text = (f"Can the factory keep up: the simulated line ships {shipped} racks per week against {planned} planned; "
+            f"the bottleneck is {bottleneck} at {busy} utilisation, and the plan is met in {met} of "
+            f"{replications} replications")
+    designs = f.get(f"{base}/designs")
+    worst = min(designs, key=lambda d: designs[d]["first_pass_rack_share"], default=None)
+    if worst is not None:
+        pointer = f"{base}/designs/{escape_pointer(worst)}/first_pass_rack_share"
+        first_pass = f.percent("factory_lowest_first_pass", pointer, decimals=0)
+        text += f"; {worst} has the lowest first-pass test yield, {first_pass}"
+    return [{"topic": "factory", "text": text + "."}]
+
+
+def _readiness(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/readiness"
+    if not f.has(base) or not f.has(f"{base}/lowest"):
+        return []
+    low = f.get(f"{base}/lowest")
+    mrl = f.number("readiness_lowest_mrl", f"{base}/lowest/mrl")
+    target = f.number("readiness_target_mrl", f"{base}/lowest/target_mrl")
+    gaps = f.number("readiness_gaps", f"{base}/gap_count")
+    text = (f"Readiness: the least ready is {low['part']} at {low['site']}, MRL {mrl} against a target of {target} "
+            f"(weakest: {', '.join(low['weakest'])}); {gaps} gaps have actions")
+    first = f.get(f"{base}/gaps")
+    if first:
+        text += f", the first: {first[0]['action']}"
+    return [{"topic": "readiness", "text": text + "."}]
+
+
 def _evaluation(f: Facts) -> list[dict[str, str]]:
     base = "/sections/evaluation"
     if not f.has(base):
@@ -263,7 +302,8 @@ def _absent(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "coverage", "text": f"Not assessed in this run: {names}."}]
 
 
-WRITERS: list[Writer] = [_programme, _engineering, _cost, _domestic, _supply_risk, _evaluation, _absent]
+WRITERS: list[Writer] = [_programme, _engineering, _cost, _domestic, _supply_risk, _factory, _readiness,
+                         _evaluation, _absent]
 """Sentence writers in the order the summary reads; analyses add theirs as they are wired in."""
 
 

@@ -8,12 +8,14 @@ criteria can use what the other analyses computed.
 from __future__ import annotations
 
 from rackforge.report.framework import Section
-from rackforge.report.sections import engineering, evaluation, overview, sourcing, tco
+from rackforge.report.sections import engineering, evaluation, factory, overview, readiness, sourcing, tco
 
 SECTIONS: tuple[Section, ...] = (
     overview.SECTION,
     engineering.SECTION,
     sourcing.SECTION,
     tco.SECTION,
+    factory.SECTION,
+    readiness.SECTION,
     evaluation.SECTION,
 )
