@@ -243,7 +243,7 @@ def _readiness(f: Facts) -> list[dict[str, str]]:
             f"(weakest: {', '.join(low['weakest'])}); {gaps} gaps have actions")
     first = f.get(f"{base}/gaps")
     if first:
-        text += f", the first: {first[0]['action']}"
+        text += f", the first: {first[0]['action'].rstrip('.')}"
     return [{"topic": "readiness", "text": text + "."}]
 
 
