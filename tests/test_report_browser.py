@@ -24,7 +24,6 @@ from rackforge.report.assess import run_assessment
 from rackforge.report.framework import AssessOptions
 from rackforge.report.write import write_report
 
-DATA = Path(__file__).parent / "data"
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -94,12 +93,9 @@ def console_errors_in_log(log: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    prog = tmp_path_factory.mktemp("prog") / "evalmini"
-    shutil.copytree(DATA / "mini", prog)
-    for f in (DATA / "evaluate").glob("*.yaml"):
-        shutil.copy(f, prog / f.name)
+    """The report of the built-in reference programme: every installed analysis, every chart."""
     out = tmp_path_factory.mktemp("report")
-    write_report(run_assessment(load_programme(prog), AssessOptions(scenarios=200)), out)
+    write_report(run_assessment(load_programme(None), AssessOptions(scenarios=500)), out)
     return out / "report.html"
 
 
