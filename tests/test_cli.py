@@ -116,3 +116,11 @@ def test_schema_rejects_an_unknown_key() -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"parts": [{"id": "x", "name": "x", "category": "compute", "source": "estimate: a test",
                                         "pwer_w": 3}]}, schema)
+
+
+def test_user_errors_exit_2_inside_the_click_group_too(mini: Path) -> None:
+    """Notebook and test callers (CliRunner) get the same exit status and message as the shell."""
+    (mini / "programme.yaml").write_text((mini / "programme.yaml").read_text().replace("150 kW", "150 kg"))
+    result = CliRunner().invoke(cli, ["check", str(mini)])
+    assert result.exit_code == 2
+    assert "rack_power_limit_w" in result.output and "not a unit of this quantity" in result.output

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "assess": ("rackforge.cli.assess_cmd:assess", "Run every analysis and write a self-contained report."),
     "evaluate": ("rackforge.cli.evaluate_cmd:evaluate",
                  "Score early-access systems on weighted criteria and show the option decisions."),
+    "compare": ("rackforge.cli.compare_cmd:compare",
+                "Show rack designs side by side and what changed between generations."),
 }
 
 
@@ -42,6 +44,16 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a user error becomes a message on stderr and its exit status."""
+        from rackforge.errors import RackforgeError
+
+        try:
+            return super().invoke(ctx)
+        except RackforgeError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -58,15 +70,10 @@ def cli() -> None:
     """
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn user errors into messages and exit codes."""
-    from rackforge.errors import RackforgeError
-
     try:
-        return cli.main(args=argv, prog_name="rackforge", standalone_mode=False)
-    except RackforgeError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        status = cli.main(args=argv, prog_name="rackforge", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -75,3 +82,5 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    # in non-standalone mode click returns the status of ctx.exit(status) instead of exiting
+    sys.exit(status if isinstance(status, int) else 0)

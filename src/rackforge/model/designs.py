@@ -80,6 +80,9 @@ class ConversionStage(Model):
 
     stage: str
     efficiency: Fraction
+    loss_to_liquid: Fraction | None = Field(
+        None, description="share of this stage's loss carried away by the liquid loop (engineering checks; "
+                          "default: the power shelf's liquid_heat_fraction, else 0)")
 
 
 class PowerFeed(Model):
@@ -126,6 +129,9 @@ class CoolingArchitecture(Model):
     cdu_count: int = Field(0, ge=0)
     cdu_redundancy: Redundancy = Redundancy.N
     cdu_location: Literal["in-rack", "in-row", "facility"] | None = None
+    cdu_racks_served: PositiveInt | None = Field(
+        None, description="racks that the cdu_count CDUs serve together (in-row and facility CDUs); "
+                          "default: the facility's pod_racks")
     air_delta_t_k: Kelvin = Field(15.0, description="design air temperature rise front to back")
 
 
@@ -154,6 +160,10 @@ class ScaleOut(Model):
     switch: Id = Field(description="leaf/spine switch part id")
     oversubscription: float = Field(1.0, ge=1.0, description="downlink : uplink bandwidth at the leaf")
     optic: Id | None = None
+    host_link_length_m: Metres | None = Field(None, description="typical NIC-to-leaf link length (engineering "
+                                              "checks pick the medium by it; default 15 m)")
+    fabric_link_length_m: Metres | None = Field(None, description="typical leaf-to-spine link length "
+                                                "(default 100 m)")
 
 
 class NetworkArchitecture(Model):
