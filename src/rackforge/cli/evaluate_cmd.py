@@ -38,6 +38,10 @@ def evaluate(path: Path | None, as_json: bool, as_of: object) -> None:
     print_evaluation(result)
 
 
+SHORT_LABELS = {"performance_per_watt": "perf/W", "tco_per_gpu_hour": "TCO/GPU-h", "domestic_content": "domestic",
+                "test_yield": "yield", "readiness": "MRL", "risk": "risk"}
+
+
 def format_value(value: float | None, unit: str) -> str:
     """A criterion value for a table cell."""
     if value is None:
@@ -60,9 +64,9 @@ def print_evaluation(result: EvaluationResult) -> None:
     used = result.used_criteria
     table = Table(title="Scorecards", title_justify="left")
     for col in ("rank", "system", "vendor", "score"):
-        table.add_column(col, justify="right" if col in ("rank", "score") else "left")
+        table.add_column(col, justify="right" if col in ("rank", "score") else "left", no_wrap=col == "system")
     for c in used:
-        table.add_column(f"{c.id}\n[{c.unit}] w={c.weight:.0%}", justify="right")
+        table.add_column(f"{SHORT_LABELS.get(c.id, c.id)}\nw={c.weight:.0%}", justify="right")
     for s in result.systems:
         table.add_row(str(s.rank), s.id, s.vendor, f"{s.score:.3f}",
                       *(format_value(s.raw.get(c.id), c.unit) for c in used))

@@ -84,7 +84,7 @@ class Facts:
         raw = resolve(self.results, pointer)
         scale, suffix = next(((s, x) for s, x in ((1e9, " B"), (1e6, " M"), (1e3, " k")) if abs(raw) >= s),
                              (1.0, ""))
-        return "$" + self.number(name, pointer, scale=scale, decimals=2, unit="USD" + suffix.strip()) + suffix
+        return "$" + self.number(name, pointer, scale=scale, decimals=2, unit=f"USD{suffix}") + suffix
 
     def percent(self, name: str, pointer: str, decimals: int = 1) -> str:
         """A fraction shown as a percentage, e.g. ``65.3%``."""
