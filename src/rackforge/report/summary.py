@@ -208,6 +208,35 @@ def _supply_risk(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "risk", "text": "Supply concentration: " + "; ".join(out) + "."}]
 
 
+def _resilience(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/resilience"
+    if not f.has(base):
+        return []
+    out = []
+    exposed = f.number("exposed_nodes", f"{base}/exposed_count")
+    tested = f.number("nodes_tested", f"{base}/nodes_tested")
+    text = f"Disruptions: {exposed} of {tested} sites, countries and regions would stop the plan before they recover"
+    if f.has(f"{base}/most_exposed"):
+        node = f.get(f"{base}/most_exposed")
+        ttr = f.number("most_exposed_ttr", f"{base}/most_exposed/ttr_weeks", decimals=1, unit="weeks")
+        lost = f.usd("most_exposed_value_lost", f"{base}/most_exposed/impact/value_lost_usd")
+        if node.get("tts_weeks") is not None:
+            tts = f.number("most_exposed_tts", f"{base}/most_exposed/tts_weeks", decimals=1, unit="weeks")
+            text += (f"; the worst is {node['kind']} {node['name']}: the plan survives {tts} weeks without it "
+                     f"but it takes {ttr} weeks to recover, losing {lost} of racks")
+        else:
+            text += f"; the worst is {node['kind']} {node['name']} ({ttr} weeks to recover, {lost} lost)"
+    out.append({"topic": "risk", "text": text + "."})
+    mc = f"{base}/monte_carlo"
+    scenarios = f.number("mc_scenarios", f"{mc}/scenarios")
+    p_short = f.percent("mc_probability_of_shortfall", f"{mc}/summary/probability_of_shortfall")
+    expected = f.usd("mc_expected_value_short", f"{mc}/summary/expected_value_short_usd")
+    var95 = f.usd("mc_value_at_risk_95", f"{mc}/summary/value_at_risk_95_usd")
+    out.append({"topic": "risk", "text": f"Across {scenarios} disruption scenarios the plan falls short in {p_short} "
+                f"of them; the expected value of racks not delivered is {expected} (95% value at risk {var95})."})
+    return out
+
+
 def _factory(f: Facts) -> list[dict[str, str]]:
     base = "/sections/factory"
     if not f.has(base):
@@ -302,8 +331,8 @@ def _absent(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "coverage", "text": f"Not assessed in this run: {names}."}]
 
 
-WRITERS: list[Writer] = [_programme, _engineering, _cost, _domestic, _supply_risk, _factory, _readiness,
-                         _evaluation, _absent]
+WRITERS: list[Writer] = [_programme, _engineering, _cost, _domestic, _supply_risk, _resilience, _factory,
+                         _readiness, _evaluation, _absent]
 """Sentence writers in the order the summary reads; analyses add theirs as they are wired in."""
 
 

@@ -8,13 +8,23 @@ criteria can use what the other analyses computed.
 from __future__ import annotations
 
 from rackforge.report.framework import Section
-from rackforge.report.sections import engineering, evaluation, factory, overview, readiness, sourcing, tco
+from rackforge.report.sections import (
+    engineering,
+    evaluation,
+    factory,
+    overview,
+    readiness,
+    resilience,
+    sourcing,
+    tco,
+)
 
 SECTIONS: tuple[Section, ...] = (
     overview.SECTION,
     engineering.SECTION,
     sourcing.SECTION,
     tco.SECTION,
+    resilience.SECTION,
     factory.SECTION,
     readiness.SECTION,
     evaluation.SECTION,
