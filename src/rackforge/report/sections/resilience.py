@@ -11,7 +11,7 @@ from typing import Any
 
 from rackforge.model import Programme
 from rackforge.report.charts import PALETTE, figure
-from rackforge.report.format import short_name
+from rackforge.report.format import short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 
@@ -110,8 +110,8 @@ def run(ctx: AssessContext) -> SectionOutput:
         f"{len(exposed)} of {len(nodes)} sites, countries and regions take longer to recover than the plan "
         "can survive without them.",
         f"Over {mc.scenarios:,} scenarios the plan falls short in {summary['probability_of_shortfall']:.1%} of them; "
-        f"the expected value of racks not delivered is {summary['expected_value_short_usd']:,.0f} USD "
-        f"(95% value at risk {summary['value_at_risk_95_usd']:,.0f} USD).",
+        f"the expected value of racks not delivered is {usd(summary['expected_value_short_usd'])} "
+        f"(95% value at risk {usd(summary['value_at_risk_95_usd'])}).",
     ]
     notes = list(stress_json.get("warnings", [])) + list(mc_json.get("warnings", []))
     # evaluation criterion 'risk': expected share of the design's planned racks not delivered [0-1]
