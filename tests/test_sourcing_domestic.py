@@ -196,3 +196,38 @@ def test_invariants_bounds_scaling_and_monotonicity(prices, us_share, scale):
     assert 0.0 <= base <= 1.0
     assert share(us_share, cost * scale) == pytest.approx(base, rel=1e-9, abs=1e-12)
     assert share(min(1.0, us_share + 0.1), cost) >= base - 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.one_of(st.none(), st.floats(0.0, 1.0)), st.booleans()),
+                min_size=1, max_size=20))
+def test_resolved_shares_sum_to_one_per_part_with_a_counting_source(rows):
+    part = np.array([r[0] for r in rows])
+    planned = np.array([np.nan if r[1] is None else r[1] for r in rows])
+    active = np.array([r[2] for r in rows])
+    shares = resolve_shares(part, planned, active, 5)
+    assert (shares >= 0).all() and (shares[~active] == 0).all()
+    for p in range(5):
+        total = shares[part == p].sum()
+        assert total == pytest.approx(1.0 if active[part == p].any() else 0.0)
+
+
+def test_builtin_and_custom_rules_validate_against_the_file_schema():
+    import jsonschema
+    import yaml
+
+    from rackforge.cli.schema_cmd import programme_file_schema
+    from rackforge.sourcing.rules import RULES_DIR
+
+    validator = jsonschema.Draft202012Validator(programme_file_schema())
+    assert not list(validator.iter_errors({"rules": {"domestic_content": "far-25.101", "compare": ["usmca-rvc-tv"]}}))
+    for path in RULES_DIR.glob("*.yaml"):
+        rule = json_ready(yaml.safe_load(path.read_text())["rule"])
+        assert not list(validator.iter_errors({"rules": {"domestic_content": rule}})), path.name
+    assert list(validator.iter_errors({"rules": {"domestic_content": {"id": "x", "thresholds": [], "bogus": 1}}}))
+
+
+def json_ready(data):
+    import json
+
+    return json.loads(json.dumps(data, default=str))

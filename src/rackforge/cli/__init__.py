@@ -25,6 +25,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "assess": ("rackforge.cli.assess_cmd:assess", "Run every analysis and write a self-contained report."),
     "evaluate": ("rackforge.cli.evaluate_cmd:evaluate",
                  "Score early-access systems on weighted criteria and show the option decisions."),
+    "bom": ("rackforge.cli.bom_cmd:bom", "Explode rack designs into parts and roll up their cost."),
+    "sourcing": ("rackforge.cli.sourcing_cmd:sourcing",
+                 "Domestic content, concentration and country exposure of the planned racks."),
+    "whatif": ("rackforge.cli.sourcing_cmd:whatif", "Move parts between sites and see the sourcing figures change."),
+    "sheets": ("rackforge.cli.sourcing_cmd:sheets", "Exchange sources and BOMs with Excel and CSV files."),
     "compare": ("rackforge.cli.compare_cmd:compare",
                 "Show rack designs side by side and what changed between generations."),
 }

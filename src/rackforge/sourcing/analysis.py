@@ -89,8 +89,49 @@ class SourcingAnalysis:
 
     @cached_property
     def unit_cost_usd(self) -> dict[str, np.ndarray]:
-        """Landed cost per unit of each part in each mode's view [USD]."""
+        """Landed cost per unit of each part in each mode's programme-wide view [USD]."""
         return {m: self.network.part_cost_usd(s) for m, s in self.view_shares.items()}
+
+    @cached_property
+    def design_dates(self) -> dict[str, dict[str, dt.date]]:
+        """Per planned design, the date of each view: qualified sources on the first day of the
+        design's first quarter with racks, alternates on the first day of its last such quarter
+        (the plan's first and last quarter for a design with no racks)."""
+        from rackforge.model import quarter_start
+
+        out = {}
+        for design in self.planned:
+            built = [q for q, n in zip(self.quarters, self.racks[:, self.structure.design_index[design]], strict=True)
+                     if n > 0] or list(self.quarters)
+            out[design] = {SourceMode.QUALIFIED.value: quarter_start(built[0]),
+                           SourceMode.ALTERNATES.value: quarter_start(built[-1])}
+        return out
+
+    def shares_on(self, when: dt.date, mode: SourceMode | str) -> np.ndarray:
+        """Source shares on ``when`` under ``mode`` (cached) [fraction per source row]."""
+        key = (when, SourceMode(mode).value)
+        cache: dict[tuple[dt.date, str], np.ndarray] = self.__dict__.setdefault("_shares_cache", {})
+        if key not in cache:
+            cache[key] = self.network.shares(when, mode)
+        return cache[key]
+
+    def design_unit_cost_usd(self, design: str, mode: SourceMode | str) -> np.ndarray:
+        """Landed cost per unit of each part in the design's own view [USD]."""
+        mode = SourceMode(mode).value
+        key = (design, mode)
+        cache: dict[tuple[str, str], np.ndarray] = self.__dict__.setdefault("_unit_cache", {})
+        if key not in cache:
+            cache[key] = self.network.part_cost_usd(self.shares_on(self.design_dates[design][mode], mode))
+        return cache[key]
+
+    def _per_design(self, fn: Any, design: str | None, mode: SourceMode | str) -> pd.DataFrame:
+        designs = [design] if design is not None else self.planned
+        if design is not None and design not in self.design_dates:
+            from rackforge.errors import UsageError, did_you_mean
+
+            raise UsageError(f"design {design!r} is not in the build plan{did_you_mean(design, self.planned)}")
+        frames = [fn(self.structure, self.design_unit_cost_usd(d, mode), d) for d in designs]
+        return pd.concat(frames, ignore_index=True) if frames else frames_empty(fn, self.structure)
 
     @property
     def planned(self) -> list[str]:
@@ -123,16 +164,19 @@ class SourcingAnalysis:
         return pd.concat(frames, ignore_index=True)
 
     def bom(self, design: str | None = None, mode: SourceMode | str = SourceMode.QUALIFIED) -> pd.DataFrame:
-        """Flat BOM with landed unit costs (see :func:`~rackforge.sourcing.bom.flat_bom`)."""
-        return flat_bom(self.structure, self.unit_cost_usd[SourceMode(mode).value], design)
+        """Flat BOM of planned designs with landed unit costs in each design's own view
+        (see :func:`~rackforge.sourcing.bom.flat_bom` and :attr:`design_dates`)."""
+        return self._per_design(flat_bom, design, mode)
 
     def cost_by_category(self, design: str | None = None,
                          mode: SourceMode | str = SourceMode.QUALIFIED) -> pd.DataFrame:
-        return cost_by_category(self.structure, self.unit_cost_usd[SourceMode(mode).value], design)
+        """Cost per rack by category, each design in its own view."""
+        return self._per_design(cost_by_category, design, mode)
 
     def cost_by_assembly(self, design: str | None = None,
                          mode: SourceMode | str = SourceMode.QUALIFIED) -> pd.DataFrame:
-        return cost_by_assembly(self.structure, self.unit_cost_usd[SourceMode(mode).value], design)
+        """Cost per rack by assembly, each design in its own view."""
+        return self._per_design(cost_by_assembly, design, mode)
 
     def plan_cost(self, mode: SourceMode | str = SourceMode.QUALIFIED) -> pd.DataFrame:
         """Build-plan component cost per quarter and design, with each quarter's own sources."""
@@ -188,48 +232,72 @@ class SourcingAnalysis:
         return t[t["single_country"]].sort_values("max_share_of_rack", ascending=False)
 
     @cached_property
-    def country_exposure(self) -> pd.DataFrame:
-        """Share of each design's rack value by country of origin, both views.
+    def exposure_arrays(self) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Per view: (countries + 'unknown', cost per rack by country [USD] (n_designs × n_countries+1)),
+        each planned design's row taken on its own view date; rows of unplanned designs are 0."""
+        out = {}
+        fallback = self.network.fallback_cost_usd()
+        for mode in self.view_shares:
+            countries: list[str] = []
+            spend = np.zeros((len(self.structure.design_ids), len(self.index.countries) + 1))
+            for design in self.planned:
+                d = self.structure.design_index[design]
+                share = self.shares_on(self.design_dates[design][mode], mode)
+                countries, row = self.index.rack_spend_by_country(
+                    self.structure.quantity_per_rack[d:d + 1], share, self.network.landed_cost_usd, fallback)
+                spend[d] = row[0]
+            out[mode] = (countries or [*self.index.countries.tolist(), "unknown"], spend)
+        return out
 
-        Columns: design, sources, country, cost_per_rack_usd, share_of_rack_value.
+    @cached_property
+    def country_exposure(self) -> pd.DataFrame:
+        """Share of each design's rack value by country of origin, both views (each design on its
+        own view dates, :attr:`design_dates`).
+
+        Columns: design, sources, as_of, country, cost_per_rack_usd, share_of_rack_value.
         """
         rows = []
-        for mode, share in self.view_shares.items():
-            countries, spend = self.index.rack_spend_by_country(
-                self.structure.quantity_per_rack, share, self.network.landed_cost_usd,
-                self.network.fallback_cost_usd())
-            for d, design in enumerate(self.structure.design_ids):
-                if design not in self.planned:
-                    continue
+        for mode, (countries, spend) in self.exposure_arrays.items():
+            for design in self.planned:
+                d = self.structure.design_index[design]
                 total = spend[d].sum()
                 for c, country in enumerate(countries):
                     if spend[d, c] > 0:
-                        rows.append({"design": design, "sources": mode, "country": country,
-                                     "cost_per_rack_usd": float(spend[d, c]),
+                        rows.append({"design": design, "sources": mode, "as_of": self.design_dates[design][mode],
+                                     "country": country, "cost_per_rack_usd": float(spend[d, c]),
                                      "share_of_rack_value": float(spend[d, c] / total) if total > 0 else 0.0})
-        out = pd.DataFrame(rows, columns=["design", "sources", "country", "cost_per_rack_usd", "share_of_rack_value"])
+        out = pd.DataFrame(rows, columns=["design", "sources", "as_of", "country", "cost_per_rack_usd",
+                                          "share_of_rack_value"])
         return out.sort_values(["design", "sources", "share_of_rack_value"], ascending=[True, False, False],
                                ignore_index=True)
 
     @cached_property
     def category_concentration(self) -> pd.DataFrame:
-        """HHI of each category's spend per rack by supplier and by country, per design and view."""
+        """HHI of each category's spend per rack by supplier and by country, per design and view
+        (each design on its own view dates)."""
         frames = []
-        for mode, share in self.view_shares.items():
-            t = self.index.category_hhi(self.structure.quantity_per_rack, self.structure.part_category,
-                                        self.structure.categories, share, self.network.landed_cost_usd)
-            t.insert(0, "design", [self.structure.design_ids[i] for i in t.pop("design_row")])
-            t.insert(1, "sources", mode)
-            frames.append(t[t["design"].isin(self.planned)])
+        for mode in self.view_shares:
+            for design in self.planned:
+                d = self.structure.design_index[design]
+                share = self.shares_on(self.design_dates[design][mode], mode)
+                t = self.index.category_hhi(self.structure.quantity_per_rack[d:d + 1], self.structure.part_category,
+                                            self.structure.categories, share, self.network.landed_cost_usd)
+                t = t.drop(columns=["design_row"])
+                t.insert(0, "design", design)
+                t.insert(1, "sources", mode)
+                frames.append(t)
         return pd.concat(frames, ignore_index=True)
 
     @cached_property
     def lead_time_paths(self) -> pd.DataFrame:
-        """The longest lead-time paths through each planned design's BOM (qualified view)."""
-        weeks = part_lead_time_weeks(self.network, self.view_shares[SourceMode.QUALIFIED.value])
-        lead = {p: float(w) for p, w in zip(self.network.part_ids, weeks, strict=True)}
+        """The longest lead-time paths through each planned design's BOM (qualified sources, on the
+        design's first build quarter)."""
         rows = []
+        mode = SourceMode.QUALIFIED.value
         for design in self.planned:
+            share = self.shares_on(self.design_dates[design][mode], mode)
+            weeks = part_lead_time_weeks(self.network, share)
+            lead = {p: float(w) for p, w in zip(self.network.part_ids, weeks, strict=True)}
             for path, part, w in longest_lead_time_paths(self.programme.catalog, design, lead,
                                                          self.lead_time_paths_per_design):
                 rows.append({"design": design, "path": path, "part": part, "lead_time_weeks": w})
@@ -257,9 +325,8 @@ class SourcingAnalysis:
         """The documented JSON of ``rackforge sourcing --json`` (see docs/sourcing.md)."""
         by_year = self.domestic.by_year
         by_cat = self.domestic.by_category
-        rack_cost = dict(zip(self.structure.design_ids,
-                             rack_cost_usd(self.structure.quantity_per_rack,
-                                           self.unit_cost_usd[SourceMode.QUALIFIED.value]).tolist(), strict=True))
+        rack_cost = {d: float(self.structure.quantity_per_rack[self.structure.design_index[d]]
+                              @ self.design_unit_cost_usd(d, SourceMode.QUALIFIED)) for d in self.planned}
         designs = []
         for design in self.planned:
             years = []
@@ -292,6 +359,7 @@ class SourcingAnalysis:
                         entry["with_alternates"] = figures
                 years.append(entry)
             designs.append({"design": design, "name": self.programme.catalog.designs[design].name,
+                            "first_quarter_date": self.design_dates[design][SourceMode.QUALIFIED.value].isoformat(),
                             "cost_per_rack_usd": _round(rack_cost[design], 2), "years": years})
         return {
             "programme": self.programme.info.name,
@@ -328,7 +396,8 @@ class SourcingAnalysis:
         alt = {(r.design, r.country): r.share_of_rack_value for r in a.itertuples()}
         rows = []
         for r in q.itertuples():
-            rows.append({"design": r.design, "country": r.country, "share_of_rack_value": _round(r.share_of_rack_value),
+            rows.append({"design": r.design, "country": r.country,
+                         "share_of_rack_value": _round(r.share_of_rack_value),
                          "cost_per_rack_usd": _round(r.cost_per_rack_usd, 2),
                          "with_alternates_share": _round(alt.get((r.design, r.country), 0.0))})
         for (design, country), share in alt.items():
@@ -336,6 +405,11 @@ class SourcingAnalysis:
                 rows.append({"design": design, "country": country, "share_of_rack_value": 0.0,
                              "cost_per_rack_usd": 0.0, "with_alternates_share": _round(share)})
         return rows
+
+
+def frames_empty(fn: Any, structure: BomStructure) -> pd.DataFrame:
+    """The empty table ``fn`` makes (same columns), for a plan with no designs."""
+    return pd.DataFrame(columns=fn(structure, np.zeros(len(structure.part_ids)), None).columns)
 
 
 def _labels_per_part(part: np.ndarray, labels: np.ndarray, n_parts: int) -> list[str]:

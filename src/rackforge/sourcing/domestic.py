@@ -29,7 +29,7 @@ unknown-origin constant), and "share > τ" becomes the linear constraint (b − 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -198,6 +198,27 @@ def evaluation_dates(quarters: Sequence[str]) -> list[dt.date]:
     return [quarter_start(q) for q in quarters]
 
 
+@dataclass(frozen=True, eq=False)
+class DomesticArrays:
+    """Per-quarter domestic and total cost per rack [USD] for one source mode.
+
+    ``domestic``/``total``: (n_quarters, n_designs); ``category_domestic``/``category_total``:
+    (n_quarters, n_designs, n_categories). The what-if engine updates these incrementally.
+    """
+
+    domestic: FloatArray
+    total: FloatArray
+    category_domestic: FloatArray
+    category_total: FloatArray
+
+
+def domestic_arrays(calc: DomesticContentCalculator, shares_by_quarter: FloatArray) -> DomesticArrays:
+    """Evaluate ``calc`` on (n_quarters, n_sources) shares."""
+    dom, tot = calc.evaluate(shares_by_quarter)
+    cat_dom, cat_tot = calc.evaluate_by_category(shares_by_quarter)
+    return DomesticArrays(dom, tot, cat_dom, cat_tot)
+
+
 def domestic_content_tables(structure: BomStructure, network: SupplyNetwork, rule: DomesticContentRule,
                             quarters: Sequence[str], racks: IntArray, end_product_country: str,
                             modes: Sequence[SourceMode | str] = (SourceMode.QUALIFIED, SourceMode.ALTERNATES),
@@ -211,33 +232,39 @@ def domestic_content_tables(structure: BomStructure, network: SupplyNetwork, rul
     """
     calc = DomesticContentCalculator.build(structure, network, rule)
     dates = evaluation_dates(quarters)
+    arrays = {SourceMode(m).value: domestic_arrays(calc, network.shares_by_date(dates, m)) for m in modes}
+    return tables_from_arrays(calc, arrays, quarters, racks, end_product_country, designs)
+
+
+def tables_from_arrays(calc: DomesticContentCalculator, arrays: Mapping[str, DomesticArrays],
+                       quarters: Sequence[str], racks: IntArray, end_product_country: str,
+                       designs: Sequence[str] | None = None) -> DomesticContentTables:
+    """Build the by_year / by_quarter / by_category tables from per-quarter arrays of each mode."""
+    structure, rule = calc.structure, calc.rule
     design_rows = [structure.design_index[d] for d in (designs if designs is not None else structure.design_ids)]
     made_ok = rule.end_product_ok(end_product_country)
+    quarter_years = np.array([int(q[:4]) for q in quarters])
+    weights = {d: year_weights(quarters, racks[:, d]) for d in design_rows}
     year_rows, quarter_rows, category_rows = [], [], []
-    for mode in modes:
-        mode = SourceMode(mode)
-        shares = network.shares_by_date(dates, mode)
-        dom_q, tot_q = calc.evaluate(shares)  # (n_q, n_d)
-        cat_dom_q, cat_tot_q = calc.evaluate_by_category(shares)  # (n_q, n_d, n_c)
+    for mode, arr in arrays.items():
         for d in design_rows:
             design = structure.design_ids[d]
             for qi, quarter in enumerate(quarters):
-                year = int(quarter[:4])
-                quarter_rows.append(_verdict(rule, made_ok, end_product_country, year, dom_q[qi, d], tot_q[qi, d],
-                                             calc, design=design, quarter=quarter, sources=mode.value,
-                                             racks=int(racks[qi, d])))
-            for year, w in year_weights(quarters, racks[:, d]).items():
-                dom, tot = float(w @ dom_q[:, d]), float(w @ tot_q[:, d])
-                n_racks = int(racks[:, d][[int(q[:4]) == year for q in quarters]].sum())
+                quarter_rows.append(_verdict(rule, made_ok, end_product_country, int(quarter_years[qi]),
+                                             arr.domestic[qi, d], arr.total[qi, d], calc, design=design,
+                                             quarter=quarter, sources=mode, racks=int(racks[qi, d])))
+            for year, w in weights[d].items():
+                dom, tot = float(w @ arr.domestic[:, d]), float(w @ arr.total[:, d])
+                n_racks = int(racks[quarter_years == year, d].sum())
                 year_rows.append(_verdict(rule, made_ok, end_product_country, year, dom, tot, calc,
-                                          design=design, year=year, sources=mode.value, racks=n_racks))
-                cat_dom = w @ cat_dom_q[:, d, :]
-                cat_tot = w @ cat_tot_q[:, d, :]
+                                          design=design, year=year, sources=mode, racks=n_racks))
+                cat_dom = w @ arr.category_domestic[:, d, :]
+                cat_tot = w @ arr.category_total[:, d, :]
                 for c, category in enumerate(structure.categories):
                     if cat_tot[c] <= 0:
                         continue
                     category_rows.append({
-                        "design": design, "year": year, "sources": mode.value, "category": category,
+                        "design": design, "year": year, "sources": mode, "category": category,
                         "domestic_content": float(calc.share(cat_dom[c], cat_tot[c])),
                         "domestic_cost_per_rack_usd": float(cat_dom[c]),
                         "component_cost_per_rack_usd": float(cat_tot[c])})

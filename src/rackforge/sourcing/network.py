@@ -93,6 +93,9 @@ class SupplyNetwork:
     qualified_from: IntArray
     reference_price_usd: FloatArray
     missing_lanes: tuple[tuple[str, str], ...] = ()
+    share_overrides: tuple[tuple[int, float], ...] = ()
+    """(source row, share): after resolution, that row carries exactly this share of its part on
+    every date and the part's other sources are scaled to the rest (what-if moves)."""
     part_index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -153,7 +156,8 @@ class SupplyNetwork:
 
     def shares(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
         """Each source's share of its part's supply on ``when`` [fraction per source row]."""
-        return resolve_shares(self.source_part, self.planned_share, self.active(when, mode), self.n_parts)
+        share = resolve_shares(self.source_part, self.planned_share, self.active(when, mode), self.n_parts)
+        return apply_share_overrides(share, self.source_part, self.share_overrides)
 
     def shares_by_date(self, dates: Sequence[dt.date], mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
         """Shares on each of ``dates`` [fraction], shape (len(dates), n_sources)."""
@@ -288,6 +292,26 @@ def resolve_shares(source_part: IntArray, planned_share: FloatArray, active: Boo
     shares: FloatArray = np.where(total[source_part] > 0, raw / np.where(total > 0, total, 1.0)[source_part],
                                   equal[source_part] * act)
     return shares
+
+
+def apply_share_overrides(share: FloatArray, source_part: IntArray,
+                          overrides: Sequence[tuple[int, float]]) -> FloatArray:
+    """Force source ``row`` to carry ``share`` of its part; scale the part's other rows to ``1 − share``.
+
+    Works on (…, n_sources) arrays. If the other rows carry nothing, they stay at 0 and the rest
+    (1 − share) is of unknown origin. Overrides apply in order.
+    """
+    if not overrides:
+        return share
+    out = np.array(share, dtype=float, copy=True)
+    for row, target in overrides:
+        others = np.flatnonzero(source_part == source_part[row])
+        others = others[others != row]
+        other_sum = out[..., others].sum(axis=-1, keepdims=True)
+        scale = np.divide(1.0 - target, other_sum, out=np.zeros_like(other_sum), where=other_sum > 0)
+        out[..., others] *= scale
+        out[..., row] = target
+    return out
 
 
 def synthetic_network(part_ids: Iterable[str], rows: Sequence[dict[str, object]],
