@@ -83,3 +83,16 @@ def test_tco_uses_the_landed_prices_of_the_sourcing_analysis(assessment: Assessm
         # hardware = the sourcing analysis's landed component cost per rack (same prices, same quantities)
         assert row["hardware_usd"] == pytest.approx(landed[row["design"]], rel=1e-6)
         assert row["capital_usd"] == pytest.approx(row["hardware_usd"] + row["integration_usd"])
+
+
+def test_supply_flows_conserve_the_plan_spend(assessment: Assessment) -> None:
+    """Σ flows into a design = racks planned × its landed component cost per rack (no spend lost or invented)."""
+    sourcing = assessment.results["sections"]["sourcing"]
+    plan = assessment.programme.build_plan
+    for design in sourcing["designs"]:
+        flows = sum(f["plan_spend_usd"] for f in sourcing["supply_flows"] if f["design"] == design["design"])
+        racks = sum(plan.racks(design["design"]).values())
+        assert flows == pytest.approx(racks * design["cost_per_rack_usd"], rel=1e-6)
+    by_country = sum(c["plan_spend_usd"] for c in sourcing["plan_spend_by_country"])
+    assert by_country == pytest.approx(sourcing["plan_component_spend_usd"], rel=1e-9)
+    assert sum(c["share"] for c in sourcing["plan_spend_by_country"]) == pytest.approx(1.0, abs=1e-5)

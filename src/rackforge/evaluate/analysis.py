@@ -168,7 +168,9 @@ def evaluate(programme: Programme, analyses: Mapping[str, Any] | None = None,
                          "systems and the criteria (see docs/report.md, 'Early-access evaluation')")
     check_evaluations(programme, ev)
     when = as_of or ev.as_of or dt.date.today()
-    ctx = EvaluationContext(tco_assumptions(programme), [s.design for s in ev.systems], analyses or {})
+    shared = dict(analyses or {})
+    ctx = EvaluationContext(tco_assumptions(programme), [s.design for s in ev.systems], shared,
+                            sources={"sourcing": shared["sourcing"]} if "sourcing" in shared else {})
     values: dict[str, dict[str, CriterionValue]] = {
         s.id: {c.id: v for c in ev.criteria if (v := criterion_value(programme, s, c.id, ctx)) is not None}
         for s in ev.systems

@@ -9,16 +9,19 @@ wins over a computed one: a measured early-access figure is better evidence than
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rackforge.evaluate.model import CriterionId, EvaluatedSystem
+from rackforge.evaluate.sourced import designs_domestic_content, landed_part_prices, sourcing_analysis
 from rackforge.evaluate.tco import (
+    PartPrice,
     TcoAssumptions,
     TcoBreakdown,
     conversion_chain_efficiency,
     design_component_power_w,
+    part_prices,
     rack_it_power_w,
     rack_tco,
 )
@@ -47,6 +50,8 @@ class EvaluationContext:
     analyses: Mapping[str, Any] = field(default_factory=dict)
     tco_cache: dict[str, TcoBreakdown] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    sources: MutableMapping[str, Any] = field(default_factory=dict)
+    """Holds the sourcing analysis under 'sourcing' (shared with the assess pipeline)."""
 
 
 def full_load_power_w(design: RackDesign, programme: Programme) -> float:
@@ -79,11 +84,26 @@ def performance_per_watt(programme: Programme, system: EvaluatedSystem,
     return CriterionValue(pflops * 1000.0 / power, f"computed: {metric.split('_')[0].upper()} peak / full-load power")
 
 
+def design_prices(programme: Programme, design: str, sources: MutableMapping[str, Any]) -> dict[str, PartPrice]:
+    """Unit prices of a design's parts: landed costs from the sourcing analysis when it is installed,
+    else blended source prices or reference prices (:func:`rackforge.evaluate.tco.part_prices`)."""
+    parts = programme.catalog.explode(design)
+    prices = part_prices((programme.catalog.parts[p] for p in parts), programme.sources_by_part)
+    analysis = sourcing_analysis(programme, sources)
+    if analysis is not None:
+        landed = landed_part_prices(analysis, design)
+        prices.update({p: landed[p] for p in parts if p in landed})
+    return prices
+
+
 def system_tco(programme: Programme, system: EvaluatedSystem, ctx: EvaluationContext) -> TcoBreakdown:
     """TCO of one rack of the system: at the option's price per rack when one is agreed, else its BOM."""
     if system.id not in ctx.tco_cache:
         price = system.option.price_per_rack_usd if system.option is not None else None
-        ctx.tco_cache[system.id] = rack_tco(programme, system.design, ctx.tco_assumptions, capital_price_usd=price)
+        power = ctx.analyses.get("rack_it_power_w", {}).get(system.design)
+        ctx.tco_cache[system.id] = rack_tco(programme, system.design, ctx.tco_assumptions, capital_price_usd=price,
+                                            it_power_w=power,
+                                            prices=design_prices(programme, system.design, ctx.sources))
     return ctx.tco_cache[system.id]
 
 
@@ -114,52 +134,19 @@ def _from_analysis(name: str, key: str) -> Provider:
 
 
 def domestic_content(programme: Programme, system: EvaluatedSystem, ctx: EvaluationContext) -> CriterionValue | None:
-    """Domestic content of the system's design on the plan's first day, qualified sources [fraction].
+    """Domestic content of the system's design under the programme's rule, qualified sources [fraction].
 
-    Taken from the context when the assess pipeline already ran the sourcing analysis, else computed
-    here with :mod:`rackforge.sourcing` when it is installed (once for all evaluated designs).
+    From the sourcing analysis (run here when the assess pipeline has not already), in the design's
+    own view (see :mod:`rackforge.evaluate.sourced`).
     """
-    shares = ctx.analyses.get("domestic_content")
-    origin = "computed: sourcing (qualified sources on the plan's first day)"
-    if shares is None:
-        shares = _domestic_content_now(programme, ctx)
-    entry = shares.get(system.design) if shares else None
+    if "domestic_content" not in ctx.cache:
+        analysis = sourcing_analysis(programme, ctx.sources)
+        ctx.cache["domestic_content"] = (designs_domestic_content(analysis, ctx.evaluated_designs)
+                                         if analysis is not None else {})
+    entry = ctx.cache["domestic_content"].get(system.design)
     if entry is None:
         return None
-    return CriterionValue(float(entry["share"]), origin)
-
-
-def _domestic_content_now(programme: Programme, ctx: EvaluationContext) -> dict[str, dict[str, float]] | None:
-    if "_domestic_content" in ctx.cache:
-        cached: dict[str, dict[str, float]] | None = ctx.cache["_domestic_content"]
-        return cached
-    result = None
-    try:
-        from rackforge.sourcing.analysis import analyse_sourcing
-    except ImportError:
-        analyse_sourcing = None  # type: ignore[assignment]
-    if analyse_sourcing is not None:
-        result = designs_domestic_content(analyse_sourcing(programme), list(dict.fromkeys(ctx.evaluated_designs)))
-    ctx.cache["_domestic_content"] = result
-    return result
-
-
-def designs_domestic_content(analysis: Any, designs: list[str]) -> dict[str, dict[str, float]]:
-    """Domestic content of each design on the plan's first day with qualified sources [fraction].
-
-    ``analysis`` is a :class:`rackforge.sourcing.analysis.SourcingAnalysis`; the designs need not be
-    in the build plan (evaluated systems often are not).
-    """
-    from rackforge.sourcing.bom import BomStructure
-    from rackforge.sourcing.domestic import DomesticContentCalculator
-
-    if not designs:
-        return {}
-    structure = BomStructure.from_catalog(analysis.programme.catalog, designs)
-    calc = DomesticContentCalculator.build(structure, analysis.network, analysis.rule)
-    dom, tot = calc.evaluate(analysis.view_shares["qualified"])
-    share = calc.share(dom, tot)
-    return {d: {"share": float(share[i])} for i, d in enumerate(structure.design_ids)}
+    return CriterionValue(float(entry["share"]), "computed: sourcing (qualified sources, the design's view)")
 
 
 PROVIDERS: dict[str, Provider] = {

@@ -22,28 +22,30 @@ if TYPE_CHECKING:
 def supply_flows_usd(analysis: SourcingAnalysis) -> pd.DataFrame:
     """Plan spend flowing from each origin country to each category and design [USD], qualified sources.
 
-    For design d, source s of part p: racks_d × qty_dp × share_s × landed cost_s; the part of a part's
-    supply with no qualified source is costed at its fallback cost and flows from 'unknown'.
+    For design d, source s of part p: racks_d × qty_dp × share_s × landed cost_s, with each design's
+    sources as of its first quarter with racks (the sourcing analysis's design view); the part of a
+    part's supply with no qualified source is costed at its fallback cost and flows from 'unknown'.
     Columns: country, category, design, plan_spend_usd.
     """
     import numpy as np
     import pandas as pd
 
+    from rackforge.evaluate.sourced import design_view_shares
+
     net = analysis.network
     struct = analysis.structure
-    share = analysis.view_shares["qualified"]
     racks = analysis.racks.sum(axis=0)  # racks per design row over the plan
-    qty = struct.quantity_per_rack * racks[:, None]  # (designs, parts)
-    per_source = qty[:, net.source_part] * (share * net.landed_cost_usd)[None, :]  # (designs, sources)
+    fallback = net.fallback_cost_usd()
     rows: dict[tuple[str, str, str], float] = {}
     for d, design in enumerate(struct.design_ids):
-        for s in np.flatnonzero(per_source[d] > 0):
+        share = design_view_shares(analysis, design)
+        qty = struct.quantity_per_rack[d] * racks[d]  # (parts,)
+        per_source = qty[net.source_part] * share * net.landed_cost_usd
+        for s in np.flatnonzero(per_source > 0):
             key = (str(net.country[s]), str(struct.part_category[net.source_part[s]]), design)
-            rows[key] = rows.get(key, 0.0) + float(per_source[d, s])
-    covered = np.bincount(net.source_part, weights=share, minlength=net.n_parts)
-    unknown = np.clip(1.0 - covered, 0.0, 1.0) * net.fallback_cost_usd()
-    for d, design in enumerate(struct.design_ids):
-        spend = qty[d] * unknown
+            rows[key] = rows.get(key, 0.0) + float(per_source[s])
+        covered = np.bincount(net.source_part, weights=share, minlength=net.n_parts)
+        spend = qty * np.clip(1.0 - covered, 0.0, 1.0) * fallback
         for p in np.flatnonzero(spend > 0):
             key = ("unknown", str(struct.part_category[p]), design)
             rows[key] = rows.get(key, 0.0) + float(spend[p])
@@ -144,9 +146,7 @@ def _concentration_heatmap(table: pd.DataFrame, names: dict[str, str]) -> Any:
 
 def run(ctx: AssessContext) -> SectionOutput:
     """Run the sourcing analysis and present it."""
-    import numpy as np
 
-    from rackforge.evaluate.criteria import designs_domestic_content
     from rackforge.sourcing.analysis import analyse_sourcing
 
     p = ctx.programme
@@ -168,8 +168,8 @@ def run(ctx: AssessContext) -> SectionOutput:
     by_year = domestic.by_year
     charts = [
         Chart("supply-flows", "Supply flows: origin country → category → design (plan spend)",
-              _sankey(flows, names), "Landed cost of the whole build plan with qualified sources on the plan's "
-              "first day; 'unknown' is supply with no qualified source."),
+              _sankey(flows, names), "Landed cost of the whole build plan, each design with its qualified sources "
+              "as of its first quarter; 'unknown' is supply with no qualified source."),
         Chart("domestic-content", f"Domestic content against the threshold ({analysis.rule.name})",
               _domestic_chart(by_year, names), "Solid: qualified sources; dotted: alternates counted from their "
               "qualification date; dashed: the rule's threshold by year."),
@@ -196,11 +196,6 @@ def run(ctx: AssessContext) -> SectionOutput:
         Table("lead_time_paths", "Longest lead-time paths", analysis.lead_time_paths, max_html_rows=20),
         Table("supply_flows", "Supply flows (plan spend)", flows, html=False),
     ]
-    unit_cost = analysis.unit_cost_usd["qualified"]
-    prices = {pid: float(c) for pid, c in zip(analysis.network.part_ids, unit_cost, strict=True)
-              if np.isfinite(c) and c > 0}
-    evaluated = [s.design for s in p.evaluations.systems] if p.evaluations is not None else []
-    shares = designs_domestic_content(analysis, list(dict.fromkeys(evaluated)))
     top_country = by_country.index[0] if len(by_country) else None
     paragraphs = [f"Domestic content is judged under {analysis.rule.name} ({analysis.rule.source})."]
     if top_country is not None and total_spend > 0:
@@ -212,8 +207,7 @@ def run(ctx: AssessContext) -> SectionOutput:
                      + "; freight and duty counted as zero")
     return SectionOutput(
         data=data, paragraphs=paragraphs, tables=tables, charts=charts, notes=notes,
-        analyses={"sourcing": analysis, "part_unit_cost_usd": prices, "domestic_content": shares,
-                  "rack_cost_landed_usd": {d["design"]: d["cost_per_rack_usd"] for d in data["designs"]}},
+        analyses={"sourcing": analysis},
     )
 
 

@@ -18,23 +18,22 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rackforge.evaluate.criteria import full_load_power_w, performance_metric
-    from rackforge.evaluate.tco import PartPrice, part_prices, rack_tco, tco_assumptions
+    from rackforge.evaluate.criteria import design_prices, full_load_power_w, performance_metric
+    from rackforge.evaluate.sourced import sourcing_analysis
+    from rackforge.evaluate.tco import rack_tco, tco_assumptions
 
     p = ctx.programme
     a = tco_assumptions(p)
     designs = p.planned_designs
-    every = sorted({part for d in designs for part in p.catalog.explode(d.id)})
-    prices = part_prices((p.catalog.parts[x] for x in every), p.sources_by_part)
-    landed: dict[str, float] = ctx.analyses.get("part_unit_cost_usd", {})
-    prices.update({x: PartPrice(x, landed[x], "sources (landed)") for x in every if x in landed})
-    basis = ("landed cost (price + freight + duty) from the sourcing analysis" if landed
+    sources = {"sourcing": ctx.analyses["sourcing"]} if "sourcing" in ctx.analyses else {}
+    basis = ("landed cost (price + freight + duty) from the sourcing analysis, each design at its first quarter"
+             if sourcing_analysis(p, sources) is not None
              else "ex-works source prices (share-weighted), else reference prices")
     power_override: dict[str, float] = ctx.analyses.get("rack_it_power_w", {})
     metric = performance_metric(designs)
     rows: list[dict[str, Any]] = []
     for d in designs:
-        tco = rack_tco(p, d.id, a, prices=prices, it_power_w=power_override.get(d.id))
+        tco = rack_tco(p, d.id, a, prices=design_prices(p, d.id, sources), it_power_w=power_override.get(d.id))
         racks = sum(p.build_plan.racks(d.id).values())
         full_w = full_load_power_w(d, p)
         pflops = getattr(d.performance, metric) if metric and d.performance else None
