@@ -234,6 +234,12 @@ def _resilience(f: Facts) -> list[dict[str, str]]:
     var95 = f.usd("mc_value_at_risk_95", f"{mc}/summary/value_at_risk_95_usd")
     out.append({"topic": "risk", "text": f"Across {scenarios} disruption scenarios the plan falls short in {p_short} "
                 f"of them; the expected value of racks not delivered is {expected} (95% value at risk {var95})."})
+    if f.has(f"{base}/safety_stock"):
+        stages = f.number("safety_stock_stages", f"{base}/safety_stock/stocked_stages")
+        cost = f.usd("safety_stock_cost", f"{base}/safety_stock/holding_cost_usd_per_week")
+        out.append({"topic": "action", "text": f"What to do about it: hold strategic safety stock at {stages} "
+                    f"stages of the supply trees (optimal placement, holding cost {cost} per week) and qualify "
+                    "second sources for the exposed nodes."})
     return out
 
 

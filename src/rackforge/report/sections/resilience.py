@@ -70,6 +70,36 @@ def _fan_chart(designs: dict[str, list[dict[str, Any]]], names: dict[str, str]) 
     return fig
 
 
+def safety_stock(programme: Programme) -> tuple[list[dict[str, Any]], Any] | None:
+    """Optimal safety stock per planned design (Graves-Willems), as JSON and a frame of the stocked stages,
+    or None when the safety-stock model is not installed."""
+    try:
+        from rackforge.resilience.safety_stock import programme_buffers
+    except ImportError:
+        return None
+    import pandas as pd
+
+    results = programme_buffers(programme)
+    trees = [r.to_json() for r in results]
+    rows = [{"design": r.tree.name, **stage} for r, tree in zip(results, trees, strict=True)
+            for stage in tree["stages"] if stage["safety_stock"] > 0]
+    return trees, pd.DataFrame(rows)
+
+
+def _buffer_chart(stocked: Any, names: dict[str, str], top: int = 15) -> Any:
+    import plotly.graph_objects as go
+
+    best = stocked.sort_values("holding_cost", ascending=False).head(top).iloc[::-1]
+    fig = figure(height=max(300, 90 + 24 * len(best)), xaxis_title="holding cost of the buffer [USD per week]",
+                 margin={"l": 330, "r": 20, "t": 30, "b": 60}, showlegend=False)
+    fig.add_trace(go.Bar(orientation="h", x=best["holding_cost"].tolist(),
+                         y=[f"{names.get(d, d)} · {n or s.rsplit('/', 1)[-1]}"[:60]
+                            for d, n, s in zip(best["design"], best["name"], best["stage"], strict=True)],
+                         customdata=best["safety_stock"].tolist(),
+                         hovertemplate="%{y}: %{customdata:,.1f} units, $%{x:,.0f}/week<extra></extra>"))
+    return fig
+
+
 def run(ctx: AssessContext) -> SectionOutput:
     """Stress-test every site, country and region; simulate racks delivered under the disruption library."""
     import pandas as pd
@@ -105,6 +135,18 @@ def run(ctx: AssessContext) -> SectionOutput:
               pd.DataFrame(mc_json["shortfall_by_part"]), max_html_rows=15),
         Table("shortfall_by_event", "Shortfall by disruption event", pd.DataFrame(mc_json["shortfall_by_event"])),
     ]
+    buffers = safety_stock(p)
+    if buffers is not None:
+        trees, stocked = buffers
+        data["safety_stock"] = {"trees": trees,
+                                "holding_cost_usd_per_week": sum(t["total_cost"] for t in trees),
+                                "stocked_stages": len(stocked)}
+        if not stocked.empty:
+            charts.append(Chart("safety-stock", "Where the buffers sit: optimal safety stock by stage",
+                                _buffer_chart(stocked, names),
+                                "Guaranteed-service model (Graves & Willems 2000), solved exactly on each design's "
+                                "supply tree; the stages with the largest holding cost of their buffer."))
+        tables.append(Table("safety_stock", "Safety stock: stocked stages", stocked, max_html_rows=20))
     summary = mc_json["summary"]
     paragraphs = [
         f"{len(exposed)} of {len(nodes)} sites, countries and regions take longer to recover than the plan "
