@@ -93,7 +93,7 @@ def _buffer_chart(stocked: Any, names: dict[str, str], top: int = 15) -> Any:
     fig = figure(height=max(300, 90 + 24 * len(best)), xaxis_title="holding cost of the buffer [USD per week]",
                  margin={"l": 330, "r": 20, "t": 30, "b": 60}, showlegend=False)
     fig.add_trace(go.Bar(orientation="h", x=best["holding_cost"].tolist(),
-                         y=[f"{names.get(d, d)} · {n or s.rsplit('/', 1)[-1]}"[:60]
+                         y=[f"{names.get(d, d)} · {short_name(n) if n else s.rsplit('/', 1)[-1]}"[:60]
                             for d, n, s in zip(best["design"], best["name"], best["stage"], strict=True)],
                          customdata=best["safety_stock"].tolist(),
                          hovertemplate="%{y}: %{customdata:,.1f} units, $%{x:,.0f}/week<extra></extra>"))
