@@ -4,13 +4,55 @@ from __future__ import annotations
 
 from typing import Any
 
-from rackforge.report.charts import figure
+from rackforge.report.charts import PALETTE, figure
 from rackforge.report.format import short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 COMPONENTS = (("capital_usd", "capital"), ("it_energy_usd", "IT energy"),
               ("overhead_energy_usd", "facility overhead energy (PUE − 1)"), ("cooling_om_usd", "cooling O&M"),
               ("maintenance_usd", "IT maintenance"))
+
+
+ENGINEERING_COLUMNS = ("rack_input_kw", "liquid_heat_fraction", "coolant_flow_lpm", "busbar_current_a", "mass_kg",
+                       "scale_up_cables")
+"""Engineering metrics added to the side-by-side table when the engineering analysis ran."""
+
+
+def per_gpu_chart(rows: list[dict[str, Any]], names: list[str]) -> Any:
+    """Small multiples: capital per GPU, kW per GPU, TFLOPS per watt and USD per GPU-hour, by design."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    candidates: list[tuple[str, list[Any]]] = [
+        ("capital per GPU [USD]", [r["capital_usd"] / r["gpus"] if r["gpus"] else None for r in rows]),
+        ("full-load kW per GPU", [r["full_load_power_w"] / 1000 / r["gpus"] if r["gpus"] else None for r in rows]),
+        ("peak TFLOPS per W", [r["tflops_per_w"] for r in rows]),
+        ("TCO USD per GPU-hour", [r["usd_per_gpu_hour"] for r in rows]),
+    ]
+    panels = [p for p in candidates if any(v is not None for v in p[1])]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[0] for p in panels])
+    fig.update_layout(template="plotly_white", height=380, showlegend=False, colorway=PALETTE,
+                      margin={"l": 50, "r": 20, "t": 50, "b": 90})
+    for i, (_title, values) in enumerate(panels, start=1):
+        fig.add_trace(go.Bar(x=names, y=values, marker_color=[PALETTE[k % len(PALETTE)] for k in range(len(names))]),
+                      row=1, col=i)
+    return fig
+
+
+ASSUMPTION_FIELDS = ("years", "discount_rate", "availability", "maintenance_fraction_per_year",
+                     "cooling_om_usd_per_kw_year", "integration_usd_per_rack", "pue", "electricity_usd_per_kwh")
+
+
+def assumptions_frame(a: Any, used: dict[str, Any]) -> Any:
+    """One row per TCO assumption: the value used and its source (facility figures for PUE and price)."""
+    import pandas as pd
+
+    rows = []
+    for name in ASSUMPTION_FIELDS:
+        stated = getattr(a, name)
+        source = a.source_of(name) if stated is not None else "facility (programme's facility section)"
+        rows.append({"assumption": name, "value": used.get(name, stated), "source": source})
+    return pd.DataFrame(rows)
 
 
 def run(ctx: AssessContext) -> SectionOutput:
@@ -73,20 +115,29 @@ def run(ctx: AssessContext) -> SectionOutput:
         f"tco_usd_per_rack_{a.years}y": r["total_usd"], "tco_usd_per_gpu_hour": r["usd_per_gpu_hour"],
         "plan_capital_usd": r["plan_capital_usd"],
     } for r in rows])
+    engineering = {r.design_id: r.metrics for r in ctx.analyses.get("engineering", [])}
+    for column in ENGINEERING_COLUMNS:
+        if engineering:
+            side[column] = [engineering.get(r["design"], {}).get(column) for r in rows]
     notes = [f"{r['design']}: {n}" for r in rows for n in r["notes"]]
+    charts_extra = [Chart("generations", "Generations side by side, per GPU", per_gpu_chart(rows, names),
+                          "Capital and full-load power divided by the GPUs in a rack; performance per watt from "
+                          "the published peak; TCO per GPU-hour over the service life.")]
     paragraphs = [
         f"TCO counts capital plus {a.years} years of energy at PUE {data['assumptions']['pue']:g} and "
         f"{data['assumptions']['electricity_usd_per_kwh']:g} USD/kWh, cooling O&M at "
         f"{a.cooling_om_usd_per_kw_year:g} USD per kW-year and IT maintenance at "
         f"{a.maintenance_fraction_per_year:.0%} of hardware per year"
-        + (f", discounted at {a.discount_rate:.1%} per year" if a.discount_rate else "") + f". Basis: {a.source}",
+        + (f", discounted at {a.discount_rate:.1%} per year" if a.discount_rate else "")
+        + ". Each assumption and its source is in the table 'TCO assumptions'.",
         f"The plan's capital is {usd(data['programme_capital_usd'])} for "
         f"{sum(r['racks_planned'] for r in rows):,} racks.",
     ]
     return SectionOutput(
         data=data, paragraphs=paragraphs, notes=notes,
-        tables=[Table("generations", "Generations side by side", side)],
-        charts=[Chart("tco-breakdown", "TCO per rack by component", breakdown,
+        tables=[Table("generations", "Generations side by side", side),
+                Table("tco_assumptions", "TCO assumptions", assumptions_frame(a, data["assumptions"]))],
+        charts=[*charts_extra, Chart("tco-breakdown", "TCO per rack by component", breakdown,
                       f"Over {a.years} years; capital from the bill of materials at {basis}."),
                 Chart("tco-per-gpu-hour", "TCO per GPU-hour", per_hour)],
         analyses={"tco": {r["design"]: r for r in rows}},
