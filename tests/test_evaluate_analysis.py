@@ -38,7 +38,15 @@ def _tco_per_gpu_hour(capital: float, power_w: float, gpus: int) -> float:
     return (capital + energy * 1.2 + 40 * power_w / 1000 * 5 + 0.08 * capital * 5) / (gpus * 8760 * 5)
 
 
-def test_scores_match_a_hand_calculation(evalmini: Path) -> None:
+@pytest.fixture
+def no_engineering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rack power from the parts (Σ power × utilisation / chain efficiency), as without the engineering model."""
+    import rackforge.evaluate.criteria as criteria
+
+    monkeypatch.setattr(criteria, "engineering_power_w", lambda *_args: None)
+
+
+def test_scores_match_a_hand_calculation(evalmini: Path, no_engineering: None) -> None:
     result = evaluate(load_programme(evalmini))
     perf = {"sys-a": 10_000 / (8 * 2700), "sys-b": 12_000 / (12 * 2700 / 0.97), "sys-c": 12_000 / (12 * 2700 / 0.97)}
     bom_b = 12 * 60_000 + 24 * 300 + 2 * 9_000
@@ -61,6 +69,20 @@ def test_scores_match_a_hand_calculation(evalmini: Path) -> None:
     assert by_id["sys-a"].raw["tco_per_gpu_hour"] == pytest.approx(tco["sys-a"])
     assert by_id["sys-a"].origin["test_yield"] == "data"
     assert by_id["sys-a"].origin["performance_per_watt"].startswith("computed")
+
+
+def test_power_comes_from_the_engineering_model_when_installed(evalmini: Path) -> None:
+    pytest.importorskip("rackforge.engineering.design_checks")
+    from rackforge.engineering.design_checks import check_rack_design
+
+    programme = load_programme(evalmini)
+    result = evaluate(programme)
+    for s in result.systems:
+        m = check_rack_design(programme.catalog.designs[s.design], programme.catalog, programme.facility).metrics
+        assert s.tco.it_power_w == pytest.approx(m["rack_input_kw"] * 1000 * m["it_power_at_utilisation_kw"]
+                                                 / m["it_power_kw"])
+        pflops = programme.catalog.designs[s.design].performance.fp8_pflops  # type: ignore[union-attr]
+        assert s.raw["performance_per_watt"] == pytest.approx(pflops * 1000 / (m["rack_input_kw"] * 1000))
 
 
 def test_sensitivity_flips_are_real(evalmini: Path) -> None:

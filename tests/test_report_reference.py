@@ -96,3 +96,20 @@ def test_supply_flows_conserve_the_plan_spend(assessment: Assessment) -> None:
     by_country = sum(c["plan_spend_usd"] for c in sourcing["plan_spend_by_country"])
     assert by_country == pytest.approx(sourcing["plan_component_spend_usd"], rel=1e-9)
     assert sum(c["share"] for c in sourcing["plan_spend_by_country"]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_evaluation_and_generations_agree_on_tco(assessment: Assessment) -> None:
+    """A system costed from its bill of materials has the TCO of its design in 'generations', and
+    `rackforge evaluate` on its own gives the report's numbers."""
+    from rackforge.evaluate.analysis import evaluate
+
+    sections = assessment.results["sections"]
+    generations = {d["design"]: d for d in sections["generations"]["designs"]}
+    standalone = {s.id: s for s in evaluate(assessment.programme).systems}
+    bom_systems = [s for s in sections["evaluation"]["systems"] if s["tco"]["capital_basis"] == "bom"]
+    assert bom_systems
+    for system in bom_systems:
+        assert system["tco"]["total_usd"] == pytest.approx(generations[system["design"]]["total_usd"], rel=1e-9)
+    for system in sections["evaluation"]["systems"]:
+        assert standalone[system["id"]].score == pytest.approx(system["score"], rel=1e-9)
+        assert standalone[system["id"]].tco.total_usd == pytest.approx(system["tco"]["total_usd"], rel=1e-9)

@@ -13,8 +13,13 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rackforge.evaluate.bridges import (
+    designs_domestic_content,
+    engineering_power_w,
+    landed_part_prices,
+    sourcing_analysis,
+)
 from rackforge.evaluate.model import CriterionId, EvaluatedSystem
-from rackforge.evaluate.sourced import designs_domestic_content, landed_part_prices, sourcing_analysis
 from rackforge.evaluate.tco import (
     PartPrice,
     TcoAssumptions,
@@ -77,8 +82,8 @@ def performance_per_watt(programme: Programme, system: EvaluatedSystem,
     if metric is None or design.performance is None:
         return None
     pflops = getattr(design.performance, metric)
-    engineering = ctx.analyses.get("rack_input_full_load_w", {})
-    power = engineering.get(design.id) or full_load_power_w(design, programme)
+    engineering = engineering_power_w(programme, design.id, ctx.analyses, ctx.sources)
+    power = engineering[1] if engineering is not None else full_load_power_w(design, programme)
     if pflops is None or power <= 0:
         return None
     return CriterionValue(pflops * 1000.0 / power, f"computed: {metric.split('_')[0].upper()} peak / full-load power")
@@ -100,7 +105,8 @@ def system_tco(programme: Programme, system: EvaluatedSystem, ctx: EvaluationCon
     """TCO of one rack of the system: at the option's price per rack when one is agreed, else its BOM."""
     if system.id not in ctx.tco_cache:
         price = system.option.price_per_rack_usd if system.option is not None else None
-        power = ctx.analyses.get("rack_it_power_w", {}).get(system.design)
+        engineering = engineering_power_w(programme, system.design, ctx.analyses, ctx.sources)
+        power = engineering[0] if engineering is not None else None
         ctx.tco_cache[system.id] = rack_tco(programme, system.design, ctx.tco_assumptions, capital_price_usd=price,
                                             it_power_w=power,
                                             prices=design_prices(programme, system.design, ctx.sources))
@@ -137,7 +143,7 @@ def domestic_content(programme: Programme, system: EvaluatedSystem, ctx: Evaluat
     """Domestic content of the system's design under the programme's rule, qualified sources [fraction].
 
     From the sourcing analysis (run here when the assess pipeline has not already), in the design's
-    own view (see :mod:`rackforge.evaluate.sourced`).
+    own view (see :mod:`rackforge.evaluate.bridges`).
     """
     if "domestic_content" not in ctx.cache:
         analysis = sourcing_analysis(programme, ctx.sources)

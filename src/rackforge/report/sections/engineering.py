@@ -14,26 +14,13 @@ from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 
-def rack_input_at_utilisation_kw(metrics: dict[str, Any]) -> float | None:
-    """Rack-input power at the design utilisation [kW] = rack input at nameplate × (IT at utilisation / IT).
-
-    The engineering model gives the rack input at nameplate (IT load / in-rack conversion efficiency +
-    in-rack cooling) and the IT load at utilisation (idle + u · (max − idle)); the ratio scales one
-    to the other.
-    """
-    it_kw, at_util_kw, rack_kw = (metrics.get(k) for k in ("it_power_kw", "it_power_at_utilisation_kw",
-                                                          "rack_input_kw"))
-    if not it_kw or at_util_kw is None or rack_kw is None:
-        return None
-    return float(rack_kw) * float(at_util_kw) / float(it_kw)
-
-
 def run(ctx: AssessContext) -> SectionOutput:
     """Check every design of the programme and chart its power, cooling and cabling."""
     import pandas as pd
     import plotly.graph_objects as go
 
     from rackforge.engineering.design_checks import check_programme
+    from rackforge.evaluate.bridges import rack_input_at_utilisation_w
 
     p = ctx.programme
     reports = check_programme(p)
@@ -92,8 +79,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     paragraphs = [f"{len(passing)} of {len(reports)} designs pass every engineering check"
                   + (f"; {len(failing)} findings fail." if failing else ".")]
     full_load = {d["id"]: d["metrics"]["rack_input_kw"] * 1000.0 for d in designs}
-    at_util = {d["id"]: v * 1000.0 for d in designs
-               if (v := rack_input_at_utilisation_kw(d["metrics"])) is not None}
+    at_util = {d["id"]: v for d in designs if (v := rack_input_at_utilisation_w(d["metrics"])) is not None}
     return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables,
                          notes=[f"{f['design']}: {f['check']} fails — {f['message']}" for f in failing],
                          analyses={"engineering": reports, "rack_it_power_w": at_util,

@@ -30,7 +30,7 @@ def supply_flows_usd(analysis: SourcingAnalysis) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from rackforge.evaluate.sourced import design_view_shares
+    from rackforge.evaluate.bridges import design_view_shares
 
     net = analysis.network
     struct = analysis.structure

@@ -60,8 +60,8 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
     import plotly.graph_objects as go
 
+    from rackforge.evaluate.bridges import engineering_power_w, sourcing_analysis
     from rackforge.evaluate.criteria import design_prices, full_load_power_w, performance_metric
-    from rackforge.evaluate.sourced import sourcing_analysis
     from rackforge.evaluate.tco import rack_tco, tco_assumptions
 
     p = ctx.programme
@@ -71,13 +71,14 @@ def run(ctx: AssessContext) -> SectionOutput:
     basis = ("landed cost (price + freight + duty) from the sourcing analysis, each design at its first quarter"
              if sourcing_analysis(p, sources) is not None
              else "ex-works source prices (share-weighted), else reference prices")
-    power_override: dict[str, float] = ctx.analyses.get("rack_it_power_w", {})
     metric = performance_metric(designs)
     rows: list[dict[str, Any]] = []
     for d in designs:
-        tco = rack_tco(p, d.id, a, prices=design_prices(p, d.id, sources), it_power_w=power_override.get(d.id))
+        engineering = engineering_power_w(p, d.id, ctx.analyses, sources)
+        tco = rack_tco(p, d.id, a, prices=design_prices(p, d.id, sources),
+                       it_power_w=engineering[0] if engineering is not None else None)
         racks = sum(p.build_plan.racks(d.id).values())
-        full_w = full_load_power_w(d, p)
+        full_w = engineering[1] if engineering is not None else full_load_power_w(d, p)
         pflops = getattr(d.performance, metric) if metric and d.performance else None
         rows.append({
             "design": d.id, "name": d.name, "short_name": short_name(d.name), "generation": d.generation,
@@ -115,10 +116,10 @@ def run(ctx: AssessContext) -> SectionOutput:
         f"tco_usd_per_rack_{a.years}y": r["total_usd"], "tco_usd_per_gpu_hour": r["usd_per_gpu_hour"],
         "plan_capital_usd": r["plan_capital_usd"],
     } for r in rows])
-    engineering = {r.design_id: r.metrics for r in ctx.analyses.get("engineering", [])}
+    metrics = {r.design_id: r.metrics for r in ctx.analyses.get("engineering", [])}
     for column in ENGINEERING_COLUMNS:
-        if engineering:
-            side[column] = [engineering.get(r["design"], {}).get(column) for r in rows]
+        if metrics:
+            side[column] = [metrics.get(r["design"], {}).get(column) for r in rows]
     notes = [f"{r['design']}: {n}" for r in rows for n in r["notes"]]
     charts_extra = [Chart("generations", "Generations side by side, per GPU", per_gpu_chart(rows, names),
                           "Capital and full-load power divided by the GPUs in a rack; performance per watt from "
