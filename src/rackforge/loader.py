@@ -25,6 +25,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
 from rackforge.evaluate.model import Evaluations
+from rackforge.factory.model import Factory
 from rackforge.model import (
     Assembly,
     BuildPlan,
@@ -40,6 +41,8 @@ from rackforge.model import (
     Supplier,
     TradeLane,
 )
+from rackforge.readiness.model import Readiness
+from rackforge.resilience.scenarios import ScenarioLibrary
 from rackforge.yamlio import LineMap, Path_, read_yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalog" / "data"
@@ -75,10 +78,10 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("trade", TradeLane, True, lambda r: f"{r.origin}->{r.destination}", "freight and duty"),
         SectionSpec("build_plan", BuildPlan, False, help="racks per quarter per design"),
         SectionSpec("facility", Facility, False, help="data-hall limits"),
-        SectionSpec("scenarios", None, False, help="disruption scenarios (resilience)"),
-        SectionSpec("factory", None, False, help="integration and test line"),
+        SectionSpec("scenarios", ScenarioLibrary, False, help="disruption scenarios (resilience)"),
+        SectionSpec("factory", Factory, False, help="integration and test line"),
         SectionSpec("evaluations", Evaluations, False, help="early-access evaluation"),
-        SectionSpec("readiness", None, False, help="manufacturing readiness assessments"),
+        SectionSpec("readiness", Readiness, False, help="manufacturing readiness assessments"),
         SectionSpec("rules", Rules, False, help="domestic-content rules"),
     )
 }

@@ -128,7 +128,7 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > MAX_NODES:  # read at call time so tests may lower it
             raise InputError([Problem(self.name, node.start_mark.line + 1, dotted(path),
                                       f"document expands to more than {MAX_NODES:,} values "
                                       "(aliases nested too deeply?)")])

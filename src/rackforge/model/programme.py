@@ -11,11 +11,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, PositiveInt
 
 from rackforge.evaluate.model import Evaluations
+from rackforge.factory.model import Factory
 from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
 from rackforge.model.parts import PartType
 from rackforge.model.rules import Rules
 from rackforge.model.supply import Site, Source, Supplier, TradeLane
+from rackforge.readiness.model import Readiness
+from rackforge.resilience.scenarios import ScenarioLibrary
 from rackforge.units import Celsius, KgPerM2, UsdPerKwh, Watts
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -142,10 +145,10 @@ class Programme(Model):
     trade: tuple[TradeLane, ...] = ()
     build_plan: BuildPlan
     facility: Facility
-    scenarios: Any = None
-    factory: Any = None
+    scenarios: ScenarioLibrary | None = None
+    factory: Factory | None = None
     evaluations: Evaluations | None = None
-    readiness: Any = None
+    readiness: Readiness | None = None
     rules: Rules | None = Field(None, description="domestic-content rules (None: FAR 25.101)")
     root: str | None = Field(None, description="folder it was loaded from (None for in-memory)")
     locations: dict[str, tuple[str, int | None]] = Field(

@@ -1,0 +1,63 @@
+"""``rackforge buffers [PATH|TREE_FILE]``: strategic safety stock by the guaranteed-service model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rackforge.cli.common import console, echo_json, json_option, load
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@json_option
+@click.option("--design", "designs", multiple=True, help="Design to place buffers for (repeatable; default: "
+              "every planned design).")
+@click.option("--service-level", type=click.FloatRange(0.5, 0.9999), help="Override the service level.")
+def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_level: float | None) -> None:
+    """Strategic safety stock: optimal service times and buffers on a supply tree.
+
+    The guaranteed-service model of Graves & Willems (2000), solved exactly by dynamic
+    programming. PATH is a programme folder (default: the built-in reference programme: one tree
+    per planned design, from its bill of materials and sources, in weeks) or a supply-tree file
+    (.yaml with 'supply_tree:' or .csv; see docs/resilience.md) for any supply chain.
+    """
+    from dataclasses import replace
+
+    from rackforge.errors import UsageError
+    from rackforge.resilience.safety_stock import SafetyStockResult, design_tree, load_tree, optimise
+
+    results: list[SafetyStockResult]
+    if path is not None and path.is_file():
+        if designs:
+            raise UsageError("--design applies to a programme folder, not to a supply-tree file")
+        results = [optimise(load_tree(path, service_level))]
+    else:
+        programme = load(path)
+        chosen = list(designs) or [d.id for d in programme.planned_designs]
+        trees = [design_tree(programme, d) for d in chosen]
+        if service_level is not None:
+            trees = [replace(t, service_level=service_level) for t in trees]
+        results = [optimise(t) for t in trees]
+    if as_json:
+        echo_json({"trees": [r.to_json() for r in results]})
+        return
+    from rich.table import Table
+
+    out = console()
+    for r in results:
+        table = Table(title=f"{r.tree.name}: service level {r.tree.service_level:.1%}, times in {r.tree.period}s",
+                      title_justify="left")
+        for col in ("stage", "T", "SI", "S", "τ", "σ", "safety stock", "cost/period"):
+            table.add_column(col, justify="left" if col == "stage" else "right")
+        for s in r.stages:
+            if s.safety_stock <= 0 and len(r.stages) > 25:
+                continue
+            table.add_row(s.stage.id, str(s.stage.processing_periods), str(s.inbound_service_time),
+                          str(s.service_time), str(s.net_replenishment_time), f"{s.demand_sigma_per_period:,.2f}",
+                          f"{s.safety_stock:,.1f}", f"{s.holding_cost:,.2f}")
+        out.print(table)
+        hidden = sum(1 for s in r.stages if s.safety_stock <= 0) if len(r.stages) > 25 else 0
+        note = f" ({hidden} stages without stock not shown)" if hidden else ""
+        out.print(f"total holding cost of safety stock: {r.total_cost:,.2f} per {r.tree.period}{note}")

@@ -1,0 +1,135 @@
+"""``rackforge factory [PATH]``: simulate the integration-and-test line; ``--plan-capacity`` sizes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+
+
+def _pm(mean: Any, half: Any, digits: int = 1) -> str:
+    if mean is None:
+        return "–"
+    text = f"{mean:,.{digits}f}"
+    return text if half is None else f"{text} ± {half:,.{digits}f}"
+
+
+@click.command()
+@path_argument
+@json_option
+@click.option("--plan-capacity", is_flag=True, help="Find the fewest stations of each kind that meet the build plan.")
+@click.option("--replications", type=click.IntRange(1, 1000), help="Independent replications (default: the factory's).")
+@click.option("--seed", type=click.IntRange(0), help="Random seed (default: the factory's).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Processes for the replications (default: CPUs).")
+@click.option("--weeks", type=click.FloatRange(1.0), help="Simulate only the first WEEKS of the build plan.")
+@click.option("--confidence", type=click.FloatRange(0.0, 1.0, min_open=True),
+              help="With --plan-capacity: share of replications that must meet the plan (default: the factory's).")
+def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications: int | None, seed: int | None,
+            workers: int | None, weeks: float | None, confidence: float | None) -> None:
+    """Simulate the integration-and-test line; plan stations with --plan-capacity.
+
+    PATH is a programme folder with a 'factory:' section; without it the built-in reference
+    programme is used. Prints racks per week and cycle time per design, utilisation per station
+    and the bottleneck, as means with 95% confidence intervals over independent replications.
+    Exit status: 0 the build plan is met with the factory's confidence, 1 it is not, 2 bad input.
+    """
+    from rackforge.errors import ChecksFailed, UsageError
+
+    programme = load(path)
+    if plan_capacity:
+        if weeks is not None:
+            raise UsageError("--weeks does not go with --plan-capacity (capacity is planned for the whole plan)")
+        _plan_capacity(programme, as_json, replications, seed, workers, confidence)
+        return
+    if confidence is not None:
+        raise UsageError("--confidence goes with --plan-capacity")
+    from rackforge.factory.releases import require_factory
+    from rackforge.factory.results import simulate_factory
+
+    target = require_factory(programme).targets.confidence
+    result = simulate_factory(programme, replications=replications, seed=seed, workers=workers, weeks=weeks)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _print_result(result, target)
+    if weeks is None and result.plan_met_share < target:
+        raise ChecksFailed(f"the build plan is met in {result.plan_met_share:.0%} of replications; the target is "
+                           f"{target:.0%} (try 'rackforge factory --plan-capacity')")
+
+
+def _print_result(result: Any, target: float) -> None:
+    from rich.table import Table
+
+    data = result.to_dict()
+    out = console()
+    window = data["window"]
+    out.print(f"[bold]Factory simulation[/]: {data['replications']} replications (seed {data['seed']}), "
+              f"statistics from {window['start']} to {window['end']} ({window['weeks']:.1f} weeks after warm-up); "
+              "means ± 95% CI")
+    table = Table(title="Designs", title_justify="left")
+    for col in ("design", "plan/wk", "racks/wk", "cycle h", "p90 h", "1st-pass", "rework/rack", "escapes", "scrap"):
+        table.add_column(col, justify="left" if col == "design" else "right", no_wrap=True)
+    for design, row in data["designs"].items():
+        table.add_row(design, _pm(row["planned_racks_per_week"], None, 2),
+                      _pm(row["racks_per_week"], row["racks_per_week_ci95"], 2),
+                      _pm(row["cycle_time_h"], row["cycle_time_h_ci95"]), _pm(row["cycle_time_p90_h"], None),
+                      _pct(row["first_pass_rack_share"]), _pm(row["reworks_per_rack"], None, 2),
+                      _pct(row["escape_rate"]), f"{row['scrapped']:,.1f}")
+    out.print(table)
+    table = Table(title="Stations", title_justify="left")
+    for col in ("station", "kind", "count", "utilisation", "mean wait h", "racks present"):
+        table.add_column(col, justify="left" if col in ("station", "kind") else "right")
+    for station, row in data["stations"].items():
+        mark = " [bold red]← bottleneck[/]" if station == data["bottleneck"] else ""
+        table.add_row(station + mark, row["kind"], str(row["count"]),
+                      f"{_pct(row['utilisation'])} ± {_pct(row['utilisation_ci95'])}",
+                      f"{row['mean_wait_h']:.2f}", f"{row['mean_racks_present']:.2f}")
+    out.print(table)
+    bal = data["balance"]
+    out.print(f"Work in progress {_pm(data['wip_mean'], data['wip_mean_ci95'], 2)} racks; bottleneck "
+              f"[bold]{data['bottleneck']}[/]; racks started {bal['racks_started']:,.1f} = shipped "
+              f"{bal['racks_shipped']:,.1f} + scrapped {bal['racks_scrapped']:,.1f} + in process {bal['wip_end']:,.1f}")
+    met = data["plan_met_share"]
+    colour = "green" if met >= target else "red"
+    out.print(f"Build plan met in [{colour}]{met:.0%}[/] of replications (target {target:.0%})")
+    for note in data["notes"]:
+        out.print(f"note: {note}")
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _plan_capacity(programme: Any, as_json: bool, replications: int | None, seed: int | None, workers: int | None,
+                   confidence: float | None) -> None:
+    from rackforge.factory.capacity import plan_capacity
+
+    plan = plan_capacity(programme, confidence=confidence, replications=replications, seed=seed, workers=workers)
+    data = plan.to_dict()
+    if as_json:
+        echo_json(data)
+        return
+    from rich.table import Table
+
+    out = console()
+    table = Table(title=f"Stations that meet the build plan with {plan.confidence:.0%} confidence "
+                        f"({plan.replications} replications)", title_justify="left")
+    for col in ("station", "kind", "now", "recommended", "change", "utilisation", "bounds (peak qtr / horizon)"):
+        table.add_column(col, justify="left" if col in ("station", "kind") else "right")
+    rows = sorted(data["stations"].items(), key=lambda kv: (kv[1]["kind"] not in _TEST_KINDS, kv[0]))
+    for station, row in rows:
+        change = row["change"]
+        change_text = f"[green]{change:+d}[/]" if change < 0 else (f"[red]{change:+d}[/]" if change > 0 else "0")
+        table.add_row(station, row["kind"], str(row["current"]), f"[bold]{row['recommended']}[/]", change_text,
+                      _pct(row["utilisation"]), f"{row['peak_quarter_bound']} / {row['horizon_bound']}")
+    out.print(table)
+    out.print(f"Plan met in {plan.met_share:.0%} of replications at the recommended counts "
+              f"({len(plan.trace)} simulated configurations)")
+    for note in plan.notes:
+        out.print(f"note: {note}")
+
+
+_TEST_KINDS = {"leak-test", "power-on", "rack-test", "burn-in", "fabric-validation"}

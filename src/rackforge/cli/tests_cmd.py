@@ -1,0 +1,111 @@
+"""``rackforge tests plan|import``: localized test plans and per-rack-serial test results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+
+
+@click.group()
+def tests() -> None:
+    """Generate test plans and import per-rack test results."""
+
+
+@tests.command("plan")
+@path_argument
+@json_option
+def plan(path: Path | None, as_json: bool) -> None:
+    """Test sequence, test time and failure coverage per design; origin vs. US testing.
+
+    PATH is a programme folder; without it the built-in reference programme is used.
+    """
+    from rackforge.factory.testplan import programme_test_plans
+
+    programme = load(path)
+    plans, comparisons = programme_test_plans(programme)
+    if as_json:
+        echo_json({"plans": [p.to_dict() for p in plans], "origin_vs_us": [c.to_dict() for c in comparisons]})
+        return
+    from rich.table import Table
+
+    out = console()
+    for p in plans:
+        table = Table(title=f"{p.design} ({p.generation}): {p.test_h:.1f} h of test per rack", title_justify="left")
+        for col in ("step", "station kind", "hours", "basis"):
+            table.add_column(col, justify="right" if col == "hours" else "left")
+        for s in p.steps:
+            table.add_row(s.name, s.station_kind, f"{s.duration_h:.2f}", s.basis)
+        out.print(table)
+        cover = ", ".join(f"{k} {100 * v:.0f}%" for k, v in p.coverage.items())
+        out.print(f"  coverage: {cover}" + (f"; weak: {', '.join(p.weak)}" if p.weak else "")
+                  + (f"; not applicable: {', '.join(p.not_applicable)}" if p.not_applicable else ""))
+    table = Table(title="Testing at the origin vs. at the US site (per rack)", title_justify="left")
+    for col in ("design", "origin", "origin days", "origin USD", "US days", "US USD", "US − origin USD"):
+        table.add_column(col, justify="left" if col in ("design", "origin") else "right")
+    for c in comparisons:
+        d = c.to_dict()
+        table.add_row(c.design, c.origin_country, f"{c.origin['days']:.1f}", f"{c.origin['cost_usd']:,.0f}",
+                      f"{c.us['days']:.1f}", f"{c.us['cost_usd']:,.0f}", f"{d['us_minus_origin_cost_usd']:+,.0f}")
+    out.print(table)
+
+
+@tests.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--programme", "programme_path", type=click.Path(path_type=Path),
+              help="Check designs and stations against this programme folder.")
+@click.option("--into", "into", type=click.Path(path_type=Path),
+              help="Save the validated results as CSV under INTO/test_results/ (e.g. the programme folder).")
+@json_option
+def import_(file: Path, programme_path: Path | None, into: Path | None, as_json: bool) -> None:
+    """Import per-rack-serial test results (CSV or JSON) and report yields.
+
+    Every row is checked first; any bad row is reported with file, line and column, and nothing
+    is imported. The report gives yield, first-pass yield, failure Paretos by mode and by station,
+    and the weekly trend. The format is in docs/factory.md.
+    """
+    from rackforge.factory.testresults import parse_results, report, write_normalised_csv
+
+    programme = load(programme_path) if programme_path is not None else None
+    records = parse_results(file, programme)
+    result = report(records, str(file))
+    saved = None
+    if into is not None:
+        saved = into / "test_results" / (file.stem + ".csv")
+        write_normalised_csv(records, saved)
+    if as_json:
+        data = result.to_dict()
+        data["saved"] = None if saved is None else str(saved)
+        echo_json(data)
+        return
+    _print_report(result, saved)
+
+
+def _print_report(result: Any, saved: Path | None) -> None:
+    from pandas.api.types import is_numeric_dtype
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{result.file}[/]: {result.serials} racks, {result.attempts} test attempts; yield "
+              f"{100 * result.yield_:.1f}%, first-pass yield {100 * result.first_pass_yield:.1f}%")
+    frames = (("By station", result.by_station), ("Failure Pareto by mode", result.pareto_modes),
+              ("Failure Pareto by station and mode", result.pareto_stations), ("Weekly trend", result.weekly))
+    for title, frame in frames:
+        table = Table(title=title, title_justify="left")
+        flat = frame.reset_index()
+        for col in flat.columns:
+            table.add_column(str(col), justify="right" if is_numeric_dtype(flat[col]) else "left")
+        for row in flat.itertuples(index=False):
+            table.add_row(*(_cell(v) for v in row))
+        out.print(table)
+    if saved is not None:
+        out.print(f"saved {saved}")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "–" if value != value else f"{value:.3f}"
+    return str(value)
