@@ -232,8 +232,12 @@ def _resilience(f: Facts) -> list[dict[str, str]]:
     p_short = f.percent("mc_probability_of_shortfall", f"{mc}/summary/probability_of_shortfall")
     expected = f.usd("mc_expected_value_short", f"{mc}/summary/expected_value_short_usd")
     var95 = f.usd("mc_value_at_risk_95", f"{mc}/summary/value_at_risk_95_usd")
-    out.append({"topic": "risk", "text": f"Across {scenarios} disruption scenarios the plan falls short in {p_short} "
-                f"of them; the expected value of racks not delivered is {expected} (95% value at risk {var95})."})
+    text = f"Across {scenarios} disruption scenarios the plan falls short in {p_short} of them"
+    if f.has(f"{mc}/summary/probability_of_shortfall_over_1pct"):
+        p_one = f.percent("mc_probability_of_shortfall_over_1pct", f"{mc}/summary/probability_of_shortfall_over_1pct")
+        text += f" (by more than 1% of the plan in {p_one})"
+    out.append({"topic": "risk", "text": text + f"; the expected value of racks not delivered is {expected} "
+                f"(95% value at risk {var95})."})
     if f.has(f"{base}/safety_stock"):
         stages = f.number("safety_stock_stages", f"{base}/safety_stock/stocked_stages")
         cost = f.usd("safety_stock_cost", f"{base}/safety_stock/holding_cost_usd_per_week")
