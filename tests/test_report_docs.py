@@ -35,3 +35,18 @@ def test_every_option_of_assess_and_evaluate_is_documented() -> None:
             for opt in getattr(param, "opts", []):
                 if opt.startswith("-") and opt not in ("-h", "--help"):
                     assert opt in DOC, f"{name} {opt}"
+
+
+def test_yaml_examples_in_the_docs_are_valid() -> None:
+    import re
+
+    import yaml
+
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", DOC, re.S)]
+    sections = [b["evaluations"] for b in blocks if isinstance(b, dict) and "evaluations" in b]
+    assert len(sections) == 2
+    for section in sections:
+        if "systems" in section:
+            Evaluations.model_validate(section)
+        else:
+            TcoAssumptions.model_validate(section["tco"])
