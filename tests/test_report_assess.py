@@ -239,3 +239,21 @@ def test_cli_bad_input_exits_2(evalmini: Path, tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 2 and "eval-z" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "o" / "report.html").exists()
+
+
+def test_bad_input_is_reported_before_any_analysis_runs(evalmini: Path, tmp_path: Path) -> None:
+    from rackforge.errors import InputError
+
+    prog = tmp_path / "bad-first"
+    shutil.copytree(evalmini, prog)
+    f = prog / "evaluations.yaml"
+    f.write_text(f.read_text().replace("- system: sys-a", "- system: sys-zz"))
+    calls: list[str] = []
+
+    def spy(ctx: Any) -> SectionOutput:
+        calls.append("ran")
+        return SectionOutput(data={})
+
+    with pytest.raises(InputError, match="sys-zz"):
+        run_assessment(load_programme(prog), sections=[Section("spy", "Spy", spy), *SECTIONS])
+    assert calls == []

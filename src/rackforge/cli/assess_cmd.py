@@ -28,12 +28,13 @@ def assess(path: Path | None, output: Path, scenarios: int, seed: int, as_json: 
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from rackforge.report.assess import run_assessment
+    from rackforge.report.assess import check_inputs, run_assessment
     from rackforge.report.framework import AssessOptions
     from rackforge.report.write import write_report
 
     err = console(stderr=True)
     programme = load(path)
+    check_inputs(programme)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                   "{task.total}"), TimeElapsedColumn(), console=err, transient=as_json) as progress:
         task = progress.add_task("assessing", total=None)

@@ -80,6 +80,7 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
             runnable.append(section)
         else:
             absent.append({"key": section.key, "title": section.title, "reason": reason})
+    check_inputs(programme, runnable)
     for i, section in enumerate(runnable):
         if progress:
             progress("start", section.title, i, len(runnable))
@@ -94,6 +95,15 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
     results = build_results(programme, options, done, absent, generated)
     results["executive_summary"] = executive_summary(results)
     return Assessment(programme, options, done, absent, results, timings)
+
+
+def check_inputs(programme: Programme, sections: Sequence[Section] | None = None) -> None:
+    """Run every applicable section's input check, so bad input is reported before any analysis runs."""
+    from rackforge.report.sections import SECTIONS
+
+    for section in SECTIONS if sections is None else sections:
+        if section.absent_reason(programme) is None:
+            section.check(programme)
 
 
 def build_results(programme: Programme, options: AssessOptions, done: list[tuple[Section, SectionOutput]],

@@ -6,7 +6,7 @@ Each analysis plugs into ``rackforge assess`` as one :class:`Section`, independe
   a section whose analysis is missing is simply absent from the report and from results.json
   (listed under ``absent`` with the reason), never filled with placeholder numbers;
 - ``applies(programme)`` says whether the programme has the data it needs (e.g. an ``evaluations:``
-  section);
+  section); ``check(programme)`` raises an input error (with file and line) before anything runs;
 - ``run(context)`` returns a :class:`SectionOutput`: ``data`` for results.json, ``tables`` for the
   workbook and the HTML, ``charts`` (Plotly figures) for the HTML, and ``analyses`` it shares with
   later sections (e.g. domestic content per design for the evaluation's criteria).
@@ -86,6 +86,8 @@ class Section:
     requires: tuple[str, ...] = ()
     applies: Callable[[Programme], str | None] = lambda _p: None
     question: str = ""
+    check: Callable[[Programme], None] = lambda _p: None
+    """Raise :class:`~rackforge.errors.InputError` for bad input before any analysis runs."""
 
     def missing_modules(self) -> list[str]:
         """Modules this section needs that cannot be imported."""

@@ -12,6 +12,14 @@ def applies(programme: Programme) -> str | None:
     return None if programme.evaluations is not None else "the programme has no 'evaluations:' section"
 
 
+def check(programme: Programme) -> None:
+    """Cross-references of the evaluations section (designs, decisions), located at file and line."""
+    from rackforge.evaluate.checks import check_evaluations
+
+    if programme.evaluations is not None:
+        check_evaluations(programme, programme.evaluations)
+
+
 def run(ctx: AssessContext) -> SectionOutput:
     """Score the evaluated systems with the analyses computed so far."""
     import pandas as pd
@@ -66,5 +74,5 @@ def run(ctx: AssessContext) -> SectionOutput:
                          charts=charts, notes=list(result.notes))
 
 
-SECTION = Section("evaluation", "Early-access evaluation and the option to buy", run, applies=applies,
+SECTION = Section("evaluation", "Early-access evaluation and the option to buy", run, applies=applies, check=check,
                   question="Which early-access system should we take the option on, and how firm is that choice?")
