@@ -62,6 +62,8 @@ footer { color: var(--muted); font-size: .8rem; padding: 1rem 2rem; border-top: 
   section#summary { break-before: auto; page-break-before: auto; }
   .chart-box, table, .notes { break-inside: avoid; page-break-inside: avoid; }
   .table-wrap { overflow: visible; }
+  table { font-size: 7.5pt; } th, td { padding: .12rem .3rem; } td.num { white-space: normal; }
+  h2 { font-size: 14pt; } p, li { font-size: 9.5pt; }
   a { color: inherit; text-decoration: none; }
   body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
