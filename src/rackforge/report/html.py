@@ -102,13 +102,15 @@ def figure_json(figure: Any) -> str:
 
 def table_html(frame: pd.DataFrame, max_rows: int = 60) -> str:
     """An HTML table with numbers formatted by column, every value escaped."""
+    import pandas as pd
+
     head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
     body = []
     shown = frame.head(max_rows)
     for row in shown.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, row, strict=True):
-            v = value.item() if hasattr(value, "item") else value
+            v = None if value is pd.NA or value is pd.NaT else value.item() if hasattr(value, "item") else value
             numeric = isinstance(v, int | float) and not isinstance(v, bool)
             text = cell(v, str(column)) if not (isinstance(v, float) and v != v) else ""
             cells.append(f"<td class=\"num\">{escape(text)}</td>" if numeric else f"<td>{escape(text)}</td>")

@@ -26,6 +26,10 @@ def sheet_name(name: str, taken: set[str]) -> str:
 
 
 def _excel_value(value: Any) -> Any:
+    import pandas as pd
+
+    if value is pd.NA or value is pd.NaT:
+        return None
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and value != value:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rackforge.model import Programme
 from rackforge.report.charts import figure
+from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 
@@ -62,14 +63,15 @@ def run(ctx: AssessContext) -> SectionOutput:
         Table("options", "Options to buy", pd.DataFrame([{
             "system": o.system, "exercise_by": o.exercise_by, "days_to_deadline": o.days_to_deadline,
             "status": o.status, "latest_action": o.latest_action, "latest_date": o.latest_date,
-        } for o in result.options])),
+        } for o in result.options]).astype({"days_to_deadline": "Int64"})),
         Table("decisions", "Decision record", pd.DataFrame([{
             "date": d.date, "system": d.system, "action": d.action.value, "by": d.by, "rationale": d.rationale,
         } for d in result.decisions], columns=["date", "system", "action", "by", "rationale"])),
     ]
     top = result.top
     paragraphs = [f"{len(result.systems)} systems evaluated on {len(used)} criteria as of {result.as_of}; "
-                  f"{top.id} ({top.vendor}, {top.design_name}) ranks first with a score of {top.score:.3f}."]
+                  f"{top.id} ({top.vendor}, {short_name(top.design_name)}) ranks first with a score of "
+                  f"{top.score:.3f}."]
     return SectionOutput(data=data, paragraphs=paragraphs, tables=[t for t in tables if t is not None],
                          charts=charts, notes=list(result.notes))
 
