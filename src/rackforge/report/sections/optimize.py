@@ -1,0 +1,89 @@
+"""Section: which sourcing mix meets the plan at least cost, and what does resilience cost?
+
+Presents the sourcing optimiser (:mod:`rackforge.optimize`, a mixed-integer program solved with HiGHS):
+the least-cost plan under the default rules (two sources for critical parts), and the cost-of-resilience
+curve (:func:`rackforge.optimize.sweep.sweep`): least cost as the domestic-content target tightens, with
+each plan's expected shortfall from the resilience Monte Carlo and the knee of the curve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rackforge.report.charts import PALETTE, figure
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+SHORTFALL_SCENARIOS_MAX = 2000
+"""Monte Carlo scenarios per point of the curve (at most; fewer if --scenarios is smaller)."""
+
+
+def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
+    import plotly.graph_objects as go
+
+    feasible = [p for p in points if p["cost_usd"] is not None and p["target"] is not None
+                and p["country_cap"] is None]
+    fig = figure(xaxis_title="domestic-content target (every design, every year)", xaxis_tickformat=".0%",
+                 yaxis_title="extra cost over the least-cost plan [USD]")
+    fig.add_trace(go.Scatter(x=[p["target"] for p in feasible], y=[p["extra_cost_usd"] for p in feasible],
+                             mode="lines+markers", name="extra cost", line={"color": PALETTE[0]}))
+    risky = [p for p in feasible if p.get("expected_value_short_usd") is not None]
+    if risky:
+        fig.add_trace(go.Scatter(x=[p["target"] for p in risky], y=[p["expected_value_short_usd"] for p in risky],
+                                 mode="lines+markers", name="expected value of racks short", yaxis="y2",
+                                 line={"color": PALETTE[1], "dash": "dot"}))
+        fig.update_layout(yaxis2={"title": "expected shortfall [USD]", "overlaying": "y", "side": "right",
+                                  "showgrid": False})
+    if knee is not None:
+        at = next((p for p in feasible if p["target"] == knee), None)
+        if at is not None:
+            fig.add_trace(go.Scatter(x=[knee], y=[at["extra_cost_usd"]], mode="markers", name="knee",
+                                     marker={"symbol": "star", "size": 14, "color": "#c44e52"}))
+    return fig
+
+
+def run(ctx: AssessContext) -> SectionOutput:
+    """Solve the least-cost plan and sweep the domestic-content target."""
+    import pandas as pd
+
+    from rackforge.optimize.data import Targets, build_input
+    from rackforge.optimize.solve import optimise
+    from rackforge.optimize.sweep import sweep
+
+    p = ctx.programme
+    data = build_input(p)
+    base = optimise(data, Targets())
+    base_json = base.to_dict()
+    curve = sweep(data, Targets(), programme=p, shortfall_scenarios=min(SHORTFALL_SCENARIOS_MAX,
+                                                                        ctx.options.scenarios),
+                  seed=ctx.options.seed)
+    curve_json = curve.to_dict()
+    feasible = [pt for pt in curve_json["points"] if pt["cost_usd"] is not None and pt["target"] is not None]
+    data_out: dict[str, Any] = {"least_cost": base_json, "cost_of_resilience": curve_json}
+    if curve_json["knee_target"] is not None:
+        knee = next((pt for pt in feasible if pt["target"] == curve_json["knee_target"]), None)
+        if knee is not None:
+            data_out["knee"] = knee
+    charts = [Chart("cost-of-resilience", "Cost of resilience: least cost as the domestic-content target tightens",
+                    _curve_chart(curve_json["points"], curve_json["knee_target"]),
+                    "Each point is a least-cost plan (HiGHS MIP) meeting the target; dotted: the expected value of "
+                    f"racks not delivered with that plan's supply mix ({curve.shortfall_scenarios:,} Monte Carlo "
+                    "scenarios, common random numbers); star: the knee (Kneedle).")]
+    tables = [Table("cost_of_resilience", "Cost-of-resilience curve", curve.to_frame())]
+    if base.plan is not None:
+        tables.append(Table("optimal_allocation", "Least-cost allocation by part, site and quarter",
+                            base.allocation_table(), max_html_rows=25))
+        tables.append(Table("opened_sources", "Sources the least-cost plan opens",
+                            pd.DataFrame(base.opened_sources())))
+    paragraphs = []
+    if base.plan is not None:
+        paragraphs.append(f"The least-cost plan meeting the build plan costs {base.objective_usd:,.0f} USD "
+                          f"({base.status}).")
+    notes = list(curve_json.get("notes", [])) + list(base_json.get("notes", []))
+    return SectionOutput(data=data_out, paragraphs=paragraphs, charts=charts, tables=tables, notes=notes,
+                         analyses={"optimize": base, "cost_of_resilience": curve})
+
+
+SECTION = Section("optimize", "Which sourcing mix? Least cost and the cost of resilience", run,
+                  requires=("rackforge.optimize.solve", "rackforge.optimize.sweep"),
+                  question="Which sourcing mix meets the build plan at least cost, and what does more domestic "
+                           "content or resilience cost?")
