@@ -247,6 +247,30 @@ def _resilience(f: Facts) -> list[dict[str, str]]:
     return out
 
 
+def _optimize(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/optimize"
+    if not f.has(base):
+        return []
+    relaxed = f.get(f"{base}/relaxed_rules")
+    text = "Sourcing mix: "
+    if f.has(f"{base}/least_cost/cost_usd"):
+        cost = f.usd("optimal_plan_cost", f"{base}/least_cost/cost_usd")
+        text += f"the least-cost plan that meets the build plan costs {cost}"
+        if relaxed:
+            text += f" once {', '.join(relaxed)} is relaxed (no mix meets it)"
+    else:
+        return [{"topic": "sourcing", "text": text + "no plan meets the build plan; see the optimiser section "
+                 "for the least-violating plan."}]
+    if f.has(f"{base}/knee"):
+        knee = f.percent("knee_target", f"{base}/knee/target", decimals=0)
+        extra = f.usd("knee_extra_cost", f"{base}/knee/extra_cost_usd")
+        text += f"; a domestic-content target of {knee} (the knee of the cost curve) costs {extra} more"
+    if f.has(f"{base}/highest_feasible"):
+        best = f.percent("highest_feasible_target", f"{base}/highest_feasible/target", decimals=0)
+        text += f"; the highest target on the curve that any plan meets is {best}"
+    return [{"topic": "sourcing", "text": text + "."}]
+
+
 def _factory(f: Facts) -> list[dict[str, str]]:
     base = "/sections/factory"
     if not f.has(base):
@@ -341,8 +365,8 @@ def _absent(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "coverage", "text": f"Not assessed in this run: {names}."}]
 
 
-WRITERS: list[Writer] = [_programme, _engineering, _cost, _domestic, _supply_risk, _resilience, _factory,
-                         _readiness, _evaluation, _absent]
+WRITERS: list[Writer] = [_programme, _engineering, _cost, _domestic, _supply_risk, _resilience, _optimize,
+                         _factory, _readiness, _evaluation, _absent]
 """Sentence writers in the order the summary reads; analyses add theirs as they are wired in."""
 
 

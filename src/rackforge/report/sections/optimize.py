@@ -42,7 +42,14 @@ def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
 
 
 def run(ctx: AssessContext) -> SectionOutput:
-    """Solve the least-cost plan and sweep the domestic-content target."""
+    """Solve the least-cost plan and sweep the domestic-content target.
+
+    Under the default rules first (two qualified sources for critical parts); if no plan meets them,
+    the reason is reported and the plan and curve are computed again with that rule relaxed, so the
+    report still shows what the rest of the rules cost. Nothing is charted when no plan exists.
+    """
+    import dataclasses
+
     import pandas as pd
 
     from rackforge.optimize.data import Targets, build_input
@@ -51,33 +58,50 @@ def run(ctx: AssessContext) -> SectionOutput:
 
     p = ctx.programme
     data = build_input(p)
-    base = optimise(data, Targets())
+    targets = Targets()
+    base = optimise(data, targets)
+    strict = base.to_dict()
+    relaxed: list[str] = []
+    if base.plan is None and targets.critical_max_source_share is not None:
+        targets = dataclasses.replace(targets, critical_max_source_share=None)
+        base = optimise(data, targets)
+        relaxed.append("two sources for critical parts")
     base_json = base.to_dict()
-    curve = sweep(data, Targets(), programme=p, shortfall_scenarios=min(SHORTFALL_SCENARIOS_MAX,
-                                                                        ctx.options.scenarios),
-                  seed=ctx.options.seed)
+    curve = sweep(data, targets, programme=p, seed=ctx.options.seed,
+                  shortfall_scenarios=min(SHORTFALL_SCENARIOS_MAX, ctx.options.scenarios))
     curve_json = curve.to_dict()
     feasible = [pt for pt in curve_json["points"] if pt["cost_usd"] is not None and pt["target"] is not None]
-    data_out: dict[str, Any] = {"least_cost": base_json, "cost_of_resilience": curve_json}
+    data_out: dict[str, Any] = {"default_rules": strict, "relaxed_rules": relaxed, "least_cost": base_json,
+                                "cost_of_resilience": curve_json, "feasible_points": len(feasible)}
     if curve_json["knee_target"] is not None:
         knee = next((pt for pt in feasible if pt["target"] == curve_json["knee_target"]), None)
         if knee is not None:
             data_out["knee"] = knee
-    charts = [Chart("cost-of-resilience", "Cost of resilience: least cost as the domestic-content target tightens",
-                    _curve_chart(curve_json["points"], curve_json["knee_target"]),
-                    "Each point is a least-cost plan (HiGHS MIP) meeting the target; dotted: the expected value of "
-                    f"racks not delivered with that plan's supply mix ({curve.shortfall_scenarios:,} Monte Carlo "
-                    "scenarios, common random numbers); star: the knee (Kneedle).")]
+    if feasible:
+        data_out["highest_feasible"] = max(feasible, key=lambda pt: pt["target"])
+    paragraphs = []
+    if strict.get("cost_usd") is None and strict.get("explanation"):
+        paragraphs.append("No sourcing mix meets every default rule: " + strict["explanation"]["summary"] + ".")
+    if relaxed:
+        paragraphs.append("The plan and curve below relax: " + ", ".join(relaxed) + ".")
+    if base.plan is not None:
+        paragraphs.append(f"The least-cost plan costs {base.objective_usd:,.0f} USD.")
+    elif base_json.get("explanation"):
+        paragraphs.append("No plan meets the build plan: " + base_json["explanation"]["summary"] + ".")
+    charts = []
+    if feasible:
+        charts.append(Chart(
+            "cost-of-resilience", "Cost of resilience: least cost as the domestic-content target tightens",
+            _curve_chart(curve_json["points"], curve_json["knee_target"]),
+            "Each point is a least-cost plan (HiGHS MIP) meeting the target; dotted: the expected value of racks "
+            f"not delivered with that plan's supply mix ({curve.shortfall_scenarios:,} Monte Carlo scenarios, "
+            "common random numbers); star: the knee (Kneedle)."))
     tables = [Table("cost_of_resilience", "Cost-of-resilience curve", curve.to_frame())]
     if base.plan is not None:
         tables.append(Table("optimal_allocation", "Least-cost allocation by part, site and quarter",
                             base.allocation_table(), max_html_rows=25))
         tables.append(Table("opened_sources", "Sources the least-cost plan opens",
                             pd.DataFrame(base.opened_sources())))
-    paragraphs = []
-    if base.plan is not None:
-        paragraphs.append(f"The least-cost plan meeting the build plan costs {base.objective_usd:,.0f} USD "
-                          f"({base.status}).")
     notes = list(curve_json.get("notes", [])) + list(base_json.get("notes", []))
     return SectionOutput(data=data_out, paragraphs=paragraphs, charts=charts, tables=tables, notes=notes,
                          analyses={"optimize": base, "cost_of_resilience": curve})
