@@ -262,11 +262,11 @@ def _optimize(f: Facts) -> list[dict[str, str]]:
         return [{"topic": "sourcing", "text": text + "no plan meets the build plan; see the optimiser section "
                  "for the least-violating plan."}]
     if f.has(f"{base}/knee"):
-        knee = f.percent("knee_target", f"{base}/knee/target", decimals=0)
+        knee = f.percent("knee_target", f"{base}/knee/target", decimals=1)
         extra = f.usd("knee_extra_cost", f"{base}/knee/extra_cost_usd")
         text += f"; a domestic-content target of {knee} (the knee of the cost curve) costs {extra} more"
     if f.has(f"{base}/highest_feasible"):
-        best = f.percent("highest_feasible_target", f"{base}/highest_feasible/target", decimals=0)
+        best = f.percent("highest_feasible_target", f"{base}/highest_feasible/target", decimals=1)
         text += f"; the highest target on the curve that any plan meets is {best}"
     return [{"topic": "sourcing", "text": text + "."}]
 
