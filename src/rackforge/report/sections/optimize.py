@@ -16,6 +16,25 @@ from rackforge.report.framework import AssessContext, Chart, Section, SectionOut
 SHORTFALL_SCENARIOS_MAX = 2000
 """Monte Carlo scenarios per point of the curve (at most; fewer if --scenarios is smaller)."""
 
+REPORT_SWEEP_POINTS = 5
+"""Domestic-content targets the report sweeps (each a MIP solve); `rackforge optimize --sweep` draws more."""
+
+
+def report_targets(best: float | None, default_grid: tuple[float, ...], points: int = REPORT_SWEEP_POINTS
+                   ) -> list[float]:
+    """The targets to sweep [fraction]: the optimiser's default grid up to the highest reachable target
+    ``best``, thinned to ``points`` evenly spread ones; if fewer than three grid targets are reachable,
+    ``points`` targets evenly spaced from 0 to ``best``. Empty when nothing is reachable."""
+    if best is None:
+        return []
+    grid = [t for t in default_grid if t <= best + 1e-12]
+    if len(grid) < 3:
+        return [round(best * i / (points - 1), 4) for i in range(points)]
+    if len(grid) <= points:
+        return grid
+    step = (len(grid) - 1) / (points - 1)
+    return [grid[round(i * step)] for i in range(points)]
+
 
 def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
     import plotly.graph_objects as go
@@ -54,7 +73,8 @@ def run(ctx: AssessContext) -> SectionOutput:
 
     from rackforge.optimize.data import Targets, build_input
     from rackforge.optimize.solve import optimise
-    from rackforge.optimize.sweep import sweep
+    from rackforge.optimize.highs import SolveOptions
+    from rackforge.optimize.sweep import DEFAULT_TARGETS, max_achievable_target, sweep
 
     p = ctx.programme
     data = build_input(p)
@@ -67,7 +87,8 @@ def run(ctx: AssessContext) -> SectionOutput:
         base = optimise(data, targets)
         relaxed.append("two sources for critical parts")
     base_json = base.to_dict()
-    curve = sweep(data, targets, programme=p, seed=ctx.options.seed,
+    grid = report_targets(max_achievable_target(data, targets, SolveOptions()), DEFAULT_TARGETS)
+    curve = sweep(data, targets, domestic_targets=grid or [0.0], programme=p, seed=ctx.options.seed,
                   shortfall_scenarios=min(SHORTFALL_SCENARIOS_MAX, ctx.options.scenarios))
     curve_json = curve.to_dict()
     feasible = [pt for pt in curve_json["points"] if pt["cost_usd"] is not None and pt["target"] is not None]
