@@ -72,8 +72,8 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
 
     from rackforge.optimize.data import Targets, build_input
-    from rackforge.optimize.solve import optimise
     from rackforge.optimize.highs import SolveOptions
+    from rackforge.optimize.solve import optimise
     from rackforge.optimize.sweep import DEFAULT_TARGETS, max_achievable_target, sweep
 
     p = ctx.programme
