@@ -129,6 +129,6 @@ def run(ctx: AssessContext) -> SectionOutput:
 
 
 SECTION = Section("optimize", "Which sourcing mix? Least cost and the cost of resilience", run,
-                  requires=("rackforge.optimize.solve", "rackforge.optimize.sweep"), background=True,
+                  requires=("rackforge.optimize.solve", "rackforge.optimize.sweep"),
                   question="Which sourcing mix meets the build plan at least cost, and what does more domestic "
                            "content or resilience cost?")
