@@ -13,10 +13,10 @@ from typing import Any
 from rackforge.report.charts import PALETTE, figure
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
-SHORTFALL_SCENARIOS_MAX = 2000
+SHORTFALL_SCENARIOS_MAX = 1000
 """Monte Carlo scenarios per point of the curve (at most; fewer if --scenarios is smaller)."""
 
-REPORT_SWEEP_POINTS = 5
+REPORT_SWEEP_POINTS = 4
 """Domestic-content targets the report sweeps (each a MIP solve); `rackforge optimize --sweep` draws more."""
 
 
