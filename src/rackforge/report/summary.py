@@ -265,9 +265,9 @@ def _optimize(f: Facts) -> list[dict[str, str]]:
         knee = f.percent("knee_target", f"{base}/knee/target", decimals=1)
         extra = f.usd("knee_extra_cost", f"{base}/knee/extra_cost_usd")
         text += f"; a domestic-content target of {knee} (the knee of the cost curve) costs {extra} more"
-    if f.has(f"{base}/highest_feasible"):
-        best = f.percent("highest_feasible_target", f"{base}/highest_feasible/target", decimals=1)
-        text += f"; the highest target on the curve that any plan meets is {best}"
+    if f.has(f"{base}/cost_of_resilience/max_achievable_target"):
+        best = f.percent("max_achievable_target", f"{base}/cost_of_resilience/max_achievable_target", decimals=1)
+        text += f"; no plan reaches more than {best} domestic content in every design and year"
     return [{"topic": "sourcing", "text": text + "."}]
 
 

@@ -22,14 +22,16 @@ REPORT_SWEEP_POINTS = 4
 
 def report_targets(best: float | None, default_grid: tuple[float, ...], points: int = REPORT_SWEEP_POINTS
                    ) -> list[float]:
-    """The targets to sweep [fraction]: the optimiser's default grid up to the highest reachable target
-    ``best``, thinned to ``points`` evenly spread ones; if fewer than three grid targets are reachable,
-    ``points`` targets evenly spaced from 0 to ``best``. Empty when nothing is reachable."""
+    """The targets to sweep [fraction], strictly inside the reachable range (a solve exactly at the highest
+    reachable target ``best`` sits on the feasibility boundary and is slow; ``best`` itself is reported
+    from the bisection): the optimiser's default grid below 98 % of ``best``, thinned to ``points`` evenly
+    spread targets; if fewer than three grid targets are that low, ``best`` × 0, 1/points, 2/points, ….
+    Empty when nothing is reachable."""
     if best is None:
         return []
-    grid = [t for t in default_grid if t <= best + 1e-12]
+    grid = [t for t in default_grid if t <= 0.98 * best]
     if len(grid) < 3:
-        return [round(best * i / (points - 1), 4) for i in range(points)]
+        return [round(best * i / points, 4) for i in range(points)]
     if len(grid) <= points:
         return grid
     step = (len(grid) - 1) / (points - 1)
