@@ -84,6 +84,7 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
     for i, section in enumerate(runnable):
         if progress:
             progress("start", section.title, i, len(runnable))
+        reset_solver_threads()
         start = time.perf_counter()
         output = section.run(ctx)
         timings[section.key] = time.perf_counter() - start
@@ -95,6 +96,21 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
     results = build_results(programme, options, done, absent, generated)
     results["executive_summary"] = executive_summary(results)
     return Assessment(programme, options, done, absent, results, timings)
+
+
+def reset_solver_threads() -> None:
+    """Let each analysis choose its own HiGHS thread count.
+
+    HiGHS keeps one thread scheduler per process; once an analysis has started it with one count
+    (e.g. the optimiser's MIP with the default), another that asks for a different count (the
+    stress test asks for 1) gets no answer ("scheduler already initialised"). The pipeline runs
+    several HiGHS analyses in one process, so it releases the scheduler between sections.
+    """
+    import sys
+
+    highspy = sys.modules.get("highspy")
+    if highspy is not None and hasattr(highspy.Highs, "resetGlobalScheduler"):
+        highspy.Highs.resetGlobalScheduler(True)
 
 
 def check_inputs(programme: Programme, sections: Sequence[Section] | None = None) -> None:
