@@ -257,3 +257,26 @@ def test_bad_input_is_reported_before_any_analysis_runs(evalmini: Path, tmp_path
     with pytest.raises(InputError, match="sys-zz"):
         run_assessment(load_programme(prog), sections=[Section("spy", "Spy", spy), *SECTIONS])
     assert calls == []
+
+
+def test_a_one_thread_highs_solve_works_after_another_analysis_started_more_threads() -> None:
+    """HiGHS's thread scheduler is per process: the pipeline releases it between sections."""
+    import highspy
+
+    from rackforge.report.assess import reset_solver_threads
+
+    def solve(threads: int | None) -> Any:
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        if threads:
+            h.setOptionValue("threads", threads)
+        h.addVar(0, 10)
+        h.changeColCost(0, -1.0)
+        h.changeColIntegrality(0, highspy.HighsVarType.kInteger)
+        h.run()
+        return h.getModelStatus()
+
+    highspy.Highs.resetGlobalScheduler(True)
+    assert solve(2) == highspy.HighsModelStatus.kOptimal  # scheduler started with 2 threads
+    reset_solver_threads()
+    assert solve(1) == highspy.HighsModelStatus.kOptimal
