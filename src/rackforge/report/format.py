@@ -33,7 +33,8 @@ def cell(value: Any, column: str = "") -> str:
         name = column.lower()
         if ("share" in name or "fraction" in name or name.endswith("yield") or "[fraction]" in name
                 or name in ("margin", "domestic_content", "threshold", "weight", "raise_to", "lower_to",
-                            "smallest_change", "utilisation", "availability", "discount_rate")):
+                            "smallest_change", "utilisation", "availability", "discount_rate", "target",
+                            "country_cap")):
             return percent(value)
         if "usd" in name and abs(value) >= 100:
             return f"{value:,.0f}"

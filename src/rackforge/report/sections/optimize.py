@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
+from rackforge.report.format import usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 SHORTFALL_SCENARIOS_MAX = 1000
@@ -43,8 +44,9 @@ def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
 
     feasible = [p for p in points if p["cost_usd"] is not None and p["target"] is not None
                 and p["country_cap"] is None]
-    fig = figure(xaxis_title="domestic-content target (every design, every year)", xaxis_tickformat=".0%",
-                 yaxis_title="extra cost over the least-cost plan [USD]")
+    small = max((p["target"] for p in feasible), default=1.0) < 0.1
+    fig = figure(xaxis_title="domestic-content target (every design, every year)",
+                 xaxis_tickformat=".1%" if small else ".0%", yaxis_title="extra cost over the least-cost plan [USD]")
     fig.add_trace(go.Scatter(x=[p["target"] for p in feasible], y=[p["extra_cost_usd"] for p in feasible],
                              mode="lines+markers", name="extra cost", line={"color": PALETTE[0]}))
     risky = [p for p in feasible if p.get("expected_value_short_usd") is not None]
@@ -111,14 +113,17 @@ def run(ctx: AssessContext) -> SectionOutput:
         paragraphs.append(f"The least-cost plan costs {base.objective_usd:,.0f} USD.")
     elif base_json.get("explanation"):
         paragraphs.append("No plan meets the build plan: " + base_json["explanation"]["summary"] + ".")
+    gap = SolveOptions().mip_rel_gap
     charts = []
     if feasible:
         charts.append(Chart(
             "cost-of-resilience", "Cost of resilience: least cost as the domestic-content target tightens",
             _curve_chart(curve_json["points"], curve_json["knee_target"]),
-            "Each point is a least-cost plan (HiGHS MIP) meeting the target; dotted: the expected value of racks "
-            f"not delivered with that plan's supply mix ({curve.shortfall_scenarios:,} Monte Carlo scenarios, "
-            "common random numbers); star: the knee (Kneedle)."))
+            "Each point is a least-cost plan (HiGHS MIP) meeting the target, optimal to within the solver's "
+            f"relative gap ({gap:.1%}, about {usd(gap * (base.objective_usd or 0.0))} here, so differences "
+            "smaller than that are noise); dotted: the expected value of racks not delivered with that plan's "
+            f"supply mix ({curve.shortfall_scenarios:,} Monte Carlo scenarios, common random numbers); star: the "
+            "knee (Kneedle)."))
     tables = [Table("cost_of_resilience", "Cost-of-resilience curve", curve.to_frame())]
     if base.plan is not None:
         tables.append(Table("optimal_allocation", "Least-cost allocation by part, site and quarter",
