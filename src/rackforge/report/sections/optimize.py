@@ -110,7 +110,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     if relaxed:
         paragraphs.append("The plan and curve below relax: " + ", ".join(relaxed) + ".")
     if base.plan is not None:
-        paragraphs.append(f"The least-cost plan costs {base.objective_usd:,.0f} USD.")
+        paragraphs.append(f"The least-cost plan costs {usd(base.objective_usd)}.")
     elif base_json.get("explanation"):
         paragraphs.append("No plan meets the build plan: " + base_json["explanation"]["summary"] + ".")
     gap = SolveOptions().mip_rel_gap
