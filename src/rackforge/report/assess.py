@@ -63,7 +63,6 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
                    generated: dt.datetime | None = None) -> Assessment:
     """Run each available section in order; sections share results through the context."""
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     from rackforge.report.sections import SECTIONS
     from rackforge.report.summary import executive_summary
@@ -81,40 +80,18 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
         else:
             absent.append({"key": section.key, "title": section.title, "reason": reason})
     check_inputs(programme, runnable)
-    outputs: dict[str, SectionOutput] = {}
-    total = len(runnable)
-    finished = 0
-
-    def timed(section: Section, context: AssessContext) -> SectionOutput:
+    done: list[tuple[Section, SectionOutput]] = []
+    for i, section in enumerate(runnable):
+        if progress:
+            progress("start", section.title, i, len(runnable))
         start = time.perf_counter()
-        output = section.run(context)
+        output = section.run(ctx)
         timings[section.key] = time.perf_counter() - start
-        return output
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rackforge-section") as pool:
-        # sections marked 'background' (long, solver-bound, independent) start first and run alongside
-        pending = {s.key: pool.submit(timed, s, AssessContext(programme, options))
-                   for s in runnable if s.background}
-        for section in runnable:
-            if section.background:
-                continue
-            if progress:
-                progress("start", section.title, finished, total)
-            output = timed(section, ctx)
-            ctx.outputs[section.key] = outputs[section.key] = output
-            ctx.analyses.update(output.analyses)
-            finished += 1
-            if progress:
-                progress("done", section.title, finished, total)
-        for section in runnable:
-            if section.key in pending:
-                if progress:
-                    progress("start", section.title, finished, total)
-                outputs[section.key] = pending[section.key].result()
-                finished += 1
-                if progress:
-                    progress("done", section.title, finished, total)
-    done = [(s, outputs[s.key]) for s in runnable]
+        ctx.outputs[section.key] = output
+        ctx.analyses.update(output.analyses)
+        done.append((section, output))
+        if progress:
+            progress("done", section.title, i + 1, len(runnable))
     results = build_results(programme, options, done, absent, generated)
     results["executive_summary"] = executive_summary(results)
     return Assessment(programme, options, done, absent, results, timings)

@@ -88,9 +88,6 @@ class Section:
     question: str = ""
     check: Callable[[Programme], None] = lambda _p: None
     """Raise :class:`~rackforge.errors.InputError` for bad input before any analysis runs."""
-    background: bool = False
-    """Run in a worker thread alongside the other sections (it must not read ``context.analyses``; its
-    own ``analyses`` are available to no other section). For long solver-bound analyses."""
 
     def missing_modules(self) -> list[str]:
         """Modules this section needs that cannot be imported."""

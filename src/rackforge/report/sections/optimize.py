@@ -79,12 +79,12 @@ def run(ctx: AssessContext) -> SectionOutput:
     p = ctx.programme
     data = build_input(p)
     targets = Targets()
-    base = optimise(data, targets)
+    base = optimise(data, targets, duals=False)
     strict = base.to_dict()
     relaxed: list[str] = []
     if base.plan is None and targets.critical_max_source_share is not None:
         targets = dataclasses.replace(targets, critical_max_source_share=None)
-        base = optimise(data, targets)
+        base = optimise(data, targets, duals=False)
         relaxed.append("two sources for critical parts")
     base_json = base.to_dict()
     grid = report_targets(max_achievable_target(data, targets, SolveOptions()), DEFAULT_TARGETS)
@@ -129,6 +129,6 @@ def run(ctx: AssessContext) -> SectionOutput:
 
 
 SECTION = Section("optimize", "Which sourcing mix? Least cost and the cost of resilience", run,
-                  requires=("rackforge.optimize.solve", "rackforge.optimize.sweep"), background=True,
+                  requires=("rackforge.optimize.solve", "rackforge.optimize.sweep"),
                   question="Which sourcing mix meets the build plan at least cost, and what does more domestic "
                            "content or resilience cost?")
