@@ -11,6 +11,7 @@ errors the page cannot see (e.g. a resource that failed to load).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -66,6 +67,9 @@ PROBE = r"""
 })();
 """
 
+if CHROMIUM is None and os.environ.get("RACKFORGE_REQUIRE_CHROMIUM"):
+    raise RuntimeError("RACKFORGE_REQUIRE_CHROMIUM is set (CI) but chromium is not installed; "
+                       "run scripts/install-test-deps.sh")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed; run scripts/install-test-deps.sh")
 
 

@@ -61,10 +61,6 @@ class SectionSpec:
     help: str = ""
 
 
-def _raw(value: Any) -> Any:
-    return value
-
-
 SECTIONS: dict[str, SectionSpec] = {
     spec.name: spec
     for spec in (
@@ -196,9 +192,6 @@ def read_file(path: Path, display: str, collected: Collected) -> None:
         if spec is None:
             collected.problems.append(lines.problem(
                 (section,), f"unknown section {section!r}{did_you_mean(section, SECTIONS)}; {valid_list(SECTIONS)}"))
-            continue
-        if spec.model is None:
-            collected.add(section, Record(body, display, (section,), lines))
             continue
         if spec.many:
             if not isinstance(body, list):

@@ -42,6 +42,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sheets": ("rackforge.cli.sourcing_cmd:sheets", "Exchange sources and BOMs with Excel and CSV files."),
     "compare": ("rackforge.cli.compare_cmd:compare",
                 "Show rack designs side by side and what changed between generations."),
+    "optimize": ("rackforge.cli.optimize_cmd:optimize",
+                 "Least-cost sourcing plan under domestic-content and diversification targets."),
 }
 
 

@@ -1,0 +1,368 @@
+"""The sourcing problem as NumPy arrays over named dimensions, read from a :class:`Programme`.
+
+Dimensions:
+
+- ``part`` (P): part types a planned design needs;
+- ``source`` (S): a part made at a site (a programme ``Source``), disqualified ones left out;
+- ``quarter`` (T): quarters of the build plan in time order; ``year`` (Y): their calendar years;
+- ``design`` (D): designs in the build plan.
+
+Costs follow the component-cost rule of FAR 25.003: the cost of a purchased component is its
+price plus transport to the place of incorporation (the integration site) plus duty. Freight and
+duty come from the source when it overrides them, else from the programme's trade lane from the
+site's country to the integration site's country (freight as a share of price; duty ad valorem on
+the ex-works price). Landed unit cost [USD] = price + freight + duty.
+
+A source that is ``planned`` or ``qualifying`` ships only if the plan decides to open it (a yes/no
+decision costing ``open_cost_usd``) and only from its ready date: the later of its expected
+``qualified_date`` and the decision date plus ``open_lead_time_weeks``. A quarter in which a source
+becomes ready gets capacity in proportion to the days left in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from rackforge.model import Programme, Qualification, Source, quarter_end, quarter_start
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from rackforge.model.rules import DomesticContentRule
+    from rackforge.sourcing.domestic import DomesticContentCalculator
+
+HOLDING_RATE_PER_QUARTER = 0.25 / 4
+"""Inventory carrying cost per quarter as a share of landed cost [fraction/quarter].
+estimate: the common 20–30 %/year rule of thumb for inventory carrying cost (capital, storage,
+insurance, obsolescence), taken at 25 %/year."""
+
+CRITICAL_MAX_SOURCE_SHARE = 0.9
+"""For a part marked critical, no single source may supply more than this share of the part's
+yearly demand [fraction]: the linear form of "at least two qualified sources", with the second
+source carrying at least 10 %. A policy default, not a figure from a source."""
+
+
+EXCEEDS_MARGIN = 1e-6
+"""Added to a threshold the share must *exceed* (FAR 25.101 "exceeds") [fraction]: a strict
+inequality has no optimum in an LP, and 1e-6 is far above the rule's comparison tolerance (1e-9)
+and far below any real difference."""
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the plan must achieve besides meeting the build plan.
+
+    ``domestic_content``: the least domestic share of component cost per design and year
+    [fraction]; one number for every year, or ``{year: fraction}``; None for no target.
+    ``domestic_margin``: added to the target when the rule says *exceeds* [fraction].
+    ``domestic_categories``: hold only these part categories (e.g. cooling, power, cabling,
+    networking: the systems moving home first) to the target; None for the whole rack (the rule's test).
+    ``country_cap``: the largest share any one country may have [fraction], per part (by units)
+    or per category (by landed cost) as ``cap_scope`` says; None for no cap.
+    ``critical_max_source_share``: see :data:`CRITICAL_MAX_SOURCE_SHARE`; None switches the
+    two-source rule off.
+    """
+
+    domestic_content: float | Mapping[int, float] | None = None
+    domestic_margin: float = 0.0
+    domestic_categories: tuple[str, ...] | None = None
+    country_cap: float | None = None
+    cap_scope: Literal["part", "category"] = "part"
+    critical_max_source_share: float | None = CRITICAL_MAX_SOURCE_SHARE
+
+    @classmethod
+    def from_rule(cls, rule: DomesticContentRule, years: Sequence[int], **kw: Any) -> Targets:
+        """The rule's threshold in each year as the domestic-content target; a rule that must be
+        *exceeded* (FAR 25.101) gets a margin of :data:`EXCEEDS_MARGIN`."""
+        thresholds = {int(y): t for y in years if (t := rule.threshold_for(int(y))) is not None}
+        margin = EXCEEDS_MARGIN if rule.comparison == "exceeds" else 0.0
+        return cls(domestic_content=thresholds or None, domestic_margin=margin, **kw)
+
+    def domestic_target(self, year: int) -> float | None:
+        """The domestic-content target for ``year`` [fraction], margin included, or None."""
+        if self.domestic_content is None:
+            return None
+        if isinstance(self.domestic_content, Mapping):
+            value = self.domestic_content.get(year)
+            return None if value is None else float(value) + self.domestic_margin
+        return float(self.domestic_content) + self.domestic_margin
+
+    def describe(self) -> dict[str, object]:
+        """The targets as plain data (for JSON output)."""
+        dc = self.domestic_content
+        return {
+            "domestic_content": dict(dc) if isinstance(dc, Mapping) else dc,
+            "domestic_categories": list(self.domestic_categories) if self.domestic_categories else None,
+            "country_cap": self.country_cap,
+            "cap_scope": self.cap_scope,
+            "critical_max_source_share": self.critical_max_source_share,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class OptimizeInput:
+    """The sourcing problem as arrays. Money in USD, quantities in units, time in quarters."""
+
+    # part dimension (P)
+    part_ids: NDArray[np.str_]
+    part_names: NDArray[np.str_]
+    part_category: NDArray[np.str_]
+    part_critical: NDArray[np.bool_]
+    unknown_origin_cost_usd: NDArray[np.float64]  # cost of a unit with no known source (NaN: unknown)
+    # quarter dimension (T) and years (Y)
+    quarters: NDArray[np.str_]
+    quarter_year: NDArray[np.int64]
+    years: NDArray[np.int64]
+    # design dimension (D)
+    design_ids: NDArray[np.str_]
+    parts_per_rack: NDArray[np.float64]  # (D, P) [units/rack]
+    racks: NDArray[np.float64]  # (D, T) [racks/quarter]
+    # source dimension (S)
+    source_part: NDArray[np.int64]  # index into part
+    source_site: NDArray[np.str_]
+    source_country: NDArray[np.str_]
+    source_domestic: NDArray[np.bool_]
+    source_qualification: NDArray[np.str_]
+    price_usd: NDArray[np.float64]
+    freight_usd: NDArray[np.float64]
+    duty_usd: NDArray[np.float64]
+    content_cost_usd: NDArray[np.float64]  # cost of one unit as a component under the content rule
+    capacity_per_quarter: NDArray[np.float64]  # [units/quarter]
+    moq_units: NDArray[np.float64]  # [units/order], one order per source and quarter
+    needs_open: NDArray[np.bool_]
+    open_cost_usd: NDArray[np.float64]
+    ready_date: tuple[dt.date | None, ...]
+    available_fraction: NDArray[np.float64]  # (S, T) share of the quarter the source can ship
+    lead_time_weeks: NDArray[np.float64]
+    holding_rate_per_quarter: float = HOLDING_RATE_PER_QUARTER
+    integration_country: str = "US"
+    decision_date: dt.date | None = None
+    value_added_fraction: float = 0.0
+    """Regional-value-content rules: value added at integration as a share of component cost [fraction]."""
+    notes: tuple[str, ...] = field(default=())
+    sourcing: Any = None
+    """The sourcing module's domestic-content calculator for this programme (:class:`SourcingContext`),
+    so a plan's domestic content is computed by that module's own code; None for hand-made inputs."""
+
+    # ----- derived arrays -------------------------------------------------------------
+    @property
+    def n_parts(self) -> int:
+        return len(self.part_ids)
+
+    @property
+    def n_sources(self) -> int:
+        return len(self.source_part)
+
+    @property
+    def n_quarters(self) -> int:
+        return len(self.quarters)
+
+    @property
+    def landed_cost_usd(self) -> NDArray[np.float64]:
+        """Landed unit cost per source [USD/unit] = price + freight + duty."""
+        return self.price_usd + self.freight_usd + self.duty_usd
+
+    @property
+    def holding_cost_usd(self) -> NDArray[np.float64]:
+        """Cost of holding one unit for one quarter, per source [USD/(unit·quarter)]."""
+        return self.holding_rate_per_quarter * self.landed_cost_usd
+
+    def content_parts(self, targets: Targets) -> NDArray[np.bool_]:
+        """Parts whose cost enters the domestic-content test under ``targets`` (P,)."""
+        if targets.domestic_categories is None:
+            return np.ones(self.n_parts, dtype=bool)
+        return np.isin(self.part_category, np.array(targets.domestic_categories, dtype=str))
+
+    @property
+    def demand(self) -> NDArray[np.float64]:
+        """Units of each part needed per quarter (P, T) = parts per rack (D, P)ᵀ · racks (D, T)."""
+        return self.parts_per_rack.T @ self.racks
+
+    @property
+    def year_of_quarter(self) -> NDArray[np.int64]:
+        """Index into ``years`` of each quarter (T,)."""
+        return np.searchsorted(self.years, self.quarter_year)
+
+    @property
+    def quarter_in_year(self) -> NDArray[np.float64]:
+        """Incidence of quarters in years (T, Y): 1 where quarter t falls in year y."""
+        out = np.zeros((self.n_quarters, len(self.years)))
+        out[np.arange(self.n_quarters), self.year_of_quarter] = 1.0
+        return out
+
+    @property
+    def demand_per_year(self) -> NDArray[np.float64]:
+        """Units of each part needed per year (P, Y)."""
+        return self.demand @ self.quarter_in_year
+
+    @property
+    def racks_per_year(self) -> NDArray[np.float64]:
+        """Racks of each design built per year (D, Y)."""
+        return self.racks @ self.quarter_in_year
+
+    @property
+    def buy_upper_units(self) -> NDArray[np.float64]:
+        """Most a source can ship in a quarter (S, T) [units] = capacity × share of quarter available."""
+        return self.capacity_per_quarter[:, None] * self.available_fraction
+
+    @property
+    def sourced_parts(self) -> NDArray[np.bool_]:
+        """True for parts with at least one source in the problem (P,)."""
+        out = np.zeros(self.n_parts, dtype=bool)
+        out[self.source_part] = True
+        return out
+
+    @property
+    def unsourced_parts(self) -> list[str]:
+        """Parts a design needs that no usable source makes (counted foreign at reference price)."""
+        needed = self.demand.sum(axis=1) > 0
+        return [str(p) for p in self.part_ids[needed & ~self.sourced_parts]]
+
+    @property
+    def source_labels(self) -> list[str]:
+        """``part@site`` for each source."""
+        return [f"{self.part_ids[p]}@{s}" for p, s in zip(self.source_part, self.source_site, strict=True)]
+
+
+# ----- pure helpers -------------------------------------------------------------------------
+
+def available_fraction(ready: dt.date | None, quarters: list[str]) -> NDArray[np.float64]:
+    """Share of each quarter on or after ``ready`` [fraction] (None: always available).
+
+    A source ready on day k of a 91-day quarter ships (91 − k + 1)/91 of its quarterly capacity.
+    """
+    out = np.ones(len(quarters))
+    if ready is None:
+        return out
+    for i, q in enumerate(quarters):
+        start, end = quarter_start(q), quarter_end(q)
+        days = (end - start).days + 1
+        left = (end - max(ready, start)).days + 1
+        out[i] = min(max(left / days, 0.0), 1.0)
+    return out
+
+
+def ready_date(source: Source, decision_date: dt.date) -> dt.date | None:
+    """First day a source can ship [date], or None when it ships from the start.
+
+    Qualified: its ``qualified_date`` (None when not given). Planned or qualifying: the later of
+    ``qualified_date`` and ``decision_date + open_lead_time_weeks``.
+    """
+    if source.qualification is Qualification.QUALIFIED:
+        return source.qualified_date
+    opened = decision_date + dt.timedelta(weeks=float(source.open_lead_time_weeks))
+    if source.qualified_date is None:
+        return opened
+    return max(source.qualified_date, opened)
+
+
+@dataclass(frozen=True, eq=False)
+class SourcingContext:
+    """The sourcing module's domestic-content calculator and how this problem's rows map onto it."""
+
+    calculator: DomesticContentCalculator
+    network_row: NDArray[np.int64]  # row of each optimiser source in the calculator's network
+    quarters: tuple[str, ...]
+    racks: NDArray[np.int64]  # (T, designs of the calculator's structure)
+    end_product_country: str
+    designs: tuple[str, ...]
+
+
+def build_input(programme: Programme, *, decision_date: dt.date | None = None,
+                rule: DomesticContentRule | None = None,
+                holding_rate_per_quarter: float = HOLDING_RATE_PER_QUARTER) -> OptimizeInput:
+    """Read the arrays of the sourcing problem from a programme.
+
+    Bills of materials, landed costs and origins come from the sourcing module
+    (:class:`~rackforge.sourcing.bom.BomStructure`, :class:`~rackforge.sourcing.network.SupplyNetwork`) so
+    both see the same numbers. ``rule`` (default: the programme's, else FAR 25.101) says which origins
+    are domestic and what a component's cost includes. ``decision_date`` (default: the first day of the
+    build plan) is when sources are opened.
+    """
+    from rackforge.model.rules import programme_rule
+    from rackforge.sourcing.bom import BomStructure, racks_by_quarter
+    from rackforge.sourcing.domestic import DomesticContentCalculator, is_domestic_source
+    from rackforge.sourcing.network import SupplyNetwork
+
+    rule = rule or programme_rule(programme.rules)
+    plan = programme.build_plan
+    quarters = plan.quarter_list
+    decision = decision_date or quarter_start(quarters[0])
+    designs = plan.designs
+    structure = BomStructure.from_catalog(programme.catalog, designs)
+    network = SupplyNetwork.from_programme(programme, structure.part_ids)
+    calculator = DomesticContentCalculator.build(structure, network, rule)
+    used = structure.quantity_per_rack.sum(axis=0) > 0
+    part_cols = np.flatnonzero(used)  # structure order
+    new_index = -np.ones(len(structure.part_ids), dtype=np.int64)
+    new_index[part_cols] = np.arange(len(part_cols))
+    part_ids = [structure.part_ids[i] for i in part_cols]
+    parts = [programme.catalog.parts[p] for p in part_ids]
+    design_rows = [structure.design_index[d] for d in designs]
+    parts_per_rack = structure.quantity_per_rack[design_rows][:, part_cols].astype(float)
+    racks_tq = racks_by_quarter(structure, plan)  # (T, D)
+    racks = racks_tq[:, design_rows].T.astype(float)
+
+    part_set = set(structure.part_ids)
+    listed = [s for s in programme.sources if s.part in part_set]  # the network's rows, in order
+    rows = [i for i, s in enumerate(listed)
+            if used[network.source_part[i]] and s.qualification is not Qualification.DISQUALIFIED]
+    sources = [listed[i] for i in rows]
+    row_a = np.array(rows, dtype=np.int64)
+    ready, frac = [], []
+    for s in sources:
+        r = ready_date(s, decision)
+        opens = programme.catalog.sites[s.site].operational_from
+        if opens is not None:
+            r = opens if r is None else max(r, opens)
+        ready.append(r)
+        frac.append(available_fraction(r, quarters))
+    unknown = network.fallback_cost_usd(rule.include_transport, rule.include_duty)[part_cols]
+    if rule.unknown_origin == "excluded":
+        unknown = np.zeros_like(unknown)
+    value_added = rule.value_added_fraction if rule.method == "regional-value-content" else 0.0
+    notes = [f"no trade lane {o}->{d}: freight and duty taken as 0 for sources from {o}"
+             for o, d in network.missing_lanes]
+    context = SourcingContext(calculator, row_a, tuple(quarters), racks_tq, programme.integration_site.country,
+                              tuple(designs))
+    return OptimizeInput(
+        part_ids=np.array(part_ids, dtype=str),
+        part_names=np.array([p.name for p in parts], dtype=str),
+        part_category=np.array([p.category.value for p in parts], dtype=str),
+        part_critical=np.array([p.critical for p in parts], dtype=bool),
+        unknown_origin_cost_usd=unknown.astype(float),
+        quarters=np.array(quarters, dtype=str),
+        quarter_year=np.array([quarter_start(q).year for q in quarters], dtype=np.int64),
+        years=np.array(sorted({quarter_start(q).year for q in quarters}), dtype=np.int64),
+        design_ids=np.array(designs, dtype=str),
+        parts_per_rack=parts_per_rack,
+        racks=racks,
+        source_part=new_index[network.source_part[row_a]] if len(rows) else np.zeros(0, dtype=np.int64),
+        source_site=network.site[row_a],
+        source_country=network.country[row_a],
+        source_domestic=is_domestic_source(network.country[row_a], rule),
+        source_qualification=np.array([s.qualification.value for s in sources], dtype=str),
+        price_usd=network.price_usd[row_a],
+        freight_usd=network.freight_usd[row_a],
+        duty_usd=network.duty_usd[row_a],
+        content_cost_usd=network.component_cost_usd(rule.include_transport, rule.include_duty)[row_a],
+        capacity_per_quarter=network.capacity_per_quarter[row_a],
+        moq_units=np.array([s.moq for s in sources], dtype=float),
+        needs_open=np.array([s.qualification in (Qualification.PLANNED, Qualification.QUALIFYING)
+                             for s in sources], dtype=bool),
+        open_cost_usd=np.array([s.open_cost_usd for s in sources], dtype=float),
+        ready_date=tuple(ready),
+        available_fraction=np.array(frac, dtype=float).reshape(len(sources), len(quarters)),
+        lead_time_weeks=network.lead_time_weeks[row_a],
+        holding_rate_per_quarter=holding_rate_per_quarter,
+        integration_country=programme.integration_site.country,
+        decision_date=decision,
+        value_added_fraction=value_added,
+        notes=tuple(notes),
+        sourcing=context,
+    )

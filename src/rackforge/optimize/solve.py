@@ -1,0 +1,373 @@
+"""Solve the sourcing MIP and answer in domain words.
+
+:func:`optimise` builds the model (:mod:`rackforge.optimize.model`), solves it with HiGHS, checks
+the status, and on success fixes the yes/no decisions (sources opened, orders placed or not) and
+re-solves the LP to read the duals: what one more unit of capacity, one more point of domestic
+content or one more point of a country cap is worth. When no plan meets the targets it explains
+which targets conflict and by how much (:mod:`rackforge.optimize.explain`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from rackforge.optimize.data import OptimizeInput, Targets
+from rackforge.optimize.highs import RawSolution, SolveOptions, solve
+from rackforge.optimize.model import CONTINUOUS, SEMI_CONTINUOUS, SEMI_INTEGER, LinearModel, build_model
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from rackforge.optimize.explain import Explanation
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A sourcing plan: units received and used per source and quarter, and sources opened.
+
+    ``opened[s]`` is True for every source allowed to ship: qualified ones and those the plan opens.
+    """
+
+    buy: NDArray[np.float64]  # (S, T) [units]
+    use: NDArray[np.float64]  # (S, T) [units]
+    opened: NDArray[np.bool_]  # (S,)
+
+    @property
+    def stock(self) -> NDArray[np.float64]:
+        """Units held at the end of each quarter, per source (S, T) = cumulative buy − cumulative use."""
+        return np.cumsum(self.buy - self.use, axis=1)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A constraint that holds the cost up, with what relaxing it is worth.
+
+    ``kind``: capacity | minimum-order | domestic-content | country-cap | critical-share.
+    ``worth_usd``: cost saved by the relaxation named in ``message`` (negative: cost added), a
+    first-order estimate from the LP duals with the yes/no decisions fixed.
+    """
+
+    kind: str
+    where: dict[str, Any]
+    dual: float
+    worth_usd: float
+    message: str
+
+
+@dataclass
+class OptimizeResult:
+    """The answer: status, plan, cost, and the constraints that bind."""
+
+    data: OptimizeInput
+    targets: Targets
+    status: str
+    objective_usd: float
+    mip_gap: float
+    plan: Plan | None
+    binding: list[Binding] = field(default_factory=list)
+    marginal_rack_cost: dict[tuple[str, str], float] = field(default_factory=dict)
+    explanation: Explanation | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+    model_size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def feasible(self) -> bool:
+        return self.plan is not None
+
+    # ----- tables --------------------------------------------------------------------------
+    def allocation_table(self, *, nonzero: bool = True) -> pd.DataFrame:
+        """One row per part, site and quarter: units received, used and held, with unit costs."""
+        import pandas as pd
+
+        d, plan = self.data, self._plan()
+        grid = np.indices(plan.buy.shape)
+        s_idx, t_idx = grid[0].ravel(), grid[1].ravel()
+        frame = pd.DataFrame({
+            "part": d.part_ids[d.source_part[s_idx]],
+            "site": d.source_site[s_idx],
+            "country": d.source_country[s_idx],
+            "quarter": d.quarters[t_idx],
+            "quantity_units": plan.buy.ravel(),
+            "used_units": plan.use.ravel(),
+            "stock_end_units": plan.stock.ravel(),
+            "landed_cost_usd_per_unit": d.landed_cost_usd[s_idx],
+        })
+        frame["spend_usd"] = frame["quantity_units"] * frame["landed_cost_usd_per_unit"]
+        if nonzero:
+            keep = (frame["quantity_units"] > 1e-6) | (frame["used_units"] > 1e-6) | (frame["stock_end_units"] > 1e-6)
+            frame = frame[keep].reset_index(drop=True)
+        return frame
+
+    def cost_breakdown(self) -> dict[str, float]:
+        """Total cost by kind [USD]: price, freight, duty, holding, opening."""
+        from rackforge.optimize.feasibility import plan_cost_usd
+
+        return plan_cost_usd(self.data, self._plan())
+
+    def opened_sources(self) -> list[dict[str, Any]]:
+        """Planned or qualifying sources the plan opens, with their cost and first quarter shipping."""
+        d, plan = self.data, self._plan()
+        out = []
+        for s in np.flatnonzero(d.needs_open & plan.opened):
+            ships = np.flatnonzero(plan.buy[s] > 1e-6)
+            out.append({"part": str(d.part_ids[d.source_part[s]]), "site": str(d.source_site[s]),
+                        "country": str(d.source_country[s]), "open_cost_usd": float(d.open_cost_usd[s]),
+                        "ready": d.ready_date[s],
+                        "first_quarter_shipping": str(d.quarters[ships[0]]) if len(ships) else None})
+        return out
+
+    def domestic_content(self) -> list[dict[str, Any]]:
+        """Domestic content per design and year achieved by the plan, with the target it was held to.
+
+        Computed by the sourcing module's own code (its calculator and rule) from the plan's supply mix
+        of each year, when the problem came from a programme; by :func:`~rackforge.optimize.feasibility.
+        domestic_shares` for hand-made problems.
+        """
+        plan = self._plan()
+        categories = self.targets.domestic_categories
+        if self.data.sourcing is not None:
+            table = sourcing_domestic_content(self.data, plan, categories)
+            return [{"design": r["design"], "year": int(r["year"]), "domestic_share": float(r["domestic_content"]),
+                     "target": self.targets.domestic_target(int(r["year"])), "rule_threshold": r["threshold"],
+                     "meets_rule": bool(r["meets_threshold"]), "racks": int(r["racks"])}
+                    for r in table.to_dict("records")]
+        from rackforge.optimize.feasibility import domestic_shares
+
+        shares = domestic_shares(self.data, plan, categories)
+        return [{"design": design, "year": year, "domestic_share": share,
+                 "target": self.targets.domestic_target(year)}
+                for (design, year), share in sorted(shares.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+
+    def country_shares(self) -> pd.DataFrame:
+        """Share of landed cost by country per year, over all parts bought [fraction]."""
+        import pandas as pd
+
+        d, plan = self.data, self._plan()
+        spend = plan.use * d.landed_cost_usd[:, None]  # (S, T)
+        frame = pd.DataFrame({"country": np.repeat(d.source_country, d.n_quarters),
+                              "year": np.tile(d.quarter_year, d.n_sources), "cost_usd": spend.ravel()})
+        table = frame.groupby(["year", "country"], as_index=False).agg(cost_usd=("cost_usd", "sum"))
+        table["share"] = table["cost_usd"] / table.groupby("year")["cost_usd"].transform("sum")
+        return table
+
+    def _plan(self) -> Plan:
+        if self.plan is None:
+            from rackforge.errors import SolverError
+
+            raise SolverError("no plan meets the targets: " + (self.explanation.summary() if self.explanation
+                                                                   else self.status))
+        return self.plan
+
+    # ----- JSON ----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``: status, cost, allocations, domestic content, binding constraints."""
+        out: dict[str, Any] = {"status": self.status, "targets": self.targets.describe()}
+        if self.plan is None:
+            out["cost_usd"] = None
+            out["explanation"] = self.explanation.to_dict() if self.explanation else None
+        else:
+            alloc = self.allocation_table()
+            alloc = alloc[alloc["quantity_units"] > 1e-6]
+            out.update({
+                "cost_usd": self.objective_usd,
+                "mip_gap": self.mip_gap,
+                "cost_breakdown_usd": self.cost_breakdown(),
+                "allocations": [{"part": r["part"], "site": r["site"], "country": r["country"],
+                                 "quarter": r["quarter"], "quantity": round(float(r["quantity_units"]), 6)}
+                                for r in alloc.to_dict("records")],
+                "opened_sources": self.opened_sources(),
+                "domestic_content": self.domestic_content(),
+                "country_shares": [{"year": int(r["year"]), "country": r["country"], "share": float(r["share"])}
+                                   for r in self.country_shares().to_dict("records")],
+                "binding": [{"kind": b.kind, "where": b.where, "dual": b.dual, "worth_usd": b.worth_usd,
+                             "message": b.message} for b in self.binding],
+                "marginal_rack_cost_usd": [{"design": k[0], "quarter": k[1], "usd_per_rack": v}
+                                           for k, v in self.marginal_rack_cost.items()],
+            })
+        out["unsourced_parts"] = self.data.unsourced_parts
+        out["notes"] = list(self.data.notes)
+        out["timings_s"] = self.timings_s
+        out["model_size"] = self.model_size
+        return out
+
+
+# ----- the plan seen by the sourcing module ------------------------------------------------
+
+def yearly_mix(data: OptimizeInput, plan: Plan) -> NDArray[np.float64]:
+    """Each source's share of its part's units used in each year (S, Y) [fraction]; 0 where the part
+    is not used that year."""
+    use_y = plan.use @ data.quarter_in_year
+    per_part = np.zeros((data.n_parts, use_y.shape[1]))
+    np.add.at(per_part, data.source_part, use_y)
+    total = per_part[data.source_part]
+    return np.divide(use_y, total, out=np.zeros_like(use_y), where=total > 0)
+
+
+def sourcing_domestic_content(data: OptimizeInput, plan: Plan, categories: tuple[str, ...] | None = None
+                              ) -> pd.DataFrame:
+    """Domestic content per design and year by the sourcing module's own calculator and rule.
+
+    Every quarter of a year gets the year's supply mix; the sourcing module then weights quarters by
+    racks built (which, with one mix per year, gives that mix's content). With ``categories`` the
+    share is over those categories' component cost (from the module's per-category table). Rows for
+    years in which a design builds no racks are dropped.
+    """
+    from rackforge.sourcing.domestic import domestic_arrays, tables_from_arrays
+
+    ctx = data.sourcing
+    shares = np.zeros((data.n_quarters, ctx.calculator.network.n_sources))
+    shares[:, ctx.network_row] = yearly_mix(data, plan)[:, data.year_of_quarter].T
+    arrays = domestic_arrays(ctx.calculator, shares)
+    tables = tables_from_arrays(ctx.calculator, {"plan": arrays}, list(ctx.quarters), ctx.racks,
+                                ctx.end_product_country, list(ctx.designs))
+    table = tables.by_year[tables.by_year["racks"] > 0].reset_index(drop=True)
+    if categories is None:
+        return table
+    rule = ctx.calculator.rule
+    by_cat = tables.by_category[tables.by_category["category"].isin(list(categories))]
+    sums = by_cat.groupby(["design", "year"])[["domestic_cost_per_rack_usd", "component_cost_per_rack_usd"]].sum()
+    rows = []
+    for r in table.to_dict("records"):
+        key = (r["design"], r["year"])
+        if key not in sums.index:
+            continue
+        dom, tot = (float(x) for x in sums.loc[key])
+        share = float(ctx.calculator.share(dom, tot))
+        rows.append({**r, "domestic_content": share, "domestic_cost_per_rack_usd": dom,
+                     "component_cost_per_rack_usd": tot,
+                     "meets_threshold": bool(rule.passes(share, r["threshold"]))})
+    return pd.DataFrame(rows, columns=table.columns)
+
+
+# ----- reading a solution -----------------------------------------------------------------
+
+def plan_from_solution(model: LinearModel, data: OptimizeInput, x: NDArray[np.float64]) -> Plan:
+    """The plan held in solution vector ``x``; tiny solver noise (< 1e-7 units) rounded to 0.
+
+    With pooled stock the units used per source and quarter are not variables; a schedule that uses
+    exactly each source's yearly units is built by :func:`schedule_use`.
+    """
+    buy = model.variables["buy"].values(x).copy()
+    buy[np.abs(buy) < 1e-7] = 0.0
+    if "use" in model.variables:
+        use = model.variables["use"].values(x).copy()
+        use[np.abs(use) < 1e-7] = 0.0
+    else:
+        carry = np.maximum(model.variables["carry"].values(x), 0.0)
+        use = schedule_use(data, buy, carry)
+    opened = ~data.needs_open.copy()
+    open_block = model.variables["open"]
+    opened[open_block.coords["openable"]] = open_block.values(x) > 0.5
+    return Plan(buy, use, opened)
+
+
+def schedule_use(data: OptimizeInput, buy: NDArray[np.float64], carry: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Units used per source and quarter (S, T) given receipts and year-end carries (pooled stock).
+
+    Within a year every unit not carried out is used: before the last quarter each quarter's demand is
+    drawn from the sources in proportion to their stock; in the last quarter each source gives all its
+    stock except its carry (which came from that quarter's receipts). Per-source stock never goes
+    negative, and each source's use over the year is carry-in + receipts − carry-out.
+    """
+    use = np.zeros_like(buy)
+    demand = data.demand[data.source_part]  # (S, T): the part's demand, per source row
+    on_hand = np.zeros(data.n_sources)
+    year_of = data.year_of_quarter
+    for t in range(data.n_quarters):
+        y = year_of[t]
+        on_hand = on_hand + buy[:, t]
+        last = t == data.n_quarters - 1 or year_of[t + 1] != y
+        if last:
+            use[:, t] = np.maximum(on_hand - carry[:, y], 0.0)
+        else:
+            pooled = np.bincount(data.source_part, weights=on_hand, minlength=data.n_parts)[data.source_part]
+            share = np.divide(on_hand, pooled, out=np.zeros_like(on_hand), where=pooled > 0)
+            use[:, t] = np.minimum(share * demand[:, t], on_hand)
+        on_hand = on_hand - use[:, t]
+    use[np.abs(use) < 1e-7] = 0.0
+    return use
+
+
+def fixed_decisions(model: LinearModel, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                                          NDArray[np.int8]]:
+    """Bounds and integrality of the LP with the yes/no decisions of ``x`` fixed.
+
+    Opening decisions are fixed at their value; a semi-continuous order is fixed off (upper bound 0)
+    or on (between its MOQ and its capacity); whole-unit quantities become continuous.
+    """
+    lower, upper, kinds = model.col_lower.copy(), model.col_upper.copy(), model.integrality.copy()
+    open_ids = model.variables["open"].ids.ravel()
+    lower[open_ids] = upper[open_ids] = np.round(x[open_ids])
+    semi = (kinds == SEMI_CONTINUOUS) | (kinds == SEMI_INTEGER)
+    off = semi & (x < 0.5 * lower)
+    upper[off] = 0.0
+    lower[off] = 0.0
+    kinds[:] = CONTINUOUS
+    return lower, upper, kinds
+
+
+def optimise(data: OptimizeInput, targets: Targets, options: SolveOptions | None = None, *,
+             integer_quantities: bool = False, stock: str = "source", duals: bool = True,
+             explain: bool = True) -> OptimizeResult:
+    """Least-cost plan meeting the build plan and ``targets``; explained when there is none.
+
+    ``stock``: ``source`` tracks stock per source (exact); ``pooled`` per part with year-end carries
+    (a smaller model for large programmes; see :mod:`rackforge.optimize.model`).
+
+    Raises :class:`~rackforge.errors.SolverError` when HiGHS fails for a reason other than
+    infeasibility (e.g. the time limit passes with no plan found).
+    """
+    from rackforge.errors import SolverError
+
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+    model = build_model(data, targets, integer_quantities=integer_quantities, stock=stock)
+    build_s = time.perf_counter() - t0
+    raw = solve(model, options)
+    size = {"columns": model.n_cols, "rows": model.n_rows, "nonzeros": int(model.matrix().nnz),
+            "binaries": int(model.variables["open"].size),
+            "semi_continuous": int(np.sum((model.integrality == SEMI_CONTINUOUS) |
+                                          (model.integrality == SEMI_INTEGER)))}
+    timings = {"build": build_s, "solve": raw.solve_s}
+    if raw.status in ("infeasible",):
+        explanation = None
+        if explain:
+            from rackforge.optimize.explain import explain_infeasibility
+
+            t1 = time.perf_counter()
+            explanation = explain_infeasibility(data, targets, options, integer_quantities=integer_quantities,
+                                                stock=stock)
+            timings["explain"] = time.perf_counter() - t1
+        return OptimizeResult(data, targets, "infeasible", math.nan, math.nan, None, explanation=explanation,
+                              timings_s=timings, model_size=size)
+    if raw.status not in ("optimal", "feasible") or raw.x is None:
+        raise SolverError(_failure_message(raw, options))
+    plan = plan_from_solution(model, data, raw.x)
+    result = OptimizeResult(data, targets, raw.status, raw.objective, raw.mip_gap, plan, timings_s=timings,
+                            model_size=size)
+    if duals:
+        t1 = time.perf_counter()
+        lower, upper, kinds = fixed_decisions(model, raw.x)
+        lp = solve(model, options, col_lower=lower, col_upper=upper, integrality=kinds)
+        timings["duals"] = time.perf_counter() - t1
+        if lp.status == "optimal" and lp.row_dual is not None and lp.col_dual is not None:
+            from rackforge.optimize.explain import binding_constraints, marginal_rack_cost
+
+            result.binding = binding_constraints(model, data, targets, lp, upper)
+            result.marginal_rack_cost = marginal_rack_cost(model, data, lp)
+    return result
+
+
+def _failure_message(raw: RawSolution, options: SolveOptions) -> str:
+    if raw.status == "no-solution":
+        return (f"HiGHS found no plan within the time limit of {options.time_limit_s:g} s "
+                f"({raw.highs_status}); allow more time or relax the targets")
+    if raw.status == "unbounded":
+        return "the sourcing model is unbounded (a negative cost?); check prices and costs in the sources"
+    return f"HiGHS stopped with status {raw.highs_status}; no plan was produced"

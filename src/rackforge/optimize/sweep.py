@@ -1,0 +1,227 @@
+"""The cost of resilience: least cost as the domestic-content target and the country cap tighten.
+
+For each (target, cap) pair the optimiser finds the least-cost plan (or explains why there is none);
+each plan's supply mix is then run through the resilience Monte Carlo
+(:func:`rackforge.resilience.montecarlo.expected_shortfall`, common random numbers across points) for
+its expected shortfall. The knee of a curve is found with the Kneedle rule (Satopää et al., "Finding
+a 'Kneedle' in a Haystack", ICDCS workshops 2011): normalise both axes to [0, 1] and take the point
+farthest from the chord joining the ends.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rackforge.optimize.data import OptimizeInput, Targets
+from rackforge.optimize.explain import VIOLATION_TOL, least_violation
+from rackforge.optimize.highs import SolveOptions
+from rackforge.optimize.solve import OptimizeResult, optimise
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rackforge.model import Programme
+
+DEFAULT_TARGETS = tuple(round(0.40 + 0.05 * i, 2) for i in range(11))
+"""40 %, 45 %, … 90 %: the domestic-content targets swept by default."""
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One point of the curve. Money in USD; shares as fractions."""
+
+    target: float | None
+    country_cap: float | None
+    status: str
+    cost_usd: float | None
+    extra_cost_usd: float | None
+    """Cost above the least-cost plan with no domestic target and no cap."""
+    domestic_share_min: float | None
+    """Lowest domestic content of any design and year (the one the target holds)."""
+    domestic_share_overall: float | None
+    """Domestic share of all racks' component cost over the plan (rack-weighted)."""
+    sources_opened: int | None
+    expected_value_short_usd: float | None = None
+    expected_racks_short: float | None = None
+    probability_of_shortfall: float | None = None
+    explanation: str | None = None
+
+
+@dataclass
+class SweepResult:
+    """The curve, its knees and what bounds it."""
+
+    points: list[SweepPoint]
+    base_cost_usd: float | None
+    max_achievable_target: float | None
+    knee_target: float | None = None
+    knee_shortfall_target: float | None = None
+    shortfall_scenarios: int = 0
+    seed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point."""
+        import pandas as pd
+
+        return pd.DataFrame([asdict(p) for p in self.points])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base_cost_usd": self.base_cost_usd, "max_achievable_target": self.max_achievable_target,
+                "knee_target": self.knee_target, "knee_shortfall_target": self.knee_shortfall_target,
+                "shortfall_scenarios": self.shortfall_scenarios, "seed": self.seed, "notes": self.notes,
+                "points": [asdict(p) for p in self.points]}
+
+
+def knee_index(x: Sequence[float], y: Sequence[float]) -> int | None:
+    """Index of the knee of an increasing curve y(x) (Kneedle): after normalising both axes to [0, 1],
+    the point with the largest x − y (convex) or y − x (concave); None with fewer than 3 points or a flat
+    curve."""
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(xs) < 3 or np.ptp(xs) == 0 or np.ptp(ys) == 0:
+        return None
+    order = np.argsort(xs)
+    xn = (xs[order] - xs[order][0]) / np.ptp(xs)
+    yn = (ys[order] - ys[order].min()) / np.ptp(ys)
+    convex = yn[len(yn) // 2] <= xn[len(xn) // 2]
+    diff = (xn - yn) if convex else (yn - xn)
+    best = int(np.argmax(diff))
+    if diff[best] <= 1e-12:
+        return None
+    return int(order[best])
+
+
+def flat_target(tau: float, years: Sequence[int] | None) -> float | dict[int, float]:
+    """``tau`` in every year, or only in ``years``."""
+    return tau if years is None else {int(y): tau for y in years}
+
+
+def max_achievable_target(data: OptimizeInput, targets: Targets, options: SolveOptions, *, stock: str = "source",
+                          years: Sequence[int] | None = None, tolerance: float = 0.0025) -> float | None:
+    """Largest flat domestic-content target any plan meets under ``targets``' other rules [fraction], by
+    bisection (LP relaxation first, then the mixed-integer model); None if not even 0 % can be met.
+    ``years``: hold only these years to the target (default: all)."""
+    def feasible(tau: float) -> bool:
+        t = replace(targets, domestic_content=flat_target(tau, years))
+        relaxed, _, _ = least_violation(data, t, options, relax=True, stock=stock)
+        if relaxed > VIOLATION_TOL:
+            return False
+        return optimise(data, t, options, stock=stock, duals=False, explain=False).plan is not None
+
+    if not feasible(0.0):
+        return None
+    if feasible(1.0 - targets.domestic_margin):
+        return 1.0
+    low, high = 0.0, 1.0
+    while high - low > tolerance:
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if feasible(mid) else (low, mid)
+    return math.floor(low * 1e4) / 1e4
+
+
+def _shares_by_source(result: OptimizeResult) -> dict[str, float]:
+    """Each source's share of its part's units over the whole plan, keyed ``part@site``."""
+    data, plan = result.data, result.plan
+    assert plan is not None
+    used = plan.use.sum(axis=1)
+    per_part = np.bincount(data.source_part, weights=used, minlength=data.n_parts)[data.source_part]
+    share = np.divide(used, per_part, out=np.zeros_like(used), where=per_part > 0)
+    return {f"{data.part_ids[data.source_part[s]]}@{data.source_site[s]}": float(share[s])
+            for s in range(data.n_sources)}
+
+
+def _point(result: OptimizeResult, target: float | None, cap: float | None, base: float | None) -> SweepPoint:
+    if result.plan is None:
+        summary = result.explanation.summary() if result.explanation else result.status
+        return SweepPoint(target, cap, result.status, None, None, None, None, None, explanation=summary)
+    rows = result.domestic_content()
+    shares = [r["domestic_share"] for r in rows]
+    overall = None
+    if rows and all("racks" in r for r in rows) and result.data.sourcing is not None:
+        from rackforge.optimize.solve import sourcing_domestic_content
+
+        table = sourcing_domestic_content(result.data, result.plan, result.targets.domestic_categories)
+        weights = table["racks"].to_numpy(float)
+        dom = float((weights * table["domestic_cost_per_rack_usd"].to_numpy(float)).sum())
+        tot = float((weights * table["component_cost_per_rack_usd"].to_numpy(float)).sum())
+        overall = dom / tot if tot > 0 else None
+    return SweepPoint(target, cap, result.status, result.objective_usd,
+                      None if base is None else result.objective_usd - base,
+                      min(shares) if shares else None, overall,
+                      int((result.data.needs_open & result.plan.opened).sum()))
+
+
+def sweep(data: OptimizeInput, targets: Targets, *, domestic_targets: Sequence[float] | None = None,
+          country_caps: Sequence[float | None] = (None,), programme: Programme | None = None,
+          shortfall_scenarios: int = 2000, seed: int = 0, options: SolveOptions | None = None,
+          stock: str = "source", years: Sequence[int] | None = None) -> SweepResult:
+    """Least cost for each domestic-content target × country cap, with expected shortfall and knees.
+
+    ``targets`` gives the other rules (categories, critical-part sources, cap scope). When
+    ``domestic_targets`` is None the default 40 %…90 % grid is used, clipped to what the programme can
+    reach: if fewer than three of its points are reachable, nine evenly spaced targets from 0 to the
+    largest reachable target are swept instead. ``programme`` (with the resilience module) adds the
+    expected shortfall of each plan's supply mix, ``shortfall_scenarios`` scenarios with ``seed``.
+    ``years``: hold only these years to the target (default: every year of the plan).
+    """
+    options = options or SolveOptions()
+    notes: list[str] = []
+    base = optimise(data, replace(targets, domestic_content=None, country_cap=None), options, stock=stock,
+                    duals=False)
+    base_cost = base.objective_usd if base.plan is not None else None
+    best = max_achievable_target(data, replace(targets, country_cap=None), options, stock=stock, years=years)
+    grid = list(DEFAULT_TARGETS if domestic_targets is None else domestic_targets)
+    if domestic_targets is None and best is not None and sum(t <= best for t in grid) < 3:
+        grid = [round(best * i / 8, 4) for i in range(9)]
+        notes.append(f"the 40-90 % grid is out of reach (at most {best:.1%} can be met): swept 0-{best:.1%} instead")
+    model = None
+    if programme is not None and shortfall_scenarios > 0:
+        try:
+            from rackforge.resilience.montecarlo import simulation_model
+
+            model = simulation_model(programme)
+        except ImportError:  # pragma: no cover - the resilience module ships with rackforge
+            notes.append("resilience module not available: no expected shortfall")
+    points: list[SweepPoint] = []
+    for cap in country_caps:
+        for tau in grid:
+            result = optimise(data, replace(targets, domestic_content=flat_target(tau, years), country_cap=cap),
+                              options, stock=stock, duals=False)
+            point = _point(result, tau, cap, base_cost)
+            if model is not None and result.plan is not None and programme is not None:
+                from rackforge.resilience.montecarlo import expected_shortfall
+
+                est = expected_shortfall(programme, _shares_by_source(result), scenarios=shortfall_scenarios,
+                                         seed=seed, model=model)
+                point = replace(point, expected_value_short_usd=est.expected_value_short_usd,
+                                expected_racks_short=float(sum(est.expected_racks_short.values())),
+                                probability_of_shortfall=est.probability_of_shortfall)
+            points.append(point)
+    first_cap = country_caps[0]
+    feasible = [p for p in points if p.cost_usd is not None and p.target is not None and p.country_cap == first_cap]
+    knee = knee_index([float(p.target or 0.0) for p in feasible], [float(p.cost_usd or 0.0) for p in feasible])
+    with_risk = [p for p in feasible if p.expected_value_short_usd is not None]
+    knee_risk = knee_index([-float(p.expected_value_short_usd or 0.0) for p in with_risk],
+                           [float(p.cost_usd or 0.0) for p in with_risk])
+    return SweepResult(points, base_cost, best,
+                       knee_target=None if knee is None else feasible[knee].target,
+                       knee_shortfall_target=None if knee_risk is None else with_risk[knee_risk].target,
+                       shortfall_scenarios=shortfall_scenarios if model is not None else 0, seed=seed, notes=notes)
+
+
+def write_sweep(result: SweepResult, path: str | Path) -> None:
+    """Write the curve atomically: CSV for a ``.csv`` path, else JSON."""
+    from rackforge.fileio import atomic_write_text
+
+    target = Path(path)
+    if target.suffix.lower() == ".csv":
+        atomic_write_text(target, result.to_frame().to_csv(index=False))
+    else:
+        atomic_write_text(target, json.dumps(result.to_dict(), indent=2, default=float))
