@@ -265,6 +265,9 @@ def _optimize(f: Facts) -> list[dict[str, str]]:
         knee = f.percent("knee_target", f"{base}/knee/target", decimals=1)
         extra = f.usd("knee_extra_cost", f"{base}/knee/extra_cost_usd")
         text += f"; a domestic-content target of {knee} (the knee of the cost curve) costs {extra} more"
+        gap_usd = f.get(f"{base}/gap_usd") if f.has(f"{base}/gap_usd") else None
+        if gap_usd is not None and f.get(f"{base}/knee/extra_cost_usd") < gap_usd:
+            text += f", less than the solver's optimality gap of {f.usd('optimizer_gap', f'{base}/gap_usd')}"
     if f.has(f"{base}/cost_of_resilience/max_achievable_target"):
         best = f.percent("max_achievable_target", f"{base}/cost_of_resilience/max_achievable_target", decimals=1)
         text += f"; no plan reaches more than {best} domestic content in every design and year"

@@ -96,8 +96,11 @@ def run(ctx: AssessContext) -> SectionOutput:
                   shortfall_scenarios=min(SHORTFALL_SCENARIOS_MAX, ctx.options.scenarios))
     curve_json = curve.to_dict()
     feasible = [pt for pt in curve_json["points"] if pt["cost_usd"] is not None and pt["target"] is not None]
+    gap = SolveOptions().mip_rel_gap
     data_out: dict[str, Any] = {"default_rules": strict, "relaxed_rules": relaxed, "least_cost": base_json,
-                                "cost_of_resilience": curve_json, "feasible_points": len(feasible)}
+                                "cost_of_resilience": curve_json, "feasible_points": len(feasible),
+                                "mip_rel_gap": gap,
+                                "gap_usd": gap * base.objective_usd if base.plan is not None else None}
     if curve_json["knee_target"] is not None:
         knee = next((pt for pt in feasible if pt["target"] == curve_json["knee_target"]), None)
         if knee is not None:
@@ -113,7 +116,6 @@ def run(ctx: AssessContext) -> SectionOutput:
         paragraphs.append(f"The least-cost plan costs {usd(base.objective_usd)}.")
     elif base_json.get("explanation"):
         paragraphs.append("No plan meets the build plan: " + base_json["explanation"]["summary"] + ".")
-    gap = SolveOptions().mip_rel_gap
     charts = []
     if feasible:
         charts.append(Chart(
