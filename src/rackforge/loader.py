@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
+from rackforge.evaluate.model import Evaluations
 from rackforge.factory.model import Factory
 from rackforge.model import (
     Assembly,
@@ -60,10 +61,6 @@ class SectionSpec:
     help: str = ""
 
 
-def _raw(value: Any) -> Any:
-    return value
-
-
 SECTIONS: dict[str, SectionSpec] = {
     spec.name: spec
     for spec in (
@@ -79,7 +76,7 @@ SECTIONS: dict[str, SectionSpec] = {
         SectionSpec("facility", Facility, False, help="data-hall limits"),
         SectionSpec("scenarios", ScenarioLibrary, False, help="disruption scenarios (resilience)"),
         SectionSpec("factory", Factory, False, help="integration and test line"),
-        SectionSpec("evaluations", None, False, help="early-access evaluation"),
+        SectionSpec("evaluations", Evaluations, False, help="early-access evaluation"),
         SectionSpec("readiness", Readiness, False, help="manufacturing readiness assessments"),
         SectionSpec("rules", Rules, False, help="domestic-content rules"),
     )
@@ -195,9 +192,6 @@ def read_file(path: Path, display: str, collected: Collected) -> None:
         if spec is None:
             collected.problems.append(lines.problem(
                 (section,), f"unknown section {section!r}{did_you_mean(section, SECTIONS)}; {valid_list(SECTIONS)}"))
-            continue
-        if spec.model is None:
-            collected.add(section, Record(body, display, (section,), lines))
             continue
         if spec.many:
             if not isinstance(body, list):

@@ -17,9 +17,6 @@ def programme_file_schema() -> dict[str, Any]:
     properties: dict[str, Any] = {}
     defs: dict[str, Any] = {}
     for name, spec in SECTIONS.items():
-        if spec.model is None:
-            properties[name] = {"description": spec.help + " (schema given by its analysis)"}
-            continue
         schema = TypeAdapter(spec.model).json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         title = schema.get("title", name)

@@ -6,10 +6,11 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, PositiveInt
 
+from rackforge.evaluate.model import Evaluations
 from rackforge.factory.model import Factory
 from rackforge.model.base import Id, Model, Sourced
 from rackforge.model.designs import Assembly, RackDesign
@@ -146,7 +147,7 @@ class Programme(Model):
     facility: Facility
     scenarios: ScenarioLibrary | None = None
     factory: Factory | None = None
-    evaluations: Any = None
+    evaluations: Evaluations | None = None
     readiness: Readiness | None = None
     rules: Rules | None = Field(None, description="domestic-content rules (None: FAR 25.101)")
     root: str | None = Field(None, description="folder it was loaded from (None for in-memory)")

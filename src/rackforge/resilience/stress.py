@@ -191,7 +191,8 @@ class StressModel:
         lp.a_matrix_.num_col_ = n_cols
         lp.a_matrix_.num_row_ = len(row_lower)
         self.highs = quiet_highs()
-        self.highs.setOptionValue("threads", 1)
+        # no 'threads' option: HiGHS's thread pool is process-wide, and asking for a different count
+        # after another model (e.g. the sourcing optimiser's MIP) started it makes every run fail
         status = self.highs.passModel(lp)
         if status != highspy.HighsStatus.kOk:
             raise SolverError(f"HiGHS rejected the stress-test model ({status}); the network has "

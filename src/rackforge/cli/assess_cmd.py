@@ -1,0 +1,68 @@
+"""``rackforge assess [PATH] [-o DIR]``: run every analysis and write the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+
+
+@click.command()
+@path_argument
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=Path("rackforge-report"),
+              show_default=True, help="Folder to write report.html, results.json and results.xlsx into.")
+@click.option("--scenarios", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
+              help="Monte Carlo scenarios for the resilience analysis.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same numbers).")
+@json_option
+def assess(path: Path | None, output: Path, scenarios: int, seed: int, as_json: bool) -> None:
+    """Run every analysis and write a self-contained report.
+
+    PATH is a programme folder; without it the built-in reference programme is used. Writes into
+    the output folder: report.html (works offline, charts embedded), results.json with its JSON
+    Schema (results.schema.json) and results.xlsx. A section whose analysis is not installed, or
+    whose data the programme lacks, is left out and listed under 'Not assessed'.
+    """
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from rackforge.report.assess import check_inputs, run_assessment
+    from rackforge.report.framework import AssessOptions
+    from rackforge.report.write import write_report
+
+    err = console(stderr=True)
+    programme = load(path)
+    check_inputs(programme)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                  "{task.total}"), TimeElapsedColumn(), console=err, transient=as_json) as progress:
+        task = progress.add_task("assessing", total=None)
+
+        def report(event: str, title: str, index: int, total: int) -> None:
+            if event == "start":
+                progress.update(task, description=title, total=total + 1, completed=index)
+            else:
+                progress.update(task, completed=index)
+
+        assessment = run_assessment(programme, AssessOptions(scenarios=scenarios, seed=seed), progress=report)
+        progress.update(task, description="writing report.html, results.json, results.xlsx")
+        paths = write_report(assessment, output)
+        progress.update(task, description="done", completed=progress.tasks[0].total or 1)
+    files = {name: {"path": str(p), "bytes": p.stat().st_size} for name, p in paths.items()}
+    if as_json:
+        echo_json({"output": str(output), "files": files,
+                   "sections": [s.key for s, _ in assessment.sections], "absent": assessment.absent,
+                   "executive_summary": [s["text"] for s in assessment.results["executive_summary"]["sentences"]],
+                   "timings_s": assessment.timings_s})
+        return
+    _print_summary(assessment.results, files)
+
+
+def _print_summary(results: dict[str, Any], files: dict[str, dict[str, Any]]) -> None:
+    out = console()
+    out.print(f"[bold]{results['programme']['name']}[/]", highlight=False)
+    for sentence in results["executive_summary"]["sentences"]:
+        out.print(f"• {sentence['text']}", highlight=False, markup=False)
+    for info in files.values():
+        out.print(f"wrote {info['path']} ({info['bytes'] / 1e6:.2f} MB)", highlight=False)

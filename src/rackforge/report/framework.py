@@ -1,0 +1,109 @@
+"""The report's building blocks: a section runs one analysis and returns JSON, tables and charts.
+
+Each analysis plugs into ``rackforge assess`` as one :class:`Section`, independently of the others:
+
+- ``available()`` says whether the analysis it presents is installed (its module can be imported);
+  a section whose analysis is missing is simply absent from the report and from results.json
+  (listed under ``absent`` with the reason), never filled with placeholder numbers;
+- ``applies(programme)`` says whether the programme has the data it needs (e.g. an ``evaluations:``
+  section); ``check(programme)`` raises an input error (with file and line) before anything runs;
+- ``run(context)`` returns a :class:`SectionOutput`: ``data`` for results.json, ``tables`` for the
+  workbook and the HTML, ``charts`` (Plotly figures) for the HTML, and ``analyses`` it shares with
+  later sections (e.g. domestic content per design for the evaluation's criteria).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rackforge.model import Programme
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One interactive chart: a Plotly figure (``plotly.graph_objects.Figure``) with a caption."""
+
+    id: str
+    title: str
+    figure: Any
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: shown in the HTML (unless ``html`` is False) and written as a workbook sheet."""
+
+    sheet: str
+    title: str
+    frame: pd.DataFrame
+    html: bool = True
+    max_html_rows: int = 60
+
+
+@dataclass
+class SectionOutput:
+    """What a section contributes to the report."""
+
+    data: dict[str, Any]
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    analyses: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """Options of one assessment run."""
+
+    scenarios: int = 10_000
+    seed: int = 2026
+
+
+@dataclass
+class AssessContext:
+    """What a section can read: the programme, options, earlier sections' outputs and shared analyses."""
+
+    programme: Programme
+    options: AssessOptions
+    outputs: dict[str, SectionOutput] = field(default_factory=dict)
+    analyses: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One analysis as a report section (see the module docstring)."""
+
+    key: str
+    title: str
+    run: Callable[[AssessContext], SectionOutput]
+    requires: tuple[str, ...] = ()
+    applies: Callable[[Programme], str | None] = lambda _p: None
+    question: str = ""
+    check: Callable[[Programme], None] = lambda _p: None
+    """Raise :class:`~rackforge.errors.InputError` for bad input before any analysis runs."""
+
+    def missing_modules(self) -> list[str]:
+        """Modules this section needs that cannot be imported."""
+        out = []
+        for name in self.requires:
+            try:
+                found = importlib.util.find_spec(name) is not None
+            except ModuleNotFoundError:
+                found = False
+            if not found:
+                out.append(name)
+        return out
+
+    def absent_reason(self, programme: Programme) -> str | None:
+        """Why this section is left out of the report, or None if it runs."""
+        missing = self.missing_modules()
+        if missing:
+            return f"analysis not installed ({', '.join(missing)})"
+        return self.applies(programme)

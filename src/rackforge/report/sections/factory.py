@@ -1,0 +1,86 @@
+"""Section: can the US factory integrate and test the racks at the planned rate?
+
+Presents :func:`rackforge.factory.results.simulate_factory` (SimPy, replications with 95 % confidence
+intervals). Shares each design's simulated first-pass rack-test yield with the evaluation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rackforge.model import Programme
+from rackforge.report.charts import PALETTE, figure
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+
+def applies(programme: Programme) -> str | None:
+    """The section needs a ``factory:`` section in the programme."""
+    return None if programme.factory is not None else "the programme has no 'factory:' section"
+
+
+def run(ctx: AssessContext) -> SectionOutput:
+    """Simulate the line over the build plan and chart throughput, utilisation and the bottleneck."""
+    import datetime as dt
+
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from rackforge.factory.results import simulate_factory
+
+    p = ctx.programme
+    result = simulate_factory(p)
+    data: dict[str, Any] = result.to_dict()
+    designs = data["designs"]
+    stations = data["stations"]
+    data["racks_per_week_total"] = sum(d["racks_per_week"] for d in designs.values())
+    data["planned_racks_per_week_total"] = sum(d["planned_racks_per_week"] for d in designs.values())
+    data["bottleneck_utilisation"] = stations[data["bottleneck"]]["utilisation"]
+    names = {d.id: d.name.split(" (", 1)[0] for d in p.catalog.designs.values()}
+    ids = list(designs)
+    throughput = figure(barmode="group", yaxis_title="racks per week (mean over the window)")
+    throughput.add_trace(go.Bar(name="planned", x=[names.get(d, d) for d in ids],
+                                y=[designs[d]["planned_racks_per_week"] for d in ids], marker_color="#b8c4ce"))
+    throughput.add_trace(go.Bar(name="simulated", x=[names.get(d, d) for d in ids],
+                                y=[designs[d]["racks_per_week"] for d in ids],
+                                error_y={"type": "data", "array": [designs[d]["racks_per_week_ci95"] for d in ids]}))
+    station_ids = sorted(stations, key=lambda s: -stations[s]["utilisation"])
+    colours = ["#c44e52" if s == data["bottleneck"] else PALETTE[0] for s in station_ids]
+    utilisation = figure(yaxis_title="utilisation", yaxis_tickformat=".0%", yaxis_range=[0, 1.05], showlegend=False)
+    utilisation.add_trace(go.Bar(
+        x=[f"{s} ×{stations[s]['count']}" for s in station_ids], y=[stations[s]["utilisation"] for s in station_ids],
+        error_y={"type": "data", "array": [stations[s]["utilisation_ci95"] for s in station_ids]},
+        marker_color=colours, text=[f"{stations[s]['utilisation']:.0%}" for s in station_ids], textposition="outside",
+        hovertemplate="%{x}: %{y:.1%} busy, mean wait %{customdata:.1f} h<extra></extra>",
+        customdata=[stations[s]["mean_wait_h"] for s in station_ids]))
+    charts = [
+        Chart("factory-throughput", "Throughput: simulated vs planned racks per week", throughput,
+              f"Means over {result.replications} replications with 95% confidence intervals."),
+        Chart("factory-utilisation", f"Station utilisation (bottleneck: {data['bottleneck']}, red)", utilisation),
+    ]
+    weekly = data.get("weekly_shipped") or {}
+    if any(weekly.values()):
+        start = dt.date.fromisoformat(str(data["window"]["time_zero"])[:10])
+        shipped = figure(yaxis_title="racks shipped per week", xaxis_title="week")
+        for d, series in weekly.items():
+            weeks = [(start + dt.timedelta(weeks=i)).isoformat() for i in range(len(series))]
+            shipped.add_trace(go.Scatter(x=weeks, y=series, mode="lines", name=names.get(d, d)))
+        charts.append(Chart("factory-weekly", "Racks shipped per week (mean over replications)", shipped))
+    failures = pd.DataFrame(data["failures"], columns=["design", "step", "mode", "category", "failures", "escapes"])
+    tables = [
+        Table("factory_designs", "Per design: throughput, cycle time, yield", result.designs_frame().reset_index()),
+        Table("factory_stations", "Per station: utilisation and waiting", result.stations_frame().reset_index()),
+        Table("factory_failures", "Test failures per rack by step and mode", failures, max_html_rows=15),
+    ]
+    paragraphs = [f"The line ships {data['racks_per_week_total']:.1f} racks per week against "
+                  f"{data['planned_racks_per_week_total']:.1f} planned; the bottleneck is {data['bottleneck']} at "
+                  f"{data['bottleneck_utilisation']:.0%} utilisation; the plan is met in "
+                  f"{data['plan_met_share']:.0%} of replications."]
+    return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables, notes=list(result.notes),
+                         analyses={"factory": result, "test_yield": {
+                             d: {"yield": row["first_pass_rack_share"]} for d, row in designs.items()}})
+
+
+SECTION = Section("factory", "Can the factory keep up? Integration and test line", run, applies=applies,
+                  requires=("rackforge.factory.results",),
+                  question="Can the US factory integrate and test the racks at the planned rate, and where is "
+                           "the bottleneck?")

@@ -1,0 +1,143 @@
+"""Section: which sourcing mix meets the plan at least cost, and what does resilience cost?
+
+Presents the sourcing optimiser (:mod:`rackforge.optimize`, a mixed-integer program solved with HiGHS):
+the least-cost plan under the default rules (two sources for critical parts), and the cost-of-resilience
+curve (:func:`rackforge.optimize.sweep.sweep`): least cost as the domestic-content target tightens, with
+each plan's expected shortfall from the resilience Monte Carlo and the knee of the curve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rackforge.report.charts import PALETTE, figure
+from rackforge.report.format import usd
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+SHORTFALL_SCENARIOS_MAX = 1000
+"""Monte Carlo scenarios per point of the curve (at most; fewer if --scenarios is smaller)."""
+
+REPORT_SWEEP_POINTS = 4
+"""Domestic-content targets the report sweeps (each a MIP solve); `rackforge optimize --sweep` draws more."""
+
+
+def report_targets(best: float | None, default_grid: tuple[float, ...], points: int = REPORT_SWEEP_POINTS
+                   ) -> list[float]:
+    """The targets to sweep [fraction], strictly inside the reachable range (a solve exactly at the highest
+    reachable target ``best`` sits on the feasibility boundary and is slow; ``best`` itself is reported
+    from the bisection): the optimiser's default grid below 98 % of ``best``, thinned to ``points`` evenly
+    spread targets; if fewer than three grid targets are that low, ``best`` × 0, 1/points, 2/points, ….
+    Empty when nothing is reachable."""
+    if best is None:
+        return []
+    grid = [t for t in default_grid if t <= 0.98 * best]
+    if len(grid) < 3:
+        return [round(best * i / points, 4) for i in range(points)]
+    if len(grid) <= points:
+        return grid
+    step = (len(grid) - 1) / (points - 1)
+    return [grid[round(i * step)] for i in range(points)]
+
+
+def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
+    import plotly.graph_objects as go
+
+    feasible = [p for p in points if p["cost_usd"] is not None and p["target"] is not None
+                and p["country_cap"] is None]
+    small = max((p["target"] for p in feasible), default=1.0) < 0.1
+    fig = figure(xaxis_title="domestic-content target (every design, every year)",
+                 xaxis_tickformat=".1%" if small else ".0%", yaxis_title="extra cost over the least-cost plan [USD]")
+    fig.add_trace(go.Scatter(x=[p["target"] for p in feasible], y=[p["extra_cost_usd"] for p in feasible],
+                             mode="lines+markers", name="extra cost", line={"color": PALETTE[0]}))
+    risky = [p for p in feasible if p.get("expected_value_short_usd") is not None]
+    if risky:
+        fig.add_trace(go.Scatter(x=[p["target"] for p in risky], y=[p["expected_value_short_usd"] for p in risky],
+                                 mode="lines+markers", name="expected value of racks short", yaxis="y2",
+                                 line={"color": PALETTE[1], "dash": "dot"}))
+        fig.update_layout(yaxis2={"title": "expected shortfall [USD]", "overlaying": "y", "side": "right",
+                                  "showgrid": False})
+    if knee is not None:
+        at = next((p for p in feasible if p["target"] == knee), None)
+        if at is not None:
+            fig.add_trace(go.Scatter(x=[knee], y=[at["extra_cost_usd"]], mode="markers", name="knee",
+                                     marker={"symbol": "star", "size": 14, "color": "#c44e52"}))
+    return fig
+
+
+def run(ctx: AssessContext) -> SectionOutput:
+    """Solve the least-cost plan and sweep the domestic-content target.
+
+    Under the default rules first (two qualified sources for critical parts); if no plan meets them,
+    the reason is reported and the plan and curve are computed again with that rule relaxed, so the
+    report still shows what the rest of the rules cost. Nothing is charted when no plan exists.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    from rackforge.optimize.data import Targets, build_input
+    from rackforge.optimize.highs import SolveOptions
+    from rackforge.optimize.solve import optimise
+    from rackforge.optimize.sweep import DEFAULT_TARGETS, max_achievable_target, sweep
+
+    p = ctx.programme
+    data = build_input(p)
+    targets = Targets()
+    base = optimise(data, targets, duals=False)
+    strict = base.to_dict()
+    relaxed: list[str] = []
+    if base.plan is None and targets.critical_max_source_share is not None:
+        targets = dataclasses.replace(targets, critical_max_source_share=None)
+        base = optimise(data, targets, duals=False)
+        relaxed.append("two sources for critical parts")
+    base_json = base.to_dict()
+    grid = report_targets(max_achievable_target(data, targets, SolveOptions()), DEFAULT_TARGETS)
+    curve = sweep(data, targets, domestic_targets=grid or [0.0], programme=p, seed=ctx.options.seed,
+                  shortfall_scenarios=min(SHORTFALL_SCENARIOS_MAX, ctx.options.scenarios))
+    curve_json = curve.to_dict()
+    feasible = [pt for pt in curve_json["points"] if pt["cost_usd"] is not None and pt["target"] is not None]
+    gap = SolveOptions().mip_rel_gap
+    data_out: dict[str, Any] = {"default_rules": strict, "relaxed_rules": relaxed, "least_cost": base_json,
+                                "cost_of_resilience": curve_json, "feasible_points": len(feasible),
+                                "mip_rel_gap": gap,
+                                "gap_usd": gap * base.objective_usd if base.plan is not None else None}
+    if curve_json["knee_target"] is not None:
+        knee = next((pt for pt in feasible if pt["target"] == curve_json["knee_target"]), None)
+        if knee is not None:
+            data_out["knee"] = knee
+    if feasible:
+        data_out["highest_feasible"] = max(feasible, key=lambda pt: pt["target"])
+    paragraphs = []
+    if strict.get("cost_usd") is None and strict.get("explanation"):
+        paragraphs.append("No sourcing mix meets every default rule: " + strict["explanation"]["summary"] + ".")
+    if relaxed:
+        paragraphs.append("The plan and curve below relax: " + ", ".join(relaxed) + ".")
+    if base.plan is not None:
+        paragraphs.append(f"The least-cost plan costs {usd(base.objective_usd)}.")
+    elif base_json.get("explanation"):
+        paragraphs.append("No plan meets the build plan: " + base_json["explanation"]["summary"] + ".")
+    charts = []
+    if feasible:
+        charts.append(Chart(
+            "cost-of-resilience", "Cost of resilience: least cost as the domestic-content target tightens",
+            _curve_chart(curve_json["points"], curve_json["knee_target"]),
+            "Each point is a least-cost plan (HiGHS MIP) meeting the target, optimal to within the solver's "
+            f"relative gap ({gap:.1%}, about {usd(gap * (base.objective_usd or 0.0))} here, so differences "
+            "smaller than that are noise); dotted: the expected value of racks not delivered with that plan's "
+            f"supply mix ({curve.shortfall_scenarios:,} Monte Carlo scenarios, common random numbers); star: the "
+            "knee (Kneedle)."))
+    tables = [Table("cost_of_resilience", "Cost-of-resilience curve", curve.to_frame())]
+    if base.plan is not None:
+        tables.append(Table("optimal_allocation", "Least-cost allocation by part, site and quarter",
+                            base.allocation_table(), max_html_rows=25))
+        tables.append(Table("opened_sources", "Sources the least-cost plan opens",
+                            pd.DataFrame(base.opened_sources())))
+    notes = list(curve_json.get("notes", [])) + list(base_json.get("notes", []))
+    return SectionOutput(data=data_out, paragraphs=paragraphs, charts=charts, tables=tables, notes=notes,
+                         analyses={"optimize": base, "cost_of_resilience": curve})
+
+
+SECTION = Section("optimize", "Which sourcing mix? Least cost and the cost of resilience", run,
+                  requires=("rackforge.optimize.solve", "rackforge.optimize.sweep"),
+                  question="Which sourcing mix meets the build plan at least cost, and what does more domestic "
+                           "content or resilience cost?")

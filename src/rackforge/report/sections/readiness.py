@@ -1,0 +1,99 @@
+"""Section: how ready is each part for US manufacturing (manufacturing readiness levels)?
+
+Presents :func:`rackforge.readiness.scoring.assess_programme`. Shares with the evaluation the MRL of
+the least ready assessed part (or assembly) of each design.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rackforge.model import Catalog, Programme
+from rackforge.report.charts import figure
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+
+def applies(programme: Programme) -> str | None:
+    """The section needs a ``readiness:`` section in the programme."""
+    return None if programme.readiness is not None else "the programme has no 'readiness:' section"
+
+
+def design_refs(catalog: Catalog, design: str) -> set[str]:
+    """The design and every assembly and part id in its tree."""
+    seen = {design}
+    stack = [design]
+    while stack:
+        node = catalog.designs.get(stack[-1]) or catalog.assemblies.get(stack[-1])
+        stack.pop()
+        if node is None:
+            continue
+        for item in node.items:
+            if item.ref not in seen:
+                seen.add(item.ref)
+                stack.append(item.ref)
+    return seen
+
+
+def design_mrl(catalog: Catalog, rows: list[dict[str, Any]], designs: list[str]) -> dict[str, dict[str, Any]]:
+    """Per design, the lowest MRL among assessments of the design or anything in it, and where it is."""
+    out: dict[str, dict[str, Any]] = {}
+    for design in designs:
+        refs = design_refs(catalog, design)
+        scored = [r for r in rows if r["part"] in refs and r["mrl"] is not None]
+        if scored:
+            low = min(scored, key=lambda r: r["mrl"])
+            out[design] = {"mrl": low["mrl"], "part": low["part"], "site": low["site"]}
+    return out
+
+
+def run(ctx: AssessContext) -> SectionOutput:
+    """Score the readiness assessments and draw the heat map of levels by thread."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from rackforge.readiness.scoring import assess_programme
+
+    p = ctx.programme
+    result = assess_programme(p)
+    data: dict[str, Any] = result.to_dict()
+    rows = data["assessments"]
+    designs = list(dict.fromkeys([*p.build_plan.designs,
+                                  *([s.design for s in p.evaluations.systems] if p.evaluations else [])]))
+    per_design = design_mrl(p.catalog, rows, designs)
+    data["design_mrl"] = per_design
+    data["assessed"] = len(rows)
+    data["gap_count"] = len(data["gaps"])
+    if rows:
+        low = min((r for r in rows if r["mrl"] is not None), key=lambda r: r["mrl"], default=None)
+        data["lowest"] = low
+    heat = data["heatmap"]
+    threads = heat["threads"]
+    labels = heat["rows"]
+    z = [[*levels, mrl] for levels, mrl in zip(heat["levels"], heat["mrl"], strict=True)]
+    fig = figure(height=max(320, 90 + 26 * len(labels)), margin={"l": 260, "r": 20, "t": 30, "b": 80})
+    fig.add_trace(go.Heatmap(
+        x=[*threads, "MRL"], y=labels, z=z, zmin=1, zmax=10, colorscale="RdYlGn",
+        text=[["N/A" if v is None else str(v) for v in row] for row in z], texttemplate="%{text}",
+        colorbar={"title": "MRL"}, hovertemplate="%{y} · %{x}: MRL %{z}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    gaps = pd.DataFrame(data["gaps"], columns=["part", "site", "thread", "level", "criterion", "text", "action",
+                                               "status"])
+    assessments = pd.DataFrame([{k: (", ".join(v) if isinstance(v, list) else v) for k, v in r.items()
+                                 if k != "levels"} for r in rows])
+    unassessed = pd.DataFrame(data["unassessed"], columns=["part", "site"])
+    tables = [Table("readiness", "Assessments: MRL per part and site", assessments),
+              Table("readiness_gaps", "Gaps to the target MRL and the actions that close them", gaps,
+                    max_html_rows=20),
+              Table("readiness_unassessed", "US sources nobody has assessed", unassessed)]
+    paragraphs = [f"{len(rows)} part-site pairs assessed on the MRL Deskbook threads; {len(data['gaps'])} gaps "
+                  "to the target level, each with the action that closes it."]
+    return SectionOutput(data=data, paragraphs=paragraphs, tables=tables,
+                         charts=[Chart("readiness-heatmap", "Readiness heat map: level per thread (MRL = lowest)",
+                                       fig, "Manufacturing readiness levels 1-10 (DoD MRL Deskbook); "
+                                            "N/A: thread not applicable.")],
+                         analyses={"readiness": per_design})
+
+
+SECTION = Section("readiness", "How ready is US manufacturing? Readiness levels", run, applies=applies,
+                  requires=("rackforge.readiness.scoring",),
+                  question="How ready is each part and site for US production, and what closes the gaps?")

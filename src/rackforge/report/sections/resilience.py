@@ -1,0 +1,169 @@
+"""Section: what if a region is cut off? Stress test (TTS vs TTR) and Monte Carlo of racks delivered.
+
+Presents :func:`rackforge.resilience.stress.stress_programme` (Simchi-Levi time-to-survive and
+time-to-recover per site, country and region) and :func:`rackforge.resilience.montecarlo.simulate_programme`
+(racks delivered per quarter under the programme's disruption library, ``--scenarios`` and ``--seed``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rackforge.model import Programme
+from rackforge.report.charts import PALETTE, figure
+from rackforge.report.format import short_name, usd
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+
+def applies(programme: Programme) -> str | None:
+    """The section needs a ``scenarios:`` section (the disruption library)."""
+    return None if programme.scenarios is not None else "the programme has no 'scenarios:' section"
+
+
+def _tts_ttr_chart(nodes: list[dict[str, Any]]) -> Any:
+    import plotly.graph_objects as go
+
+    finite = [n["tts_weeks"] for n in nodes if n["tts_weeks"] is not None]
+    cap = max([*finite, *(n["ttr_weeks"] for n in nodes), 1.0]) * 1.1
+    fig = figure(xaxis_title="time to recover, TTR [weeks]", yaxis_title="time to survive, TTS [weeks]",
+                 xaxis_range=[0, cap], yaxis_range=[0, cap])
+    fig.add_trace(go.Scatter(x=[0, cap], y=[0, cap], mode="lines", name="TTS = TTR",
+                             line={"color": "#888", "dash": "dash"}, hoverinfo="skip"))
+    for exposed, colour, label in ((True, "#c44e52", "exposed (TTR > TTS)"), (False, PALETTE[0], "survives")):
+        group = [n for n in nodes if n["exposed"] == exposed]
+        if not group:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[n["ttr_weeks"] for n in group],
+            y=[n["tts_weeks"] if n["tts_weeks"] is not None else cap for n in group],
+            mode="markers", name=label, marker={"color": colour, "size": 9, "opacity": 0.8},
+            text=[f"{n['kind']} {n['name']}" for n in group],
+            customdata=[n["impact"]["value_lost_usd"] for n in group],
+            hovertemplate=("%{text}<br>TTR %{x:.1f} wk, TTS %{y:.1f} wk<br>"
+                           "value lost $%{customdata:,.0f}<extra></extra>")))
+    return fig
+
+
+def _fan_chart(designs: dict[str, list[dict[str, Any]]], names: dict[str, str]) -> Any:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    ids = list(designs)
+    fig = make_subplots(rows=1, cols=len(ids), subplot_titles=[names.get(d, d) for d in ids], shared_yaxes=False)
+    fig.update_layout(template="plotly_white", height=420, margin={"l": 60, "r": 20, "t": 60, "b": 60},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0})
+    for i, design in enumerate(ids, start=1):
+        rows = designs[design]
+        quarters = [r["quarter"] for r in rows]
+        first = i == 1
+        fig.add_trace(go.Scatter(x=quarters, y=[r["p90"] for r in rows], mode="lines", line={"width": 0},
+                                 showlegend=False, hoverinfo="skip"), row=1, col=i)
+        fig.add_trace(go.Scatter(x=quarters, y=[r["p10"] for r in rows], mode="lines", line={"width": 0},
+                                 fill="tonexty", fillcolor="rgba(31,95,139,0.25)", name="P10–P90",
+                                 showlegend=first, legendgroup="band"), row=1, col=i)
+        fig.add_trace(go.Scatter(x=quarters, y=[r["p50"] for r in rows], mode="lines+markers", name="median",
+                                 line={"color": PALETTE[0]}, showlegend=first, legendgroup="p50"), row=1, col=i)
+        fig.add_trace(go.Scatter(x=quarters, y=[r["plan"] for r in rows], mode="lines", name="plan",
+                                 line={"color": "#222", "dash": "dash"}, showlegend=first, legendgroup="plan"),
+                      row=1, col=i)
+    fig.update_yaxes(title_text="racks delivered per quarter", row=1, col=1)
+    return fig
+
+
+def safety_stock(programme: Programme) -> tuple[list[dict[str, Any]], Any] | None:
+    """Optimal safety stock per planned design (Graves-Willems), as JSON and a frame of the stocked stages,
+    or None when the safety-stock model is not installed."""
+    try:
+        from rackforge.resilience.safety_stock import programme_buffers
+    except ImportError:
+        return None
+    import pandas as pd
+
+    results = programme_buffers(programme)
+    trees = [r.to_json() for r in results]
+    rows = [{"design": r.tree.name, **stage} for r, tree in zip(results, trees, strict=True)
+            for stage in tree["stages"] if stage["safety_stock"] > 0]
+    return trees, pd.DataFrame(rows)
+
+
+def _buffer_chart(stocked: Any, names: dict[str, str], top: int = 15) -> Any:
+    import plotly.graph_objects as go
+
+    best = stocked.sort_values("holding_cost", ascending=False).head(top).iloc[::-1]
+    fig = figure(height=max(300, 90 + 24 * len(best)), xaxis_title="holding cost of the buffer [USD per week]",
+                 margin={"l": 330, "r": 20, "t": 30, "b": 60}, showlegend=False)
+    fig.add_trace(go.Bar(orientation="h", x=best["holding_cost"].tolist(),
+                         y=[f"{names.get(d, d)} · {short_name(n) if n else s.rsplit('/', 1)[-1]}"[:60]
+                            for d, n, s in zip(best["design"], best["name"], best["stage"], strict=True)],
+                         customdata=best["safety_stock"].tolist(),
+                         hovertemplate="%{y}: %{customdata:,.1f} units, $%{x:,.0f}/week<extra></extra>"))
+    return fig
+
+
+def run(ctx: AssessContext) -> SectionOutput:
+    """Stress-test every site, country and region; simulate racks delivered under the disruption library."""
+    import pandas as pd
+
+    from rackforge.resilience.montecarlo import simulate_programme
+    from rackforge.resilience.stress import stress_programme
+
+    p = ctx.programme
+    stress = stress_programme(p)
+    stress_json = stress.to_json()
+    mc = simulate_programme(p, scenarios=ctx.options.scenarios, seed=ctx.options.seed)
+    mc_json = mc.to_json()
+    nodes = stress_json["nodes"]
+    exposed = [n for n in nodes if n["exposed"]]
+    data: dict[str, Any] = {"stress": stress_json, "monte_carlo": mc_json,
+                            "exposed_count": len(exposed), "nodes_tested": len(nodes)}
+    if exposed:
+        data["most_exposed"] = exposed[0]
+    names = {d.id: short_name(d.name) for d in p.catalog.designs.values()}
+    charts = [
+        Chart("tts-ttr", "Time to survive vs time to recover, per site, country and region",
+              _tts_ttr_chart(nodes), "Below the diagonal a disruption outlasts the stock and alternates "
+              "(exposed); nodes the plan survives indefinitely are drawn at the top edge."),
+        Chart("monte-carlo-fan", f"Racks delivered per quarter: Monte Carlo fan ({mc.scenarios:,} scenarios)",
+              _fan_chart(mc_json["designs"], names), f"Seed {mc.seed}; the band spans the 10th to 90th percentile "
+              "of racks delivered; dashed: the build plan."),
+    ]
+    tables = [
+        Table("stress_test", "Stress test: TTS and TTR per node (exposed first)", stress.to_frame(),
+              max_html_rows=20),
+        Table("monte_carlo", "Racks delivered per design and quarter", mc.to_frame(), max_html_rows=40),
+        Table("shortfall_by_part", "Parts still owed at the end of the plan",
+              pd.DataFrame(mc_json["shortfall_by_part"]), max_html_rows=15),
+        Table("shortfall_by_event", "Shortfall by disruption event", pd.DataFrame(mc_json["shortfall_by_event"])),
+    ]
+    buffers = safety_stock(p)
+    if buffers is not None:
+        trees, stocked = buffers
+        data["safety_stock"] = {"trees": trees,
+                                "holding_cost_usd_per_week": sum(t["total_cost"] for t in trees),
+                                "stocked_stages": len(stocked)}
+        if not stocked.empty:
+            charts.append(Chart("safety-stock", "Where the buffers sit: optimal safety stock by stage",
+                                _buffer_chart(stocked, names),
+                                "Guaranteed-service model (Graves & Willems 2000), solved exactly on each design's "
+                                "supply tree; the stages with the largest holding cost of their buffer."))
+        tables.append(Table("safety_stock", "Safety stock: stocked stages", stocked, max_html_rows=20))
+    summary = mc_json["summary"]
+    paragraphs = [
+        f"{len(exposed)} of {len(nodes)} sites, countries and regions take longer to recover than the plan "
+        "can survive without them.",
+        f"Over {mc.scenarios:,} scenarios the plan falls short in {summary['probability_of_shortfall']:.1%} of them; "
+        f"the expected value of racks not delivered is {usd(summary['expected_value_short_usd'])} "
+        f"(95% value at risk {usd(summary['value_at_risk_95_usd'])}).",
+    ]
+    notes = list(stress_json.get("warnings", [])) + list(mc_json.get("warnings", []))
+    # evaluation criterion 'risk': expected share of the design's planned racks not delivered [0-1]
+    risk_index = {d: {"index": min(1.0, v / max(1.0, float(sum(r["plan"] for r in mc_json["designs"][d]))))}
+                  for d, v in summary["expected_racks_short"].items() if d in mc_json["designs"]}
+    return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables, notes=notes,
+                         analyses={"stress": stress, "monte_carlo": mc, "risk": risk_index})
+
+
+SECTION = Section("resilience", "What if a region is cut off? Stress test and Monte Carlo", run, applies=applies,
+                  requires=("rackforge.resilience.stress", "rackforge.resilience.montecarlo"),
+                  question="Which disruptions would stop the plan, and how many racks are delivered across "
+                           "thousands of disruption scenarios?")

@@ -1,0 +1,149 @@
+"""Section: generations side by side — GPUs, power, performance, capital cost and TCO per GPU-hour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rackforge.report.charts import PALETTE, figure
+from rackforge.report.format import short_name, usd
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+COMPONENTS = (("capital_usd", "capital"), ("it_energy_usd", "IT energy"),
+              ("overhead_energy_usd", "facility overhead energy (PUE − 1)"), ("cooling_om_usd", "cooling O&M"),
+              ("maintenance_usd", "IT maintenance"))
+
+
+ENGINEERING_COLUMNS = ("rack_input_kw", "liquid_heat_fraction", "coolant_flow_lpm", "busbar_current_a", "mass_kg",
+                       "scale_up_cables")
+"""Engineering metrics added to the side-by-side table when the engineering analysis ran."""
+
+
+def per_gpu_chart(rows: list[dict[str, Any]], names: list[str]) -> Any:
+    """Small multiples: capital per GPU, kW per GPU, TFLOPS per watt and USD per GPU-hour, by design."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    candidates: list[tuple[str, list[Any]]] = [
+        ("capital per GPU [USD]", [r["capital_usd"] / r["gpus"] if r["gpus"] else None for r in rows]),
+        ("full-load kW per GPU", [r["full_load_power_w"] / 1000 / r["gpus"] if r["gpus"] else None for r in rows]),
+        ("peak TFLOPS per W", [r["tflops_per_w"] for r in rows]),
+        ("TCO USD per GPU-hour", [r["usd_per_gpu_hour"] for r in rows]),
+    ]
+    panels = [p for p in candidates if any(v is not None for v in p[1])]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[0] for p in panels])
+    fig.update_layout(template="plotly_white", height=380, showlegend=False, colorway=PALETTE,
+                      margin={"l": 50, "r": 20, "t": 50, "b": 90})
+    for i, (_title, values) in enumerate(panels, start=1):
+        fig.add_trace(go.Bar(x=names, y=values, marker_color=[PALETTE[k % len(PALETTE)] for k in range(len(names))]),
+                      row=1, col=i)
+    return fig
+
+
+ASSUMPTION_FIELDS = ("years", "discount_rate", "availability", "maintenance_fraction_per_year",
+                     "cooling_om_usd_per_kw_year", "integration_usd_per_rack", "pue", "electricity_usd_per_kwh")
+
+
+def assumptions_frame(a: Any, used: dict[str, Any]) -> Any:
+    """One row per TCO assumption: the value used and its source (facility figures for PUE and price)."""
+    import pandas as pd
+
+    rows = []
+    for name in ASSUMPTION_FIELDS:
+        stated = getattr(a, name)
+        source = a.source_of(name) if stated is not None else "facility (programme's facility section)"
+        rows.append({"assumption": name, "value": used.get(name, stated), "source": source})
+    return pd.DataFrame(rows)
+
+
+def run(ctx: AssessContext) -> SectionOutput:
+    """TCO of one rack of each planned design, and the plan's capital and TCO."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from rackforge.evaluate.bridges import engineering_power_w, sourcing_analysis
+    from rackforge.evaluate.criteria import design_prices, full_load_power_w, performance_metric
+    from rackforge.evaluate.tco import rack_tco, tco_assumptions
+
+    p = ctx.programme
+    a = tco_assumptions(p)
+    designs = p.planned_designs
+    sources = {"sourcing": ctx.analyses["sourcing"]} if "sourcing" in ctx.analyses else {}
+    basis = ("landed cost (price + freight + duty) from the sourcing analysis, each design at its first quarter"
+             if sourcing_analysis(p, sources) is not None
+             else "ex-works source prices (share-weighted), else reference prices")
+    metric = performance_metric(designs)
+    rows: list[dict[str, Any]] = []
+    for d in designs:
+        engineering = engineering_power_w(p, d.id, ctx.analyses, sources)
+        tco = rack_tco(p, d.id, a, prices=design_prices(p, d.id, sources),
+                       it_power_w=engineering[0] if engineering is not None else None)
+        racks = sum(p.build_plan.racks(d.id).values())
+        full_w = engineering[1] if engineering is not None else full_load_power_w(d, p)
+        pflops = getattr(d.performance, metric) if metric and d.performance else None
+        rows.append({
+            "design": d.id, "name": d.name, "short_name": short_name(d.name), "generation": d.generation,
+            "year": d.year,
+            "racks_planned": racks,
+            "full_load_power_w": full_w,
+            "performance_metric": metric,
+            "peak_pflops": pflops,
+            "tflops_per_w": pflops * 1000.0 / full_w if pflops and full_w > 0 else None,
+            **tco.to_json(),
+            "plan_capital_usd": racks * tco.capital_usd,
+            "plan_tco_usd": racks * tco.total_usd,
+        })
+    data: dict[str, Any] = {
+        "assumptions": {**a.model_dump(mode="json"), "pue": rows[0]["pue"] if rows else p.facility.pue,
+                        "electricity_usd_per_kwh": rows[0]["electricity_usd_per_kwh"] if rows
+                        else p.facility.electricity_usd_per_kwh},
+        "designs": rows,
+        "price_basis": basis,
+        "programme_capital_usd": sum(r["plan_capital_usd"] for r in rows),
+        "programme_tco_usd": sum(r["plan_tco_usd"] for r in rows),
+    }
+    names = [r["short_name"] for r in rows]
+    breakdown = figure(barmode="stack", yaxis_title="USD per rack over the service life")
+    for key, label in COMPONENTS:
+        breakdown.add_trace(go.Bar(name=label, x=names, y=[r[key] for r in rows]))
+    per_hour = figure(yaxis_title="USD per GPU-hour", showlegend=False)
+    per_hour.add_trace(go.Bar(x=names, y=[r["usd_per_gpu_hour"] for r in rows],
+                              text=[f"${r['usd_per_gpu_hour']:.2f}" for r in rows], textposition="outside"))
+    side = pd.DataFrame([{
+        "design": r["design"], "generation": r["generation"], "year": r["year"], "racks_planned": r["racks_planned"],
+        "gpus_per_rack": r["gpus"], "full_load_power_kw": r["full_load_power_w"] / 1000,
+        "it_power_kw_at_utilisation": r["it_power_w"] / 1000, "peak_pflops": r["peak_pflops"],
+        "tflops_per_w": r["tflops_per_w"], "capital_usd_per_rack": r["capital_usd"],
+        f"tco_usd_per_rack_{a.years}y": r["total_usd"], "tco_usd_per_gpu_hour": r["usd_per_gpu_hour"],
+        "plan_capital_usd": r["plan_capital_usd"],
+    } for r in rows])
+    metrics = {r.design_id: r.metrics for r in ctx.analyses.get("engineering", [])}
+    for column in ENGINEERING_COLUMNS:
+        if metrics:
+            side[column] = [metrics.get(r["design"], {}).get(column) for r in rows]
+    notes = [f"{r['design']}: {n}" for r in rows for n in r["notes"]]
+    charts_extra = [Chart("generations", "Generations side by side, per GPU", per_gpu_chart(rows, names),
+                          "Capital and full-load power divided by the GPUs in a rack; performance per watt from "
+                          "the published peak; TCO per GPU-hour over the service life.")]
+    paragraphs = [
+        f"TCO counts capital plus {a.years} years of energy at PUE {data['assumptions']['pue']:g} and "
+        f"{data['assumptions']['electricity_usd_per_kwh']:g} USD/kWh, cooling O&M at "
+        f"{a.cooling_om_usd_per_kw_year:g} USD per kW-year and IT maintenance at "
+        f"{a.maintenance_fraction_per_year:.0%} of hardware per year"
+        + (f", discounted at {a.discount_rate:.1%} per year" if a.discount_rate else "")
+        + ". Each assumption and its source is in the table 'TCO assumptions'.",
+        f"The plan's capital is {usd(data['programme_capital_usd'])} for "
+        f"{sum(r['racks_planned'] for r in rows):,} racks.",
+    ]
+    return SectionOutput(
+        data=data, paragraphs=paragraphs, notes=notes,
+        tables=[Table("generations", "Generations side by side", side),
+                Table("tco_assumptions", "TCO assumptions", assumptions_frame(a, data["assumptions"]))],
+        charts=[*charts_extra, Chart("tco-breakdown", "TCO per rack by component", breakdown,
+                      f"Over {a.years} years; capital from the bill of materials at {basis}."),
+                Chart("tco-per-gpu-hour", "TCO per GPU-hour", per_hour)],
+        analyses={"tco": {r["design"]: r for r in rows}},
+    )
+
+
+SECTION = Section("generations", "Generations side by side: cost of ownership", run,
+                  question="What does each generation cost to buy and to run, per rack and per GPU-hour?")

@@ -1,0 +1,39 @@
+"""Write report.html, results.json (+ its schema) and results.xlsx into a folder, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rackforge.report.assess import Assessment
+
+SCHEMA_PATH = Path(__file__).parent / "results.schema.json"
+FILES = ("report.html", "results.json", "results.schema.json", "results.xlsx")
+
+
+def results_schema() -> dict[str, Any]:
+    """The published JSON Schema of results.json."""
+    data: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return data
+
+
+def results_json_text(results: dict[str, Any]) -> str:
+    """results.json text: strict JSON (no NaN), UTF-8, indented."""
+    return json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_report(assessment: Assessment, directory: str | Path, plotly_js: str | None = None) -> dict[str, Path]:
+    """Write the four files into ``directory`` atomically (a failure leaves the folder as it was)."""
+    from rackforge.fileio import atomic_directory
+    from rackforge.report.html import render_html
+    from rackforge.report.workbook import write_workbook
+
+    directory = Path(directory)
+    with atomic_directory(directory) as tmp:
+        (tmp / "results.json").write_text(results_json_text(assessment.results), encoding="utf-8")
+        (tmp / "results.schema.json").write_text(SCHEMA_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+        write_workbook(assessment, tmp / "results.xlsx")
+        (tmp / "report.html").write_text(render_html(assessment, plotly_js), encoding="utf-8")
+    return {name: directory / name for name in FILES}

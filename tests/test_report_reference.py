@@ -1,0 +1,115 @@
+"""``rackforge assess`` on the built-in reference programme: every installed analysis appears as a
+section, results.json validates, the summary is traceable, every chart holds data."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from rackforge.loader import load_programme
+from rackforge.report.assess import Assessment, run_assessment
+from rackforge.report.framework import AssessOptions
+from rackforge.report.sections import SECTIONS
+from rackforge.report.summary import resolve
+from rackforge.report.write import results_schema, write_report
+
+
+@pytest.fixture(scope="module")
+def assessment() -> Assessment:
+    return run_assessment(load_programme(None), AssessOptions(scenarios=500, seed=11))
+
+
+@pytest.fixture(scope="module")
+def written(assessment: Assessment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("reference-report")
+    write_report(assessment, out)
+    return out
+
+
+def test_every_installed_analysis_with_data_is_a_section(assessment: Assessment) -> None:
+    programme = assessment.programme
+    ran = {s.key for s, _ in assessment.sections}
+    for section in SECTIONS:
+        expected = section.absent_reason(programme) is None
+        assert (section.key in ran) == expected, section.key
+    assert {"programme", "sourcing", "generations", "evaluation"} <= ran
+    assert {a["key"] for a in assessment.absent} == {s.key for s in SECTIONS} - ran
+
+
+def test_reference_results_validate_and_summary_is_traceable(written: Path) -> None:
+    results = json.loads((written / "results.json").read_text())
+    jsonschema.Draft202012Validator(results_schema(), format_checker=jsonschema.FormatChecker()).validate(results)
+    summary = results["executive_summary"]
+    text = " ".join(s["text"] for s in summary["sentences"])
+    for name, fact in summary["facts"].items():
+        raw = resolve(results, fact["pointer"])
+        assert raw == fact["value"], name
+        assert f"{round(raw / fact['scale'], fact['decimals']):,.{fact['decimals']}f}" == fact["display"] in text
+    topics = {s["topic"] for s in summary["sentences"]}
+    assert {"plan", "cost", "domestic", "risk", "evaluation"} <= topics
+    for key, topic in (("engineering", "engineering"), ("factory", "factory"), ("readiness", "readiness")):
+        assert (key in results["sections"]) == (topic in topics)
+
+
+def _points(traces: list[dict[str, Any]]) -> int:
+    count = 0
+    for t in traces:
+        count += sum(len(t.get(k) or []) for k in ("x", "y", "values"))
+        count += sum(1 for row in (t.get("z") or []) for v in (row if isinstance(row, list) else [row])
+                     if v is not None)
+        count += len((t.get("link") or {}).get("value") or [])
+    return count
+
+
+def test_every_chart_of_the_reference_report_holds_data(written: Path, assessment: Assessment) -> None:
+    html = (written / "report.html").read_text()
+    divs = re.findall(r'<div class="chart" id="([^"]+)" data-figure="([^"]+)"', html)
+    blocks = dict(re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S))
+    assert len(divs) == sum(len(out.charts) for _, out in assessment.sections) >= 8
+    for div_id, figure_id in divs:
+        assert _points(json.loads(blocks[figure_id])["data"]) > 0, div_id
+    assert (written / "report.html").stat().st_size < 10_000_000
+
+
+def test_tco_uses_the_landed_prices_of_the_sourcing_analysis(assessment: Assessment) -> None:
+    results = assessment.results["sections"]
+    landed = {d["design"]: d["cost_per_rack_usd"] for d in results["sourcing"]["designs"]}
+    for row in results["generations"]["designs"]:
+        # hardware = the sourcing analysis's landed component cost per rack (same prices, same quantities)
+        assert row["hardware_usd"] == pytest.approx(landed[row["design"]], rel=1e-6)
+        assert row["capital_usd"] == pytest.approx(row["hardware_usd"] + row["integration_usd"])
+
+
+def test_supply_flows_conserve_the_plan_spend(assessment: Assessment) -> None:
+    """Σ flows into a design = racks planned × its landed component cost per rack (no spend lost or invented)."""
+    sourcing = assessment.results["sections"]["sourcing"]
+    plan = assessment.programme.build_plan
+    for design in sourcing["designs"]:
+        flows = sum(f["plan_spend_usd"] for f in sourcing["supply_flows"] if f["design"] == design["design"])
+        racks = sum(plan.racks(design["design"]).values())
+        assert flows == pytest.approx(racks * design["cost_per_rack_usd"], rel=1e-6)
+    by_country = sum(c["plan_spend_usd"] for c in sourcing["plan_spend_by_country"])
+    assert by_country == pytest.approx(sourcing["plan_component_spend_usd"], rel=1e-9)
+    assert sum(c["share"] for c in sourcing["plan_spend_by_country"]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_evaluation_and_generations_agree_on_tco(assessment: Assessment) -> None:
+    """A system costed from its bill of materials has the TCO of its design in 'generations', and
+    `rackforge evaluate` on its own gives the report's numbers."""
+    from rackforge.evaluate.analysis import evaluate
+
+    sections = assessment.results["sections"]
+    generations = {d["design"]: d for d in sections["generations"]["designs"]}
+    standalone = {s.id: s for s in evaluate(assessment.programme).systems}
+    bom_systems = [s for s in sections["evaluation"]["systems"] if s["tco"]["capital_basis"] == "bom"]
+    assert bom_systems
+    for system in bom_systems:
+        assert system["tco"]["total_usd"] == pytest.approx(generations[system["design"]]["total_usd"], rel=1e-9)
+    for system in sections["evaluation"]["systems"]:
+        assert standalone[system["id"]].score == pytest.approx(system["score"], rel=1e-9)
+        assert standalone[system["id"]].tco.total_usd == pytest.approx(system["tco"]["total_usd"], rel=1e-9)
