@@ -9,7 +9,7 @@ network, mechanics); here they are held against limits and explained in one line
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -470,11 +470,11 @@ RACK_CHECKS: tuple[Callable[[RackFigures], Finding | None], ...] = (
 """Every rack-level check, in report order."""
 
 
+def run_checks(checks: Sequence[Callable[[RackFigures], Finding | None]], fig: RackFigures) -> list[Finding]:
+    """The findings of ``checks`` on ``fig``, in order; a check returning None does not apply."""
+    return [result for result in (check(fig) for check in checks) if result is not None]
+
+
 def run_rack_checks(fig: RackFigures) -> list[Finding]:
     """All rack-level findings of a design (or of arrays of variants)."""
-    out = []
-    for check in RACK_CHECKS:
-        result = check(fig)
-        if result is not None:
-            out.append(result)
-    return out
+    return run_checks(RACK_CHECKS, fig)

@@ -20,6 +20,7 @@ from rackforge.engineering.checks import (
     coolant_flow_lpm,
     given,
     rack_input_power_w,
+    run_checks,
     scale_up_cable_count,
 )
 from rackforge.engineering.figures import RackFigures
@@ -244,9 +245,4 @@ POD_CHECKS: tuple[Callable[[RackFigures], Finding | None], ...] = (
 
 def run_pod_checks(fig: RackFigures) -> list[Finding]:
     """All pod-level findings for a pod of the facility's size built from one design."""
-    out = []
-    for check in POD_CHECKS:
-        result = check(fig)
-        if result is not None:
-            out.append(result)
-    return out
+    return run_checks(POD_CHECKS, fig)
