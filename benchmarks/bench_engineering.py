@@ -23,7 +23,7 @@ import numpy as np
 
 from rackforge.engineering.figures import rack_figures
 from rackforge.engineering.sweep import run_variant_checks, summarise, variant_figures, variant_status
-from rackforge.loader import load_programme
+from rackforge.io.loader import load_programme
 
 GPUS = np.arange(8, 208, 8)                   # 25 rack sizes
 VOLTAGES = np.array([48.0, 50.0, 54.0, 400.0, 800.0])

@@ -17,7 +17,6 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-from rackforge.factory.model import Calendar, Distribution, FailureMode, Step
 from rackforge.factory.sim import (
     LineSpec,
     RawRun,
@@ -28,6 +27,7 @@ from rackforge.factory.sim import (
     simulate_raw,
     summarise,
 )
+from rackforge.schema.factory import Calendar, Distribution, FailureMode, Step
 
 HOURS_PER_YEAR = 52 * 168.0
 RACKS_PER_YEAR = 10_000

@@ -88,7 +88,7 @@ def main() -> None:
 
     import numpy as np
 
-    from rackforge.loader import load_programme
+    from rackforge.io.loader import load_programme
     from rackforge.resilience.montecarlo import run, sample, simulate, simulation_model, synthetic_model
     from rackforge.resilience.network import synthetic_network
     from rackforge.resilience.safety_stock import optimise

@@ -105,7 +105,7 @@ def write_programme(folder: Path, *, plan: dict | None = None, factory: dict | N
 
 def load(folder: Path):
     """Load a synthetic programme without the built-in catalog (fast; ids stay ours)."""
-    from rackforge.loader import load_programme
+    from rackforge.io.loader import load_programme
 
     return load_programme(folder, builtin_catalog=False)
 

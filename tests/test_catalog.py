@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from rackforge.loader import load_catalog, load_programme
-from rackforge.model import Catalog, Category, Programme, Qualification, quarter_start
+from rackforge.calendar import quarter_start
+from rackforge.io.loader import load_catalog, load_programme
+from rackforge.schema import Catalog, Category, Programme, Qualification
 
 DESIGNS = ("gb200-nvl72", "gb300-nvl72", "kyber-800vdc", "hgx-b200-air")
 

@@ -19,8 +19,8 @@ from rackforge.engineering.figures import RackFigures, is_facility_stage, rack_f
 from rackforge.engineering.findings import Status
 from rackforge.engineering.pod import cable_bill, run_pod_checks
 from rackforge.engineering.sweep import run_variant_checks, summarise, variant_figures, variant_status
-from rackforge.loader import load_programme
-from rackforge.model import Programme
+from rackforge.io.loader import load_programme
+from rackforge.schema import Programme
 
 DATA = Path(__file__).parent / "data" / "eng"
 

@@ -15,8 +15,8 @@ from rackforge.engineering import network, power
 from rackforge.engineering.compare import change_sentences
 from rackforge.engineering.design_checks import DesignReport, check_rack_design
 from rackforge.engineering.figures import RackFigures, rack_figures
-from rackforge.loader import load_catalog
-from rackforge.model import Catalog, Facility
+from rackforge.io.loader import load_catalog
+from rackforge.schema import Catalog, Facility
 
 FACILITY = Facility(rack_power_limit_w=700_000, floor_rating_kg_m2=5_000, facility_water_class="W17",
                     source="estimate: generous test hall so that only the designs' own figures are tested")
@@ -186,7 +186,7 @@ def test_published_gpu_and_cpu_counts(design: str) -> None:
 def test_gb200_passes_every_check_in_the_reference_hall() -> None:
     # the reference programme's facility (W27 water at 25 °C, 650 kW racks, 3 t/m² floor) takes a GB200 pod
     from rackforge.engineering.design_checks import check_programme
-    from rackforge.loader import load_programme
+    from rackforge.io.loader import load_programme
 
     programme = load_programme(None)
     (gb200,) = check_programme(programme, ["gb200-nvl72"])

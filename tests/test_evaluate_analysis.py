@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from rackforge.cli import cli
 from rackforge.errors import InputError, UsageError
 from rackforge.evaluate.analysis import evaluate
-from rackforge.loader import load_programme
+from rackforge.io.loader import load_programme
 
 DATA = Path(__file__).parent / "data"
 

@@ -10,8 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rackforge.evaluate.tco import (
-    DEFAULT_TCO_ASSUMPTIONS,
-    TcoAssumptions,
     annual_energy_cost_usd,
     blended_unit_price_usd,
     bom_cost_usd,
@@ -21,7 +19,8 @@ from rackforge.evaluate.tco import (
     rack_it_power_w,
     rack_tco,
 )
-from rackforge.loader import load_programme
+from rackforge.io.loader import load_programme
+from rackforge.schema.evaluations import DEFAULT_TCO_ASSUMPTIONS, TcoAssumptions
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,15 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rackforge.factory.model import (
-    Calendar,
-    Distribution,
-    Step,
-    finish_time_h,
-    open_hours_until,
-    open_hours_until_array,
-    time_at_open_hours,
-)
 from rackforge.factory.sim import (
     LineSpec,
     ReleasePeriod,
@@ -24,6 +15,15 @@ from rackforge.factory.sim import (
     simulate_raw,
     station_finisher,
     summarise,
+)
+from rackforge.schema.factory import (
+    Calendar,
+    Distribution,
+    Step,
+    finish_time_h,
+    open_hours_until,
+    open_hours_until_array,
+    time_at_open_hours,
 )
 
 calendars = st.builds(Calendar, shifts_per_day=st.integers(1, 3), hours_per_shift=st.sampled_from([6.0, 7.5, 8.0]),

@@ -11,8 +11,8 @@ import yaml
 from factory_synth import EST, FACTORY, line_of, load, write_programme
 from rackforge.errors import InputError
 from rackforge.factory.capacity import work_per_rack_h
-from rackforge.factory.model import Distribution, Factory, FailureMode, Step, step_visit_expectations
 from rackforge.factory.releases import build_line_plan, material_caps
+from rackforge.schema.factory import Distribution, Factory, FailureMode, Step, step_visit_expectations
 
 
 def factory_with(**changes) -> dict:
@@ -154,7 +154,7 @@ def test_a_step_that_can_never_pass_is_rejected():
 
 
 def test_reference_programme_has_a_factory_that_routes_every_planned_design():
-    from rackforge.loader import load_programme
+    from rackforge.io.loader import load_programme
 
     programme = load_programme(None)
     factory = programme.factory

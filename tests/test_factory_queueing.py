@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rackforge.factory.model import Distribution, FailureMode, Step
 from rackforge.factory.sim import (
     LineSpec,
     ReleasePeriod,
@@ -25,6 +24,7 @@ from rackforge.factory.sim import (
     simulate_raw,
     summarise,
 )
+from rackforge.schema.factory import Distribution, FailureMode, Step
 
 
 def erlang_c_mmc(arrival_per_h: float, service_mean_h: float, servers: int) -> tuple[float, float]:
@@ -183,7 +183,7 @@ def test_littles_law_and_rack_balance_on_every_run(case: tuple[LineSpec, bool], 
 
 def test_yield_and_scrap_match_the_step_expectations():
     """Scrap share and reworks per rack match step_visit_expectations within the CI."""
-    from rackforge.factory.model import step_visit_expectations
+    from rackforge.schema.factory import step_visit_expectations
 
     step = Step(station="t", time=exp(0.2), first_pass_yield=0.7, retest_yield=0.8, rework_time=exp(0.1),
                 max_attempts=3, failure_modes=(FailureMode(id="a", share=0.6, scrap_fraction=0.25),

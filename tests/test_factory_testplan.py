@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factory_synth import load, write_programme
-from rackforge.factory.model import TestPlanSettings, TestSiteComparison
 from rackforge.factory.testplan import (
     ber_demonstration_bits,
     combined_coverage,
@@ -19,6 +18,7 @@ from rackforge.factory.testplan import (
     liquid_connections,
     programme_test_plans,
 )
+from rackforge.schema.factory import TestPlanSettings, TestSiteComparison
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from rackforge.errors import InputError
-from rackforge.loader import load_programme
-from rackforge.yamlio import MAX_FILE_BYTES
+from rackforge.io.loader import load_programme
+from rackforge.io.yaml import MAX_FILE_BYTES
 
 
 def load_mini(folder: Path):

@@ -9,16 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from rackforge.model import (
-    Assembly,
-    Catalog,
-    ConversionSpec,
-    PartType,
-    Qualification,
-    Source,
-    quarter_end,
-    quarter_start,
-)
+from rackforge.calendar import quarter_end, quarter_start
+from rackforge.schema import Assembly, Catalog, ConversionSpec, PartType, Qualification, Source
 
 SRC = "estimate: model test fixture"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from optimize_cases import make_input
-from rackforge.loader import load_programme
+from rackforge.io.loader import load_programme
 from rackforge.optimize import Targets, build_input, optimise
 from rackforge.optimize.data import available_fraction, ready_date
 from rackforge.optimize.feasibility import check_plan, plan_cost_usd
@@ -184,7 +184,7 @@ def test_trade_lane_freight_and_duty(mini: Path) -> None:
 
 
 def test_available_fraction_and_ready_date() -> None:
-    from rackforge.model import Source
+    from rackforge.schema import Source
 
     quarters = ["2027Q1", "2027Q2", "2027Q3"]
     np.testing.assert_allclose(available_fraction(dt.date(2027, 4, 1), quarters), [0, 1, 1])

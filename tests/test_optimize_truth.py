@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimize_cases import make_input
-from rackforge.loader import load_programme
+from rackforge.io.loader import load_programme
 from rackforge.optimize import OptimizeInput, Targets, build_input, optimise
 from rackforge.optimize.feasibility import check_plan, domestic_shares, plan_cost_usd
 from rackforge.optimize.highs import SolveOptions
@@ -145,7 +145,7 @@ def test_whole_rack_content_matches_the_sourcing_module_too() -> None:
 
 
 def test_targets_from_the_far_rule() -> None:
-    from rackforge.model.rules import builtin_rules
+    from rackforge.schema.rules import builtin_rules
 
     rule = builtin_rules()["far-25.101"]
     targets = Targets.from_rule(rule, [2027, 2029])

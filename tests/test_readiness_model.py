@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from factory_synth import load, write_programme
 from rackforge.cli import cli
 from rackforge.errors import InputError
-from rackforge.readiness.model import load_criteria
 from rackforge.readiness.scoring import assess_programme
+from rackforge.schema.readiness import load_criteria
 
 THREADS = ("technology", "design", "cost", "materials", "process", "quality", "workforce", "facilities", "management")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rackforge.readiness.model import Answer, Assessment, Criteria, Criterion, Thread, load_criteria
 from rackforge.readiness.scoring import (
     MET,
     NA,
@@ -16,6 +15,7 @@ from rackforge.readiness.scoring import (
     score_assessment,
     thread_level,
 )
+from rackforge.schema.readiness import Answer, Assessment, Criteria, Criterion, Thread, load_criteria
 
 
 def crit(thread: str, level: int, letter: str = "a") -> Criterion:

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from openpyxl import load_workbook
 
-from rackforge.loader import load_programme
+from rackforge.io.loader import load_programme
 from rackforge.report.assess import Assessment, run_assessment
 from rackforge.report.framework import AssessOptions, Section, SectionOutput
 from rackforge.report.sections import SECTIONS

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from rackforge.loader import load_programme
+from rackforge.io.loader import load_programme
 from rackforge.report.assess import run_assessment
 from rackforge.report.framework import AssessOptions
 from rackforge.report.write import write_report

@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from rackforge.cli import cli
-from rackforge.evaluate.model import BUILTIN_CRITERIA, Criterion, Decision, EvaluatedSystem, Evaluations, OptionTerms
-from rackforge.evaluate.tco import TcoAssumptions
 from rackforge.report.sections import SECTIONS
+from rackforge.schema.evaluations import (
+    BUILTIN_CRITERIA,
+    Criterion,
+    Decision,
+    EvaluatedSystem,
+    Evaluations,
+    OptionTerms,
+    TcoAssumptions,
+)
 
 DOC = (Path(__file__).parent.parent / "docs" / "report.md").read_text(encoding="utf-8")
 

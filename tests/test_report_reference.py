@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from rackforge.loader import load_programme
+from rackforge.io.loader import load_programme
 from rackforge.report.assess import Assessment, run_assessment
 from rackforge.report.framework import AssessOptions
 from rackforge.report.sections import SECTIONS

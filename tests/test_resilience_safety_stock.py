@@ -157,7 +157,7 @@ def test_bad_tree_files_name_file_line_and_field(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def reference():  # type: ignore[no-untyped-def]
-    from rackforge.loader import load_programme
+    from rackforge.io.loader import load_programme
 
     return load_programme(None)
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from rackforge.errors import InputError
-from rackforge.loader import load_programme
-from rackforge.resilience.scenarios import DisruptionEvent, ScenarioLibrary, check_scenarios
+from rackforge.io.loader import load_programme
+from rackforge.resilience.scenarios import check_scenarios
+from rackforge.schema.scenarios import DisruptionEvent, ScenarioLibrary
 
 
 @pytest.fixture(scope="module")

@@ -177,7 +177,7 @@ def test_programme_network_by_hand(mini: Path) -> None:
     """Mini rack: 4 trays × 2 GPU boards, boards only from Hsinchu (TW); 2 racks planned in 2027Q1
     = 2/13.04 racks a week; 16 boards on hand = 2 racks -> Taiwan down survives 13.04 weeks; over
     its 26-week recovery 4 racks are due, 2 are built from stock, 2 lost."""
-    from rackforge.loader import load_programme
+    from rackforge.io.loader import load_programme
     from rackforge.resilience.stress import stress_programme
 
     (mini / "scenarios.yaml").write_text(MINI_SCENARIOS, encoding="utf-8")
@@ -207,6 +207,6 @@ def test_reference_programme_stress(reference) -> None:  # type: ignore[no-untyp
 
 @pytest.fixture(scope="module")
 def reference():  # type: ignore[no-untyped-def]
-    from rackforge.loader import load_programme
+    from rackforge.io.loader import load_programme
 
     return load_programme(None)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rackforge.errors import InputError
-from rackforge.model import Assembly, Item
+from rackforge.schema import Assembly, Item
 from rackforge.sourcing.bom import (
     BomStructure,
     cost_by_assembly,

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rackforge.errors import InputError
-from rackforge.loader import load_programme
-from rackforge.model import Rules
+from rackforge.io.loader import load_programme
+from rackforge.schema import Rules
 from rackforge.sourcing.bom import BomStructure
 from rackforge.sourcing.domestic import (
     DomesticContentCalculator,

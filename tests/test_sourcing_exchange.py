@@ -11,10 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from rackforge.errors import InputError
-from rackforge.loader import load_programme
-from rackforge.model import Source
-from rackforge.sourcing.analysis import analyse_sourcing
-from rackforge.sourcing.exchange import (
+from rackforge.io.exchange import (
     BOM_COLUMNS,
     SOURCE_COLUMNS,
     bom_frame,
@@ -25,6 +22,9 @@ from rackforge.sourcing.exchange import (
     write_tables,
     write_template,
 )
+from rackforge.io.loader import load_programme
+from rackforge.schema import Source
+from rackforge.sourcing.analysis import analyse_sourcing
 from rackforge.sourcing.synthetic import SYNTHETIC, make_programme
 
 PROGRAMME_YAML = """\

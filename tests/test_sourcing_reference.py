@@ -11,8 +11,9 @@ import datetime as dt
 
 import pytest
 
-from rackforge.loader import load_programme
-from rackforge.model import Programme, Qualification, quarter_start
+from rackforge.calendar import quarter_start
+from rackforge.io.loader import load_programme
+from rackforge.schema import Programme, Qualification
 from rackforge.sourcing.analysis import analyse_sourcing
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rackforge import yamlio
+from rackforge.io import yaml as yamlio
 from rackforge.errors import InputError
-from rackforge.yamlio import dotted, parse_yaml
+from rackforge.io.yaml import dotted, parse_yaml
 
 
 def test_line_map_points_at_keys_and_items() -> None:

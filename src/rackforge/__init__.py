@@ -1,7 +1,7 @@
 """rackforge: plan AI data-center rack programmes for domestic manufacturing.
 
 The package is organised as one-way data flow: input files are loaded and validated
-into an immutable :class:`rackforge.model.Programme`; analyses are pure functions of
+into an immutable :class:`rackforge.schema.Programme`; analyses are pure functions of
 that model; outputs render their typed results. See docs/architecture.md.
 """
 

@@ -1,4 +1,4 @@
 """The built-in catalog: part types, assemblies, rack designs, suppliers and sites as YAML in ``data/``.
 
-Loaded by :func:`rackforge.loader.load_catalog`; see docs/catalog.md.
+Loaded by :func:`rackforge.io.loader.load_catalog`; see docs/catalog.md.
 """

@@ -70,7 +70,7 @@ def _concat_trees(frames: list[Any], designs: list[str]) -> Any:
 
 
 def _write_outputs(tables: dict[str, Any], xlsx: Path | None, csv_dir: Path | None) -> None:
-    from rackforge.sourcing.exchange import write_tables
+    from rackforge.io.exchange import write_tables
 
     for target in (xlsx, csv_dir):
         if target is not None:

@@ -20,7 +20,7 @@ def catalog() -> None:
               help="Only this kind of record.")
 def list_(as_json: bool, kind: str | None) -> None:
     """List parts, assemblies, designs, suppliers and sites."""
-    from rackforge.loader import load_catalog
+    from rackforge.io.loader import load_catalog
 
     cat = load_catalog()
     data: dict[str, list[dict[str, Any]]] = {
@@ -58,7 +58,7 @@ def list_(as_json: bool, kind: str | None) -> None:
 def show(ident: str, as_json: bool) -> None:
     """Show one part, assembly, design, supplier or site by id, with its sources."""
     from rackforge.errors import UsageError, did_you_mean
-    from rackforge.loader import load_catalog
+    from rackforge.io.loader import load_catalog
 
     cat = load_catalog()
     for section in ("parts", "assemblies", "designs", "suppliers", "sites"):

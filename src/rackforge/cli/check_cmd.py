@@ -11,7 +11,7 @@ from rackforge.cli.common import console, echo_json, json_option, load, path_arg
 
 if TYPE_CHECKING:
     from rackforge.engineering.design_checks import DesignReport
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
 

@@ -12,7 +12,7 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 path_argument = click.argument(
     "path", required=False, type=click.Path(path_type=Path),
@@ -24,7 +24,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print only J
 
 def load(path: Path | None) -> Programme:
     """Load a programme folder, or the built-in reference programme when ``path`` is None."""
-    from rackforge.loader import load_programme
+    from rackforge.io.loader import load_programme
 
     return load_programme(path)
 

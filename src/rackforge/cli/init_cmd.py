@@ -18,8 +18,8 @@ def init(directory: Path, force: bool) -> None:
     'rackforge check DIR'.
     """
     from rackforge.errors import UsageError
-    from rackforge.fileio import atomic_directory
-    from rackforge.loader import REFERENCE_DIR
+    from rackforge.io.files import atomic_directory
+    from rackforge.io.loader import REFERENCE_DIR
 
     files = sorted(p for p in REFERENCE_DIR.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".csv"))
     clashes = [f for f in files if (directory / f.relative_to(REFERENCE_DIR)).exists()]

@@ -10,9 +10,9 @@ import click
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme
     from rackforge.optimize import OptimizeResult, Targets
     from rackforge.optimize.sweep import SweepResult
+    from rackforge.schema import Programme
 
 
 def _fraction(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -41,11 +41,12 @@ def _fraction_list(text: str | None) -> list[float] | None:
 def _targets(programme: Programme, domestic_target: float | None, from_year: int | None, categories: str | None,
              country_cap: float | None, cap_scope: str, critical_share: float | None, rule_id: str | None) -> Targets:
     """The targets the options ask for; default domestic target: the programme rule's threshold per year."""
+    from rackforge.calendar import quarter_start
     from rackforge.errors import UsageError, did_you_mean, valid_list
-    from rackforge.model import Category, quarter_start
-    from rackforge.model.rules import builtin_rules, programme_rule
     from rackforge.optimize import Targets
     from rackforge.optimize.data import EXCEEDS_MARGIN
+    from rackforge.schema import Category
+    from rackforge.schema.rules import builtin_rules, programme_rule
 
     years = sorted({quarter_start(q).year for q in programme.build_plan.quarter_list})
     if from_year is not None and from_year not in years:
@@ -132,7 +133,7 @@ def optimize(path: Path | None, as_json: bool, domestic_target: float | None, fr
                        None if critical_share >= 1.0 else critical_share, rule_id)
     rule = None
     if rule_id is not None:
-        from rackforge.model.rules import builtin_rules
+        from rackforge.schema.rules import builtin_rules
 
         rule = builtin_rules()[rule_id]
     data = build_input(programme, rule=rule)

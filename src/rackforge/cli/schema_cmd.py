@@ -12,7 +12,7 @@ def programme_file_schema() -> dict[str, Any]:
     """JSON Schema of one programme or catalog file: a mapping of optional sections."""
     from pydantic import TypeAdapter
 
-    from rackforge.loader import SECTIONS
+    from rackforge.io.loader import SECTIONS
 
     properties: dict[str, Any] = {}
     defs: dict[str, Any] = {}
@@ -48,7 +48,7 @@ def schema(output: Path | None) -> None:
     if output is None:
         click.echo(text)
     else:
-        from rackforge.fileio import atomic_write_text
+        from rackforge.io.files import atomic_write_text
 
         atomic_write_text(output, text + "\n")
         click.echo(f"wrote {output}", err=True)

@@ -11,7 +11,7 @@ import click
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
 
 if TYPE_CHECKING:
-    from rackforge.model import DomesticContentRule, Programme
+    from rackforge.schema import DomesticContentRule, Programme
 
 FOCUS_CATEGORIES = ("cabling", "networking", "cooling", "power")
 """The categories the programme moves home first (shown first in tables)."""
@@ -25,7 +25,7 @@ def _rule(programme: Programme, rule_id: str | None) -> DomesticContentRule | No
     if rule_id is None:
         return None
     from rackforge.errors import UsageError, did_you_mean, valid_list
-    from rackforge.model.rules import builtin_rules
+    from rackforge.schema.rules import builtin_rules
 
     rules = builtin_rules()
     if rule_id not in rules:
@@ -53,8 +53,8 @@ def sourcing(path: Path | None, as_json: bool, rule_id: str | None, xlsx: Path |
     from their qualification date.
     """
     from rackforge.errors import ChecksFailed
+    from rackforge.io.exchange import write_tables
     from rackforge.sourcing.analysis import analyse_sourcing
-    from rackforge.sourcing.exchange import write_tables
 
     programme = load(path)
     analysis = analyse_sourcing(programme, rule=_rule(programme, rule_id))
@@ -269,7 +269,7 @@ def sheets() -> None:
 @click.argument("target", type=click.Path(path_type=Path))
 def template(target: Path) -> None:
     """Write an empty import workbook (TARGET.xlsx) or CSV files (TARGET folder) with the column layout."""
-    from rackforge.sourcing.exchange import write_template
+    from rackforge.io.exchange import write_template
 
     for written in write_template(target):
         click.echo(f"wrote {written}", err=True)
@@ -287,7 +287,7 @@ def import_(spreadsheet: Path, folder: Path, file_name: str, as_json: bool) -> N
     Every row is checked; the programme is loaded with the new file before anything is
     written, so a bad row changes nothing.
     """
-    from rackforge.sourcing.exchange import import_into_programme
+    from rackforge.io.exchange import import_into_programme
 
     result = import_into_programme(spreadsheet, folder, file_name)
     data = {"file": str(result.file), "sources": result.sources, "assemblies": result.assemblies,
@@ -307,7 +307,7 @@ def export(target: Path, path: Path | None) -> None:
 
     PATH is the programme folder (default: the built-in reference programme).
     """
-    from rackforge.sourcing.exchange import bom_frame, sources_frame, write_tables
+    from rackforge.io.exchange import bom_frame, sources_frame, write_tables
 
     programme = load(path)
     for written in write_tables({"sources": sources_frame(programme.sources), "bom": bom_frame(programme)}, target):

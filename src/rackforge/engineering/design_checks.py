@@ -10,7 +10,7 @@ import numpy as np
 from rackforge.engineering import checks, pod
 from rackforge.engineering.figures import RackFigures, rack_figures
 from rackforge.engineering.findings import Finding, Status, worst
-from rackforge.model import Catalog, Facility, Programme, RackDesign
+from rackforge.schema import Catalog, Facility, Programme, RackDesign
 
 BUILTIN_PREFIX = "rackforge/catalog/"
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from rackforge.engineering import fluids, network
 from rackforge.engineering.power import chain_efficiency, redundancy_code, stage_losses_w
-from rackforge.model import Catalog, Facility, PartType, RackDesign
+from rackforge.schema import Catalog, Facility, PartType, RackDesign
 
 NAN = math.nan
 DEFAULT_HOST_LINK_LENGTH_M = 15.0
@@ -185,7 +185,7 @@ def facility_limits(facility: Facility) -> FacilityLimits:
     water_class = facility.facility_water_class
     supply = facility.facility_supply_temp_c
     if supply is None and water_class is not None:
-        from rackforge.model import WATER_CLASSES
+        from rackforge.schema import WATER_CLASSES
 
         supply = WATER_CLASSES[water_class]
     return FacilityLimits(

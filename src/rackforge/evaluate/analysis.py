@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from rackforge.errors import InputError, Problem, UsageError
 from rackforge.evaluate.checks import check_evaluations, section_lines
 from rackforge.evaluate.criteria import CriterionValue, EvaluationContext, criterion_value, system_tco
-from rackforge.evaluate.model import BUILTIN_CRITERIA, Decision, DecisionAction, EvaluatedSystem, Evaluations
 from rackforge.evaluate.scoring import normalise, normalised_weights, ranking, weight_flips, weighted_scores
 from rackforge.evaluate.tco import TcoBreakdown, tco_assumptions
+from rackforge.schema.evaluations import BUILTIN_CRITERIA, Decision, DecisionAction, EvaluatedSystem, Evaluations
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 DEADLINE_WARNING_DAYS = 30
 """An open option whose deadline is this close [days] is flagged."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rackforge.evaluate.tco import PartPrice
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 
 def sourcing_analysis(programme: Programme, cache: MutableMapping[str, Any]) -> Any | None:

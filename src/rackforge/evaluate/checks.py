@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rackforge.errors import InputError, Problem, did_you_mean
-from rackforge.yamlio import LineMap, Path_, dotted, read_yaml
+from rackforge.io.yaml import LineMap, Path_, dotted, read_yaml
 
 if TYPE_CHECKING:
-    from rackforge.evaluate.model import Evaluations
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
+    from rackforge.schema.evaluations import Evaluations
 
 _SECTION = re.compile(r"^evaluations\s*:", re.MULTILINE)
 
 
 def section_lines(programme: Programme) -> LineMap | None:
     """The line map of the file that holds the programme's ``evaluations:`` section, if found."""
-    from rackforge.loader import REFERENCE_DIR
+    from rackforge.io.loader import REFERENCE_DIR
 
     folder, prefix = (Path(programme.root), "") if programme.root else (REFERENCE_DIR, "rackforge/reference")
     if not folder.is_dir():

@@ -19,10 +19,8 @@ from rackforge.evaluate.bridges import (
     landed_part_prices,
     sourcing_analysis,
 )
-from rackforge.evaluate.model import CriterionId, EvaluatedSystem
 from rackforge.evaluate.tco import (
     PartPrice,
-    TcoAssumptions,
     TcoBreakdown,
     conversion_chain_efficiency,
     design_component_power_w,
@@ -30,9 +28,10 @@ from rackforge.evaluate.tco import (
     rack_it_power_w,
     rack_tco,
 )
+from rackforge.schema.evaluations import CriterionId, EvaluatedSystem, TcoAssumptions
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme, RackDesign
+    from rackforge.schema import Programme, RackDesign
 
 
 @dataclass(frozen=True)

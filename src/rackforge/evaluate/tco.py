@@ -30,13 +30,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, PositiveInt
-
-from rackforge.model.base import Sourced
-from rackforge.units import Fraction, Usd
+from rackforge.schema.evaluations import DEFAULT_TCO_ASSUMPTIONS, TcoAssumptions
 
 if TYPE_CHECKING:
-    from rackforge.model import Catalog, PartType, Programme, RackDesign, Source
+    from rackforge.schema import Catalog, PartType, Programme, RackDesign, Source
 
 HOURS_PER_YEAR = 8760.0
 """Hours in a (365-day) year [h]."""
@@ -44,32 +41,6 @@ HOURS_PER_YEAR = 8760.0
 
 # ---------------------------------------------------------------------------------------------
 # Assumptions (data)
-
-
-class TcoAssumptions(Sourced):
-    """Stated rates for TCO; every figure needs a source or an estimate with its reasoning.
-
-    PUE and electricity price come from the programme's facility unless given here.
-    """
-
-    years: PositiveInt = Field(5, le=30, description="service life over which TCO is counted")
-    discount_rate: Fraction = Field(0.0, description="yearly discount rate for present values (0 = none)")
-    availability: Fraction = Field(1.0, description="share of hours a GPU is in service (for GPU-hours)")
-    maintenance_fraction_per_year: Fraction = Field(
-        0.08, description="IT hardware maintenance and support per year as a share of hardware capital")
-    cooling_om_usd_per_kw_year: float = Field(
-        40.0, ge=0, description="liquid/air cooling operations and maintenance per kW of IT load per year")
-    integration_usd_per_rack: Usd = Field(0.0, description="rack integration, test and logistics per rack")
-    pue: float | None = Field(None, ge=1.0, le=3.0, description="overrides facility.pue")
-    electricity_usd_per_kwh: float | None = Field(None, ge=0, description="overrides the facility's price")
-
-
-DEFAULT_TCO_ASSUMPTIONS = TcoAssumptions(
-    source=("estimate: 5-year service life is the common depreciation period for AI servers; 8%/year hardware "
-            "support is the middle of typical OEM support contracts (5-12% of list per year); 40 USD per kW-year "
-            "for cooling O&M is about 2.5% per year of a ~1,500 USD/kW liquid-cooling plant; no discounting"),
-)
-"""Used when a programme states no ``evaluations.tco`` assumptions."""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,12 +20,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from rackforge.calendar import quarter_end, quarter_start
 from rackforge.errors import SolverError, UsageError
-from rackforge.factory.model import TEST_KINDS, Factory, StationKind, Step, step_visit_expectations
 from rackforge.factory.releases import LinePlan, build_line_plan, require_factory
 from rackforge.factory.results import plan_met
 from rackforge.factory.sim import run_replications
-from rackforge.model import Programme, quarter_end, quarter_start
+from rackforge.schema import Programme
+from rackforge.schema.factory import TEST_KINDS, Factory, StationKind, Step, step_visit_expectations
 
 
 def work_per_rack_h(steps: tuple[Step, ...], factory: Factory) -> dict[str, float]:
@@ -34,7 +35,7 @@ def work_per_rack_h(steps: tuple[Step, ...], factory: Factory) -> dict[str, floa
     For each step: P(rack reaches it) × (expected attempts × mean time + expected reworks ×
     mean rework time at the rework station), divided by each station's availability. A rack
     reaches a step unless scrapped before (probabilities from
-    :func:`rackforge.factory.model.step_visit_expectations`).
+    :func:`rackforge.schema.factory.step_visit_expectations`).
     """
     out: dict[str, float] = {}
     reach = 1.0
@@ -71,7 +72,7 @@ def load_bounds(factory: Factory, plan: LinePlan) -> tuple[dict[str, int], dict[
     whose open hours from the first release to the last checkpoint hold all the work, a
     necessary condition for every rack to ship in time (the search never goes below it).
     """
-    from rackforge.factory.model import open_hours_until
+    from rackforge.schema.factory import open_hours_until
 
     spec = plan.spec
     work = {design: work_per_rack_h(factory.route_of(design).steps, factory)  # type: ignore[union-attr]

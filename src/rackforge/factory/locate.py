@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from rackforge.errors import InputError, Problem
-from rackforge.model import Programme
-from rackforge.yamlio import LineMap, Path_, dotted
+from rackforge.io.yaml import LineMap, Path_, dotted
+from rackforge.schema import Programme
 
 
 def section_lines(programme: Programme, section: str) -> LineMap | None:
     """The line map of the file that holds ``section`` in the programme folder, if found."""
-    from rackforge.loader import REFERENCE_DIR, _yaml_files
-    from rackforge.yamlio import read_yaml
+    from rackforge.io.loader import REFERENCE_DIR, _yaml_files
+    from rackforge.io.yaml import read_yaml
 
     if programme.root is None:
         folder, prefix = REFERENCE_DIR, "rackforge/reference"

@@ -10,11 +10,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from rackforge.calendar import quarter_end, quarter_start
 from rackforge.errors import InputError, Problem, did_you_mean
 from rackforge.factory.locate import section_lines, section_problem
-from rackforge.factory.model import Factory
 from rackforge.factory.sim import LineSpec, ReleasePeriod, StationSpec, compile_steps
-from rackforge.model import Programme, quarter_end, quarter_start
+from rackforge.schema import Programme
+from rackforge.schema.factory import Factory
 
 HOURS_PER_WEEK = 168.0
 

@@ -12,7 +12,7 @@ from rackforge.factory.sim import HOURS_PER_WEEK, mean_ci, run_replications
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 CI_LEVEL = 0.95
 

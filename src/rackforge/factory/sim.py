@@ -6,7 +6,7 @@ pass/fail draws and rework times pre-drawn with NumPy in chunks from one indepen
 stream per step. A rack walks its route; at a test step it may fail (a failure mode is drawn),
 be scrapped, or be reworked (at the rework station) and retested; a pass may carry an
 undetected defect (an escape). Calendars pause work outside open hours
-(:func:`rackforge.factory.model.finish_time_h`).
+(:func:`rackforge.schema.factory.finish_time_h`).
 
 Statistics (per replication, over the window from the end of the warm-up to the end of the
 plan) are computed afterwards from per-rack and per-visit records, except total work in
@@ -27,7 +27,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rackforge.factory.model import (
+from rackforge.schema.factory import (
     ALWAYS_OPEN,
     Calendar,
     Distribution,

@@ -18,8 +18,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from rackforge.factory.model import Factory, TestPlanSettings, TestSiteComparison
-from rackforge.model import Catalog, Programme, RackDesign
+from rackforge.schema import Catalog, Programme, RackDesign
+from rackforge.schema.factory import Factory, TestPlanSettings, TestSiteComparison
 
 FAILURE_CATEGORIES = ("power", "thermal", "leak", "link", "fabric", "compute", "mechanical", "firmware")
 

@@ -33,13 +33,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
+from rackforge.io.yaml import read_text
 from rackforge.units import parse_quantity
-from rackforge.yamlio import read_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 COLUMNS = ("serial", "design", "station", "attempt", "result", "failure_mode", "started", "duration_h")
 REQUIRED = ("serial", "design", "station", "attempt", "result", "started")
@@ -122,7 +122,7 @@ def _rows_json(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | N
 
 def _json_item_lines(text: str, count: int) -> list[int | None]:
     """Line of each top-level list item (via the YAML line map; JSON is YAML), or None."""
-    from rackforge.yamlio import parse_yaml
+    from rackforge.io.yaml import parse_yaml
 
     try:
         data, lines = parse_yaml(text, "json")
@@ -350,7 +350,7 @@ def report(records: list[TestRecord], file: str = "") -> TestReport:
 
 def write_normalised_csv(records: list[TestRecord], target: Path) -> None:
     """Write validated records as CSV (the documented columns), atomically."""
-    from rackforge.fileio import atomic_write_text
+    from rackforge.io.files import atomic_write_text
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

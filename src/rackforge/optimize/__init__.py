@@ -3,7 +3,7 @@
 A mixed-integer program solved with HiGHS (highspy), built as a thin vectorised layer over
 named dimensions (``source`` = a part made at a site, ``quarter``, ``year``, ``design``):
 
-- :mod:`~rackforge.optimize.data`: the problem as NumPy arrays, from a :class:`~rackforge.model.Programme`;
+- :mod:`~rackforge.optimize.data`: the problem as NumPy arrays, from a :class:`~rackforge.schema.Programme`;
 - :mod:`~rackforge.optimize.model`: small ``define_*`` functions that add variable and constraint
   blocks (sparse matrices) to a :class:`~rackforge.optimize.model.LinearModel`;
 - :mod:`~rackforge.optimize.solve`: pass the model to HiGHS in one call, check the status, read the

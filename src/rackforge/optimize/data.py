@@ -28,12 +28,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from rackforge.model import Programme, Qualification, Source, quarter_end, quarter_start
+from rackforge.calendar import quarter_end, quarter_start
+from rackforge.schema import Programme, Qualification, Source
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from rackforge.model.rules import DomesticContentRule
+    from rackforge.schema.rules import DomesticContentRule
     from rackforge.sourcing.domestic import DomesticContentCalculator
 
 HOLDING_RATE_PER_QUARTER = 0.25 / 4
@@ -284,7 +285,7 @@ def build_input(programme: Programme, *, decision_date: dt.date | None = None,
     are domestic and what a component's cost includes. ``decision_date`` (default: the first day of the
     build plan) is when sources are opened.
     """
-    from rackforge.model.rules import programme_rule
+    from rackforge.schema.rules import programme_rule
     from rackforge.sourcing.bom import BomStructure, racks_by_quarter
     from rackforge.sourcing.domestic import DomesticContentCalculator, is_domestic_source
     from rackforge.sourcing.network import SupplyNetwork

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rackforge.model import quarter_end, quarter_start
+from rackforge.calendar import quarter_end, quarter_start
 from rackforge.optimize.data import OptimizeInput, Targets
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from rackforge.optimize.solve import OptimizeResult, optimise
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 DEFAULT_TARGETS = tuple(round(0.40 + 0.05 * i, 2) for i in range(11))
 """40 %, 45 %, … 90 %: the domestic-content targets swept by default."""
@@ -224,7 +224,7 @@ def sweep(data: OptimizeInput, targets: Targets, *, domestic_targets: Sequence[f
 
 def write_sweep(result: SweepResult, path: str | Path) -> None:
     """Write the curve atomically: CSV for a ``.csv`` path, else JSON."""
-    from rackforge.fileio import atomic_write_text
+    from rackforge.io.files import atomic_write_text
 
     target = Path(path)
     if target.suffix.lower() == ".csv":

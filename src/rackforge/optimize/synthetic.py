@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rackforge.model import (
+from rackforge.schema import (
     BuildPlan,
     Catalog,
     Facility,

@@ -5,6 +5,6 @@ assessments (answers with evidence); :mod:`rackforge.readiness.scoring` turns th
 a heat map and the list of gaps with the actions that close them.
 """
 
-# The programme model refers to rackforge.readiness.model; import the model package first so the
+# The programme model refers to rackforge.schema.readiness; import the model package first so the
 # import cycle always resolves in one order (see rackforge.factory).
-import rackforge.model  # noqa: F401
+import rackforge.schema  # noqa: F401

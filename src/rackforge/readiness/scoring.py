@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rackforge.errors import InputError, Problem, did_you_mean
-from rackforge.readiness.model import EXPECTED_TRL, Assessment, Criteria, Criterion, Readiness, load_criteria
+from rackforge.schema.readiness import EXPECTED_TRL, Assessment, Criteria, Criterion, Readiness, load_criteria
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 MET, NA, NOT_MET, UNANSWERED = "met", "na", "not-met", "unanswered"
 

@@ -12,7 +12,7 @@ from rackforge import __version__
 from rackforge.report.framework import AssessContext, AssessOptions, Section, SectionOutput
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 RESULTS_SCHEMA_VERSION = "1.0"
 RESULTS_SCHEMA_ID = "https://rackforge.dev/schemas/results-1.0.json"

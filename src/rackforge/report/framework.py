@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def results_json_text(results: dict[str, Any]) -> str:
 
 def write_report(assessment: Assessment, directory: str | Path, plotly_js: str | None = None) -> dict[str, Path]:
     """Write the four files into ``directory`` atomically (a failure leaves the folder as it was)."""
-    from rackforge.fileio import atomic_directory
+    from rackforge.io.files import atomic_directory
     from rackforge.report.html import render_html
     from rackforge.report.workbook import write_workbook
 

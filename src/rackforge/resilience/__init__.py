@@ -13,4 +13,4 @@ use :mod:`rackforge.resilience.scenarios` as the type of its ``scenarios`` secti
 
 # The programme model uses scenarios.ScenarioLibrary as a field type, and scenarios.py builds on the
 # model's base classes: load the model package first so either import order works.
-import rackforge.model  # noqa: F401
+import rackforge.schema  # noqa: F401

@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from rackforge.resilience.scenarios import WEEKS_PER_QUARTER, ScenarioLibrary
+from rackforge.calendar import WEEKS_PER_QUARTER
+from rackforge.schema.scenarios import ScenarioLibrary
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 BLOCK = 1024
 """Scenarios per random-number block: scenario i draws from block i // BLOCK."""

@@ -21,10 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from rackforge.resilience.scenarios import WEEKS_PER_QUARTER, ScenarioLibrary, library_of
+from rackforge.calendar import WEEKS_PER_QUARTER
+from rackforge.resilience.scenarios import library_of
+from rackforge.schema.scenarios import ScenarioLibrary
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme, Source
+    from rackforge.schema import Programme, Source
 
 NodeKind = Literal["source", "stock", "assembly", "design"]
 
@@ -133,7 +135,7 @@ class SupplyNetwork:
 
 def plan_start(programme: Programme) -> dt.date:
     """First day of the build plan [date]."""
-    from rackforge.model import quarter_start
+    from rackforge.calendar import quarter_start
 
     return quarter_start(programme.build_plan.quarter_list[0])
 
@@ -141,7 +143,7 @@ def plan_start(programme: Programme) -> dt.date:
 def source_start(programme: Programme, source: Source) -> dt.date | None:
     """Date from which a source can ship: the later of its qualification and its site's start
     (None: never, for a disqualified source)."""
-    from rackforge.model import Qualification
+    from rackforge.schema import Qualification
 
     if source.qualification is Qualification.DISQUALIFIED:
         return None
@@ -219,8 +221,8 @@ def build_network(programme: Programme, quarter: str | None = None) -> SupplyNet
     qualified and their site operates on the quarter's first day; the others keep their stock but
     make nothing. Stock comes from the scenario library's ``stock`` entries.
     """
+    from rackforge.calendar import quarter_start
     from rackforge.errors import InputError, Problem
-    from rackforge.model import quarter_start
     from rackforge.resilience.scenarios import require_valid_scenarios
 
     lib = require_valid_scenarios(programme)

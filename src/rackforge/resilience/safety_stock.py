@@ -35,12 +35,12 @@ import numpy as np
 from pydantic import Field
 
 from rackforge.errors import InputError, Problem
-from rackforge.model.base import Model
+from rackforge.schema.base import Model
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 Array = np.ndarray
 
@@ -477,7 +477,7 @@ def load_tree(path: str | Path, service_level: float | None = None) -> SupplyTre
 def _tree_from_yaml(path: Path) -> SupplyTree:
     from pydantic import ValidationError
 
-    from rackforge.yamlio import read_yaml
+    from rackforge.io.yaml import read_yaml
 
     data, lines = read_yaml(path, str(path))
     if not isinstance(data, dict) or "supply_tree" not in data:
@@ -503,7 +503,7 @@ required; ``supplies`` lists the stages it feeds as ``id`` or ``id:quantity`` se
 def _tree_from_csv(path: Path) -> SupplyTree:
     import csv
 
-    from rackforge.yamlio import read_text
+    from rackforge.io.yaml import read_text
 
     text = read_text(path, str(path))
     reader = csv.DictReader(text.splitlines())
@@ -569,8 +569,10 @@ def design_tree(programme: Programme, design: str, settings: Any = None,
     value of their contents; holding cost = value × ``holding_rate_per_year`` / 52.18 per week.
     Rack demand: σ = ``demand_cv`` × the plan's mean weekly racks (quarters with racks).
     """
+    from rackforge.calendar import WEEKS_PER_QUARTER
     from rackforge.resilience.network import part_unit_price_usd, rack_value_usd
-    from rackforge.resilience.scenarios import WEEKS_PER_QUARTER, SafetyStockSettings, library_of
+    from rackforge.resilience.scenarios import library_of
+    from rackforge.schema.scenarios import SafetyStockSettings
 
     lib = library_of(programme)
     cfg = settings if settings is not None else (lib.safety_stock or SafetyStockSettings(

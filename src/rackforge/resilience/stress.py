@@ -32,7 +32,7 @@ from rackforge.resilience.network import Disruption, SupplyNetwork
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 DEFAULT_HORIZON_WEEKS = 520.0
 """Longest window the TTS program looks at [weeks]; surviving that long counts as surviving (∞)."""

@@ -9,6 +9,6 @@ Modules (import what you need; this package imports nothing heavy on its own):
 - :mod:`~rackforge.sourcing.concentration`: single-source/-country parts, HHI, country exposure,
   lead-time paths;
 - :mod:`~rackforge.sourcing.whatif`: move parts between sites and rank parts to bring home;
-- :mod:`~rackforge.sourcing.exchange`: CSV/Excel import and export;
+- :mod:`~rackforge.io.exchange`: CSV/Excel import and export;
 - :mod:`~rackforge.sourcing.analysis`: everything together as one result with tables and JSON.
 """

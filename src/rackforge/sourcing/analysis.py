@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from rackforge.model.rules import DomesticContentRule, programme_rule
+from rackforge.schema.rules import DomesticContentRule, programme_rule
 from rackforge.sourcing.bom import (
     BomStructure,
     cost_by_assembly,
@@ -49,7 +49,7 @@ from rackforge.sourcing.domestic import (
 from rackforge.sourcing.network import SourceMode, SupplyNetwork
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 MODES = (SourceMode.QUALIFIED, SourceMode.ALTERNATES)
 
@@ -97,7 +97,7 @@ class SourcingAnalysis:
         """Per planned design, the date of each view: qualified sources on the first day of the
         design's first quarter with racks, alternates on the first day of its last such quarter
         (the plan's first and last quarter for a design with no racks)."""
-        from rackforge.model import quarter_start
+        from rackforge.calendar import quarter_start
 
         out = {}
         for design in self.planned:
@@ -452,7 +452,7 @@ def analyse_sourcing(programme: Programme, rule: DomesticContentRule | None = No
     ``rule`` defaults to the programme's ``rules.domestic_content`` (FAR 25.101 if none);
     ``compare`` to its ``rules.compare``.
     """
-    from rackforge.model import quarter_start
+    from rackforge.calendar import quarter_start
 
     rule = rule or programme_rule(programme.rules)
     if compare is None:

@@ -31,7 +31,7 @@ import scipy.sparse
 from rackforge.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from rackforge.model import BuildPlan, Catalog
+    from rackforge.schema import BuildPlan, Catalog
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

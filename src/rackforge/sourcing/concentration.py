@@ -32,7 +32,7 @@ import pandas as pd
 from rackforge.sourcing.network import UNKNOWN_COUNTRY, SupplyNetwork
 
 if TYPE_CHECKING:
-    from rackforge.model import Catalog
+    from rackforge.schema import Catalog
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -1,6 +1,6 @@
 """Domestic content of each design per year, under a rule given as data.
 
-The rule (:class:`~rackforge.model.rules.DomesticContentRule`, default FAR 25.101) says which
+The rule (:class:`~rackforge.schema.rules.DomesticContentRule`, default FAR 25.101) says which
 origins are domestic, whether transport and duty are part of a component's cost, how unknown
 origins count and which threshold applies in which year. The arithmetic is a handful of pure
 array functions, usable by the sourcing optimiser as well as by the reports:
@@ -37,12 +37,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rackforge.model.rules import DomesticContentRule, programme_rule
+from rackforge.schema.rules import DomesticContentRule, programme_rule
 from rackforge.sourcing.bom import BomStructure, racks_by_quarter
 from rackforge.sourcing.network import SourceMode, SupplyNetwork, per_part_sum
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -193,7 +193,7 @@ def year_weights(quarters: Sequence[str], racks: IntArray) -> dict[int, FloatArr
 def evaluation_dates(quarters: Sequence[str]) -> list[dt.date]:
     """The date on which a quarter's sources are taken: its first day (a source must be qualified
     and its site operating when the quarter starts)."""
-    from rackforge.model import quarter_start
+    from rackforge.calendar import quarter_start
 
     return [quarter_start(q) for q in quarters]
 

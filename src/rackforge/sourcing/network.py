@@ -36,10 +36,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
-from rackforge.model import Qualification
+from rackforge.schema import Qualification
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -1,7 +1,7 @@
-"""Domestic-content rules as data (re-exported from :mod:`rackforge.model.rules`, where the
+"""Domestic-content rules as data (re-exported from :mod:`rackforge.schema.rules`, where the
 programme model can import them without a cycle)."""
 
-from rackforge.model.rules import (
+from rackforge.schema.rules import (
     COMPARISON_TOLERANCE,
     DEFAULT_RULE_ID,
     RULES_DIR,

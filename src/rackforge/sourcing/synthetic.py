@@ -1,6 +1,6 @@
 """Programmes built in code: small hand-made ones for tests and notebooks, large random ones for benchmarks.
 
-:func:`make_programme` builds a valid :class:`~rackforge.model.Programme` from plain
+:func:`make_programme` builds a valid :class:`~rackforge.schema.Programme` from plain
 dictionaries (parts, assemblies, designs, sites, sources, lanes, build plan) without YAML;
 :func:`synthetic_programme` draws a large one (thousands of part types, tens of thousands of
 source rows, nested assemblies) from a seed. All figures are invented and say so.
@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rackforge.model import (
+from rackforge.schema import (
     Assembly,
     BuildPlan,
     Catalog,
@@ -66,9 +66,9 @@ def make_programme(
     - ``designs`` / ``assemblies``: id -> [(ref, quantity), ...];
     - ``sites``: id -> country code (each site gets its own supplier ``<site>-co`` unless a
       source row names ``supplier``); ``integration_site`` is added in the US if not listed;
-    - ``sources``: dicts of :class:`~rackforge.model.Source` fields (``part``, ``site``,
+    - ``sources``: dicts of :class:`~rackforge.schema.Source` fields (``part``, ``site``,
       ``price_usd``, ...; ``lead_time_weeks`` and ``capacity_per_quarter`` default to 10 and 1e6);
-    - ``trade``: dicts of :class:`~rackforge.model.TradeLane` fields;
+    - ``trade``: dicts of :class:`~rackforge.schema.TradeLane` fields;
     - ``build_plan``: quarter -> {design: racks}.
     """
     site_country = dict(sites)

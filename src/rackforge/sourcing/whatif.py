@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from rackforge.errors import UsageError, did_you_mean
-from rackforge.model.rules import COMPARISON_TOLERANCE
+from rackforge.schema.rules import COMPARISON_TOLERANCE
 from rackforge.sourcing.concentration import grouped_hhi
 from rackforge.sourcing.domestic import (
     DomesticArrays,
@@ -48,7 +48,7 @@ from rackforge.sourcing.domestic import (
 from rackforge.sourcing.network import _ALWAYS, SourceMode, SupplyNetwork, apply_share_overrides
 
 if TYPE_CHECKING:
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
     from rackforge.sourcing.analysis import SourcingAnalysis
 
 FloatArray = npt.NDArray[np.float64]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rackforge.model import Programme
 from rackforge.report.charts import figure
 from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+from rackforge.schema import Programme
 
 
 def applies(programme: Programme) -> str | None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rackforge.model import Programme
 from rackforge.report.charts import PALETTE, figure
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+from rackforge.schema import Programme
 
 
 def applies(programme: Programme) -> str | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from rackforge.model.base import Id, Sourced
+from rackforge.schema.base import Id, Sourced
 from rackforge.units import Fraction, Usd, Weeks
 
 

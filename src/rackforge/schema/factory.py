@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
-from rackforge.model.base import Id, Model, SourceRef
+from rackforge.schema.base import Id, Model, SourceRef
 from rackforge.units import Fraction, Hours, Usd, Weeks
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Domestic-content rules as data: thresholds by year, fallback, what counts as domestic.
 
 A rule says how to turn a rack's component costs into one percentage and what that
-percentage must reach. Three ship as YAML data in ``rackforge/sourcing/data/rules``:
+percentage must reach. Three ship as YAML data in ``rackforge/schema/data/rules``:
 
 - ``far-25.101``: Buy American component test, FAR 25.101 (FAR case 2021-008, effective
   2022-10-25): the end product is manufactured in the US and the cost of its domestic
@@ -32,11 +32,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from rackforge.model.base import Id, Model, Sourced
-from rackforge.model.supply import CountryCode
+from rackforge.schema.base import Id, Model, Sourced
+from rackforge.schema.supply import CountryCode
 from rackforge.units import Fraction
 
-RULES_DIR = Path(__file__).parent.parent / "sourcing" / "data" / "rules"
+RULES_DIR = Path(__file__).parent / "data" / "rules"
 """Folder of the built-in rule files (one rule per ``<id>.yaml``, top-level key ``rule``)."""
 
 DEFAULT_RULE_ID = "far-25.101"
@@ -137,16 +137,16 @@ class DomesticContentRule(Sourced):
 @cache
 def builtin_rules() -> dict[str, DomesticContentRule]:
     """The rules shipped with rackforge, by id (read once from ``data/rules/*.yaml``)."""
-    from rackforge.errors import InputError
-    from rackforge.yamlio import read_yaml
+    from rackforge.errors import InputError, Problem
+    from rackforge.schema.shipped import read_shipped_yaml
 
     out: dict[str, DomesticContentRule] = {}
     for path in sorted(RULES_DIR.glob("*.yaml")):
-        data, lines = read_yaml(path, f"rackforge/sourcing/data/rules/{path.name}")
+        data = read_shipped_yaml(path)
         try:
             rule = DomesticContentRule.model_validate(data["rule"])
         except Exception as exc:  # a broken built-in file is a packaging bug; say where
-            raise InputError([lines.problem(("rule",), str(exc))]) from exc
+            raise InputError([Problem(f"rackforge/schema/data/rules/{path.name}", None, "rule", str(exc))]) from exc
         out[rule.id] = rule
     return out
 

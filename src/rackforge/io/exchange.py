@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
-from rackforge.model import Assembly, AssemblyKind, Item, Source
+from rackforge.schema import Assembly, AssemblyKind, Item, Source
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.model import Programme
+    from rackforge.schema import Programme
 
 
 @dataclass(frozen=True)
@@ -359,8 +359,8 @@ def import_into_programme(spreadsheet: str | Path, folder: str | Path,
 
     import yaml
 
-    from rackforge.fileio import atomic_write_text
-    from rackforge.loader import load_programme
+    from rackforge.io.files import atomic_write_text
+    from rackforge.io.loader import load_programme
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -503,7 +503,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | Path) -> list[P
     """
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        from rackforge.fileio import atomic_path
+        from rackforge.io.files import atomic_path
 
         with atomic_path(path) as tmp:
             _write_xlsx(tables, tmp)
@@ -511,7 +511,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | Path) -> list[P
     if path.suffix.lower() == ".csv":
         raise InputError([Problem(str(path), None, "", "CSV export writes one file per table: give a folder "
                                   "(e.g. out/sourcing) or an .xlsx file")])
-    from rackforge.fileio import atomic_directory
+    from rackforge.io.files import atomic_directory
 
     written = []
     with atomic_directory(path) as tmp:

@@ -2,52 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, PositiveInt
+from pydantic import Field, PositiveInt
 
-from rackforge.evaluate.model import Evaluations
-from rackforge.factory.model import Factory
-from rackforge.model.base import Id, Model, Sourced
-from rackforge.model.designs import Assembly, RackDesign
-from rackforge.model.parts import PartType
-from rackforge.model.rules import Rules
-from rackforge.model.supply import Site, Source, Supplier, TradeLane
-from rackforge.readiness.model import Readiness
-from rackforge.resilience.scenarios import ScenarioLibrary
+from rackforge.calendar import Quarter, quarter_start
+from rackforge.schema.base import Id, Model, Sourced
+from rackforge.schema.designs import Assembly, RackDesign
+from rackforge.schema.evaluations import Evaluations
+from rackforge.schema.factory import Factory
+from rackforge.schema.parts import PartType
+from rackforge.schema.readiness import Readiness
+from rackforge.schema.rules import Rules
+from rackforge.schema.scenarios import ScenarioLibrary
+from rackforge.schema.supply import Site, Source, Supplier, TradeLane
 from rackforge.units import Celsius, KgPerM2, UsdPerKwh, Watts
-
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-def _check_quarter(value: str) -> str:
-    if not _QUARTER.match(value):
-        raise ValueError(f"{value!r} is not a quarter; write it like 2027Q1")
-    return value
-
-
-Quarter = Annotated[str, AfterValidator(_check_quarter)]
-
-
-def quarter_start(quarter: str) -> dt.date:
-    """First day of a quarter such as ``2027Q3`` -> 2027-07-01."""
-    match = _QUARTER.match(quarter)
-    if not match:
-        raise ValueError(f"bad quarter {quarter!r}")
-    return dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
-
-
-def quarter_end(quarter: str) -> dt.date:
-    """Last day of a quarter [date]."""
-    start = quarter_start(quarter)
-    month = start.month + 3
-    year = start.year + (month > 12)
-    return dt.date(year, (month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
-
 
 WATER_CLASSES: dict[str, float] = {"W17": 17.0, "W27": 27.0, "W32": 32.0, "W40": 40.0, "W45": 45.0, "W+": 60.0}
 """ASHRAE TC9.9 liquid-cooling classes: maximum facility water supply temperature [°C].

@@ -1,7 +1,8 @@
 """The typed, immutable programme model (pydantic). Import everything from here."""
 
-from rackforge.model.base import Id, Model, Sourced, SourceRef
-from rackforge.model.designs import (
+from rackforge.calendar import Quarter, quarter_end, quarter_start
+from rackforge.schema.base import Id, Model, Sourced, SourceRef
+from rackforge.schema.designs import (
     Assembly,
     AssemblyKind,
     ConversionStage,
@@ -19,7 +20,7 @@ from rackforge.model.designs import (
     ScaleOut,
     ScaleUp,
 )
-from rackforge.model.parts import (
+from rackforge.schema.parts import (
     BatterySpec,
     BusbarSpec,
     CableSpec,
@@ -33,19 +34,9 @@ from rackforge.model.parts import (
     Port,
     SwitchSpec,
 )
-from rackforge.model.programme import (
-    WATER_CLASSES,
-    BuildPlan,
-    Catalog,
-    Facility,
-    Programme,
-    ProgrammeInfo,
-    Quarter,
-    quarter_end,
-    quarter_start,
-)
-from rackforge.model.rules import DomesticContentRule, Fallback, Rules, ThresholdStep
-from rackforge.model.supply import Qualification, Site, Source, Supplier, TradeLane
+from rackforge.schema.programme import WATER_CLASSES, BuildPlan, Catalog, Facility, Programme, ProgrammeInfo
+from rackforge.schema.rules import DomesticContentRule, Fallback, Rules, ThresholdStep
+from rackforge.schema.supply import Qualification, Site, Source, Supplier, TradeLane
 
 __all__ = [
     "WATER_CLASSES", "Assembly", "AssemblyKind", "BatterySpec", "BuildPlan", "BusbarSpec", "CableSpec",

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
-from rackforge.model.base import Id, Model, Sourced
+from rackforge.schema.base import Id, Model, Sourced
 from rackforge.units import (
     Amps,
     Cfm,

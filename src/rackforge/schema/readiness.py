@@ -31,9 +31,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from rackforge.errors import did_you_mean
-from rackforge.model.base import Id, Model, SourceRef
+from rackforge.schema.base import Id, Model, SourceRef
 
-CRITERIA_FILE = Path(__file__).parent / "criteria.yaml"
+CRITERIA_FILE = Path(__file__).parent / "data" / "readiness_criteria.yaml"
 
 EXPECTED_TRL = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 7, 9: 8, 10: 9}
 """Technology readiness a manufacturing readiness level expects (MRL Deskbook pairing)."""
@@ -93,18 +93,19 @@ class Criteria(Model):
 
 @lru_cache(maxsize=1)
 def load_criteria(path: Path | None = None) -> Criteria:
-    """The readiness checklist shipped with rackforge (validated; errors name the file and line)."""
+    """The readiness checklist shipped with rackforge (validated; errors name the file and field)."""
     from pydantic import ValidationError
 
-    from rackforge.errors import InputError
-    from rackforge.yamlio import read_yaml
+    from rackforge.errors import InputError, Problem
+    from rackforge.schema.shipped import read_shipped_yaml
 
     source = path or CRITERIA_FILE
-    data, lines = read_yaml(source, "rackforge/readiness/criteria.yaml" if path is None else str(source))
+    display = "rackforge/schema/data/readiness_criteria.yaml" if path is None else str(source)
     try:
-        return Criteria.model_validate(data)
+        return Criteria.model_validate(read_shipped_yaml(source))
     except ValidationError as exc:
-        raise InputError([lines.problem(tuple(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]) from None
+        raise InputError([Problem(display, None, ".".join(str(p) for p in e["loc"]), e["msg"])
+                          for e in exc.errors(include_url=False)]) from None
 
 
 Met = bool | Literal["na"]

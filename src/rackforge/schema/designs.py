@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt
 
-from rackforge.model.base import Id, Model, Sourced
+from rackforge.schema.base import Id, Model, Sourced
 from rackforge.units import (
     Amps,
     Celsius,

@@ -4,10 +4,10 @@ Loading runs in three passes and reports every problem it finds before giving up
 file, line, field and what would be valid:
 
 1. read: every ``*.yaml``/``*.yml`` file under the folder is parsed safely
-   (:mod:`rackforge.yamlio`); its top-level keys name the sections it holds;
+   (:mod:`rackforge.io.yaml`); its top-level keys name the sections it holds;
 2. schema: each record is validated by its pydantic model (units converted, unknown keys
    rejected);
-3. references: ids are resolved across files (:mod:`rackforge.refcheck`): unknown ids with
+3. references: ids are resolved across files (:mod:`rackforge.io.refcheck`): unknown ids with
    did-you-mean, duplicates, dangling sites, circular assemblies.
 
 Nothing is half-loaded: either a complete :class:`Programme` comes back or an
@@ -24,9 +24,8 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
-from rackforge.evaluate.model import Evaluations
-from rackforge.factory.model import Factory
-from rackforge.model import (
+from rackforge.io.yaml import LineMap, Path_, read_yaml
+from rackforge.schema import (
     Assembly,
     BuildPlan,
     Catalog,
@@ -41,13 +40,14 @@ from rackforge.model import (
     Supplier,
     TradeLane,
 )
-from rackforge.readiness.model import Readiness
-from rackforge.resilience.scenarios import ScenarioLibrary
-from rackforge.yamlio import LineMap, Path_, read_yaml
+from rackforge.schema.evaluations import Evaluations
+from rackforge.schema.factory import Factory
+from rackforge.schema.readiness import Readiness
+from rackforge.schema.scenarios import ScenarioLibrary
 
-CATALOG_DIR = Path(__file__).parent / "catalog" / "data"
-REFERENCE_DIR = Path(__file__).parent / "reference"
-PACKAGE_ROOT = Path(__file__).parent.parent
+CATALOG_DIR = Path(__file__).parent.parent / "catalog" / "data"
+REFERENCE_DIR = Path(__file__).parent.parent / "reference"
+PACKAGE_ROOT = Path(__file__).parent.parent.parent
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,7 @@ def _index(records: dict[str, list[Record]], sections: tuple[str, ...]) -> tuple
 
 def assemble(collected: Collected, root: str | None) -> Programme:
     """Cross-check the collected records and build the :class:`Programme` (or raise)."""
-    from rackforge.refcheck import check_references
+    from rackforge.io.refcheck import check_references
 
     records = collected.records
     keyed, problems = _index(records, tuple(SECTIONS))
@@ -326,7 +326,7 @@ def _catalog(keyed: dict[str, dict[str, Record]]) -> Catalog:
 
 def load_catalog() -> Catalog:
     """The built-in catalog alone (parts, assemblies, designs, suppliers, sites), validated."""
-    from rackforge.refcheck import check_references
+    from rackforge.io.refcheck import check_references
 
     collected = collect(builtin_catalog_folders())
     keyed, problems = _index(collected.records, CATALOG_SECTIONS)

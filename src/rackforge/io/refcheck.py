@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rackforge.errors import Problem, did_you_mean
 
 if TYPE_CHECKING:
-    from rackforge.loader import Record
+    from rackforge.io.loader import Record
 
 Keyed = dict[str, dict[str, "Record"]]
 

@@ -1,0 +1,43 @@
+"""Quarters and weeks: the programme's calendar, defined once.
+
+A quarter is written ``2027Q1``; its first and last days are :func:`quarter_start` and
+:func:`quarter_end`. :data:`WEEKS_PER_QUARTER` converts rates per quarter to rates per week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+WEEKS_PER_QUARTER = 52.1775 / 4.0
+"""Weeks in an average quarter of the Gregorian calendar [weeks] (365.2425 d / 7 / 4)."""
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def _check_quarter(value: str) -> str:
+    if not _QUARTER.match(value):
+        raise ValueError(f"{value!r} is not a quarter; write it like 2027Q1")
+    return value
+
+
+Quarter = Annotated[str, AfterValidator(_check_quarter)]
+
+
+def quarter_start(quarter: str) -> dt.date:
+    """First day of a quarter such as ``2027Q3`` -> 2027-07-01."""
+    match = _QUARTER.match(quarter)
+    if not match:
+        raise ValueError(f"bad quarter {quarter!r}")
+    return dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
+
+
+def quarter_end(quarter: str) -> dt.date:
+    """Last day of a quarter [date]."""
+    start = quarter_start(quarter)
+    month = start.month + 3
+    year = start.year + (month > 12)
+    return dt.date(year, (month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
