@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rackforge.io import yaml as yamlio
 from rackforge.errors import InputError
+from rackforge.io import yaml as yamlio
 from rackforge.io.yaml import dotted, parse_yaml
 
 

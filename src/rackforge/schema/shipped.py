@@ -17,4 +17,4 @@ def read_shipped_yaml(path: Path) -> Any:
     """Plain data from a shipped YAML file (safe loader: no object tags)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open("rb") as handle:
-        return yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(handle, Loader=loader)
