@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from rackforge.calendar import quarter_start
+from rackforge.core.bom import explode
 from rackforge.io.loader import load_catalog, load_programme
 from rackforge.schema import Catalog, Category, Programme, Qualification
 
@@ -35,12 +36,12 @@ def programme() -> Programme:
 
 def rack_sum(cat: Catalog, ref: str, attr: str) -> float:
     """Sum of one per-unit part figure over everything ``ref`` contains [unit of ``attr``]."""
-    return sum(getattr(cat.parts[p], attr) * qty for p, qty in cat.explode(ref).items())
+    return sum(getattr(cat.parts[p], attr) * qty for p, qty in explode(cat, ref).items())
 
 
 def compute_count(cat: Catalog, ref: str, what: str) -> int:
     """GPUs or CPUs in ``ref``, from the parts' compute blocks [count]."""
-    return sum(getattr(cat.parts[p].compute, what) * qty for p, qty in cat.explode(ref).items()
+    return sum(getattr(cat.parts[p].compute, what) * qty for p, qty in explode(cat, ref).items()
                if cat.parts[p].compute is not None)
 
 
@@ -136,7 +137,7 @@ def test_design_explodes_to_published_gpu_and_cpu_counts_exactly(design_id: str)
 
 def test_gb200_counts_trays_and_hbm() -> None:
     cat = catalog()
-    parts = cat.explode("gb200-nvl72")
+    parts = explode(cat, "gb200-nvl72")
     # docs.nvidia.com/multi-node-nvlink-systems/multi-node-tuning-guide/system.html:
     # 72 B200 + 36 Grace; 18 compute trays; 9 switch trays (2 NVLink switch chips each = 18)
     assert parts["nvidia-b200-gpu"] == 72
@@ -189,7 +190,7 @@ def test_nvlink_spine_cable_count_matches_published_5184() -> None:
         assert scale_up is not None and scale_up.cable is not None
         cable = cat.parts[scale_up.cable].cable
         assert cable is not None and cable.conductors is not None
-        cartridges = cat.explode(design_id)[scale_up.cable]
+        cartridges = explode(cat, design_id)[scale_up.cable]
         # 5,184 cables (diskmfr.com, rack-facts.md) = 72 GPUs × 18 links × 2 lanes × 2 directions
         expected = scale_up.gpus_per_domain * scale_up.links_per_gpu * scale_up.lanes_per_link * 2
         assert expected == scale_up.published_spine_cables == 5184
@@ -221,7 +222,7 @@ def test_gb300_compute_tray_is_mostly_liquid_cooled() -> None:
 
 def test_kyber_power_lands_on_up_to_600_kw() -> None:
     cat = catalog()
-    parts = cat.explode("kyber-800vdc")
+    parts = explode(cat, "kyber-800vdc")
     # Tom's Hardware (GTC 2025 keynote Q&A): 4 pods × 18 blades × 8 GPUs, "up to 600 kW"; estimates ±5%
     assert parts["kyber-blade-chassis"] == 4 * 18 + 24  # 72 compute blades + 24 switch blades (estimate)
     assert within(rack_sum(cat, "kyber-800vdc", "power_w"), 600_000, 0.05)
@@ -287,8 +288,8 @@ def test_design_fits_its_frame(design_id: str) -> None:
 @given(design_id=st.sampled_from(DESIGNS), racks=st.integers(min_value=1, max_value=400))
 def test_explode_scales_linearly(design_id: str, racks: int) -> None:
     cat = catalog()
-    one = cat.explode(design_id)
-    many = cat.explode(design_id, racks)
+    one = explode(cat, design_id)
+    many = explode(cat, design_id, racks)
     assert many == {part: qty * racks for part, qty in one.items()}
 
 
@@ -308,7 +309,7 @@ def _demand(prog: Programme) -> dict[str, dict[str, int]]:
     for quarter, row in prog.build_plan.quarters.items():
         for design_id, racks in row.items():
             if racks:
-                for part, qty in prog.catalog.explode(design_id, racks).items():
+                for part, qty in explode(prog.catalog, design_id, racks).items():
                     out.setdefault(part, {}).setdefault(quarter, 0)
                     out[part][quarter] += qty
     return out

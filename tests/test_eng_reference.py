@@ -11,6 +11,7 @@ from functools import cache
 
 import pytest
 
+from rackforge.core.bom import explode
 from rackforge.engineering import network, power
 from rackforge.engineering.compare import change_sentences
 from rackforge.engineering.design_checks import DesignReport, check_rack_design
@@ -111,7 +112,7 @@ def test_gb300_layout_and_nics() -> None:
     # 18 compute + 9 switch trays; 4 × ConnectX-8 per compute tray
     assert top_level_count("gb300-nvl72", "gb300-compute-tray") == 18
     assert top_level_count("gb300-nvl72", "nvl72-switch-tray") == 9
-    assert catalog().explode("gb300-compute-tray").get("nvidia-connectx-8") == 4
+    assert explode(catalog(), "gb300-compute-tray").get("nvidia-connectx-8") == 4
     assert (figures("gb300-nvl72").gpus, figures("gb300-nvl72").cpus) == (72, 36)
 
 
@@ -124,13 +125,13 @@ def test_gb300_rack_power_within_the_published_range() -> None:
 def test_gb300_compute_and_switch_trays() -> None:
     # compute tray ~6.5-6.6 kW of which ~6.2 kW to liquid (~94 %, Morgan Stanley via epium.com, estimate):
     # held to ±15 % on power and ±10 points on the liquid share
-    parts = catalog().explode("gb300-compute-tray")
+    parts = explode(catalog(), "gb300-compute-tray")
     tray_w = sum(catalog().parts[p].power_w * q for p, q in parts.items())
     liquid_w = sum(catalog().parts[p].liquid_heat_w * q for p, q in parts.items())
     assert tray_w == pytest.approx(6_550, rel=0.15)
     assert liquid_w / tray_w == pytest.approx(0.94, abs=0.10)
     # switch trays ~3.6 kW for all 9 (Introl): ±25 %
-    switch_w = 9 * sum(catalog().parts[p].power_w * q for p, q in catalog().explode("nvl72-switch-tray").items())
+    switch_w = 9 * sum(catalog().parts[p].power_w * q for p, q in explode(catalog(), "nvl72-switch-tray").items())
     assert switch_w == pytest.approx(3_600, rel=0.25)
 
 
@@ -162,7 +163,7 @@ def test_800_vdc_cuts_current_about_fifteen_fold() -> None:
 def test_hgx_b200_air_is_air_cooled_at_1000_w_per_gpu() -> None:
     # B200 1,000 W in HGX (glennklockwood.com/garden/processors/B200); an air-cooled design sends nothing to liquid
     fig = figures("hgx-b200-air")
-    gpu_parts = [catalog().parts[p] for p in catalog().explode("hgx-b200-air") if catalog().parts[p].compute
+    gpu_parts = [catalog().parts[p] for p in explode(catalog(), "hgx-b200-air") if catalog().parts[p].compute
                  and catalog().parts[p].compute.gpus]  # type: ignore[union-attr]
     assert {p.power_w for p in gpu_parts} == {1_000}
     assert fig.cooling.liquid_heat_w == 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from rackforge.core.bom import explode
 from rackforge.errors import InputError
 from rackforge.io.loader import load_programme
 from rackforge.io.yaml import MAX_FILE_BYTES
@@ -36,7 +37,7 @@ def line_of(path: Path, needle: str) -> int:
 
 def test_mini_programme_loads(mini: Path) -> None:
     programme = load_mini(mini)
-    assert programme.catalog.explode("mini-rack") == {"mini-gpu-board": 8, "mini-cold-plate": 16, "mini-shelf": 2}
+    assert explode(programme.catalog, "mini-rack") == {"mini-gpu-board": 8, "mini-cold-plate": 16, "mini-shelf": 2}
     assert programme.catalog.parts["mini-gpu-board"].power_w == 2700.0
     assert programme.catalog.parts["mini-gpu-board"].liquid_heat_fraction == pytest.approx(0.9)
     assert programme.catalog.parts["mini-cold-plate"].mass_kg == pytest.approx(0.5)

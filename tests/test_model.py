@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from rackforge.calendar import quarter_end, quarter_start
+from rackforge.core.bom import explode
 from rackforge.schema import Assembly, Catalog, ConversionSpec, PartType, Qualification, Source
 
 SRC = "estimate: model test fixture"
@@ -34,14 +35,16 @@ def test_quantities_multiply_through_three_levels(a: int, b: int, c: int, extra:
             "shelf": assembly("shelf", [("tray", a)]),
         },
     )
-    exploded = catalog.explode("shelf", quantity=2)
+    exploded = explode(catalog, "shelf", quantity=2)
     assert exploded["chip"] == 2 * a * b * c
     assert exploded["screw"] == 2 * (a * b * extra + a * extra)
 
 
-def test_explode_unknown_ref_raises_keyerror() -> None:
-    with pytest.raises(KeyError):
-        Catalog().explode("nothing")
+def test_explode_unknown_ref_is_an_input_error() -> None:
+    from rackforge.errors import InputError
+
+    with pytest.raises(InputError, match="unknown design or assembly 'nothing'"):
+        explode(Catalog(), "nothing")
 
 
 def test_qualification_dates() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rackforge.core.bom import explode
 from rackforge.errors import InputError
 from rackforge.io.loader import load_programme
 from rackforge.resilience.scenarios import check_scenarios
@@ -111,7 +112,7 @@ def test_simulation_model_from_the_reference_programme(reference) -> None:  # ty
     assert periods == len(reference.build_plan.quarter_list) and designs == 4
     # bill of materials equals the catalog's explosion
     for d, design in enumerate(m.designs):
-        exploded = reference.catalog.explode(design)
+        exploded = explode(reference.catalog, design)
         assert {m.parts[k]: m.bom[d, k] for k in np.flatnonzero(m.bom[d])} == exploded
     # shares sum to one over each part's shipping sources, every quarter
     totals = np.zeros((periods, parts))

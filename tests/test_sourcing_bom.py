@@ -7,17 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rackforge.core.bom import BomStructure, explode, part_demand_by_quarter
 from rackforge.errors import InputError
 from rackforge.schema import Assembly, Item
-from rackforge.sourcing.bom import (
-    BomStructure,
-    cost_by_assembly,
-    cost_by_category,
-    flat_bom,
-    indented_bom,
-    part_demand_by_quarter,
-    plan_cost_by_quarter,
-)
+from rackforge.sourcing.bom import cost_by_assembly, cost_by_category, flat_bom, indented_bom, plan_cost_by_quarter
 from rackforge.sourcing.synthetic import SYNTHETIC, make_programme
 
 
@@ -44,7 +37,7 @@ def test_quantities_multiply_through_three_levels():
     # chips: 2 trays × 3 modules × 4 boards × 5 = 120, plus 1 module × 4 × 5 = 20
     assert s.quantities("rack") == {"chip": 140, "cap": 2 * 3 * 4 * 2 + 4 * 2, "fan": 4, "cable": 6}
     # the catalog's own recursive explosion agrees
-    assert s.quantities("rack") == prog.catalog.explode("rack")
+    assert s.quantities("rack") == explode(prog.catalog, "rack")
     asm = dict(zip(s.assembly_ids, s.assemblies_per_rack[0].tolist(), strict=True))
     assert asm == {"tray": 2, "module": 2 * 3 + 1, "board": 7 * 4}
 

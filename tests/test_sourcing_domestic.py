@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rackforge.core.bom import BomStructure
 from rackforge.errors import InputError
 from rackforge.io.loader import load_programme
 from rackforge.schema import Rules
-from rackforge.sourcing.bom import BomStructure
 from rackforge.sourcing.domestic import (
     DomesticContentCalculator,
     content_share,

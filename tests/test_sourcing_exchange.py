@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from rackforge.core.bom import explode
 from rackforge.errors import InputError
 from rackforge.io.exchange import (
     BOM_COLUMNS,
@@ -201,7 +202,7 @@ def test_bom_import_builds_assemblies_and_checks_design_rows(tmp_path):
     result = import_into_programme(path, folder, "bom.yaml")
     assert result.assemblies == 1
     prog = load_programme(folder)
-    assert prog.catalog.explode("ex-tray2") == {"ex-gpu": 4, "ex-plate": 8}
+    assert explode(prog.catalog, "ex-tray2") == {"ex-gpu": 4, "ex-plate": 8}
     # design rows that differ from the design are refused, pointing at the design's file
     rows[4] = ["ex-rack", "ex-shelf", 3]
     with pytest.raises(InputError, match=r"differ from its items in .*programme.yaml") as err:

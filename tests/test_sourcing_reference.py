@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 
 from rackforge.calendar import quarter_start
+from rackforge.core.bom import explode
 from rackforge.io.loader import load_programme
 from rackforge.schema import Programme, Qualification
 from rackforge.sourcing.analysis import analyse_sourcing
@@ -49,7 +50,7 @@ def by_hand(programme: Programme, design: str, quarter: str, view: str) -> tuple
     dest = programme.integration_site.country
     lanes = {(t.origin, t.destination): t for t in programme.trade}
     domestic = total = 0.0
-    for part, qty in programme.catalog.explode(design).items():
+    for part, qty in explode(programme.catalog, design).items():
         sources = programme.sources_by_part.get(part, ())
         shares = shares_of(sources, when, view, programme)
         covered = 0.0

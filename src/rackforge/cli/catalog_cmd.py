@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from rackforge.cli.common import console, echo_json, json_option
+from rackforge.core.bom import explode
 
 
 @click.group()
@@ -72,7 +73,7 @@ def show(ident: str, as_json: bool) -> None:
     data = {"kind": section[:-1] if section != "assemblies" else "assembly",
             **record.model_dump(mode="json", exclude_defaults=True)}
     if section in ("designs", "assemblies"):
-        data["exploded_parts"] = cat.explode(ident)
+        data["exploded_parts"] = explode(cat, ident)
     if as_json:
         echo_json(data)
         return

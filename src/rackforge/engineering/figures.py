@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rackforge.core.bom import explode, explode_items
 from rackforge.engineering import fluids, network
 from rackforge.engineering.power import chain_efficiency, redundancy_code, stage_losses_w
 from rackforge.schema import Catalog, Facility, PartType, RackDesign
@@ -238,7 +239,7 @@ def is_frame(part: PartType) -> bool:
 
 def frame_mass_kg(design: RackDesign, catalog: Catalog) -> float:
     """Mass of the rack frames in a design, sidecar frames included [kg] (subtracted to get the payload)."""
-    parts = catalog.explode(design.id) if design.id in catalog.designs else _explode_items(catalog, design)
+    parts = explode(catalog, design.id) if design.id in catalog.designs else explode_items(catalog, design.items)
     return sum(catalog.parts[ident].mass_kg * qty for ident, qty in parts.items() if is_frame(catalog.parts[ident]))
 
 
@@ -252,7 +253,7 @@ def _part(catalog: Catalog, ident: str | None) -> PartType | None:
 
 def rack_figures(design: RackDesign, catalog: Catalog, facility: Facility) -> RackFigures:
     """Roll a design up through the catalog into :class:`RackFigures` (floats)."""
-    parts = catalog.explode(design.id) if design.id in catalog.designs else _explode_items(catalog, design)
+    parts = explode(catalog, design.id) if design.id in catalog.designs else explode_items(catalog, design.items)
     gpus = cpus = 0.0
     it_w = idle_w = liquid_w = air_w = cooling_w = mass = fan_cfm = 0.0
     widest = 0.0
@@ -301,15 +302,6 @@ def rack_figures(design: RackDesign, catalog: Catalog, facility: Facility) -> Ra
     )
     return RackFigures(design_id=design.id, gpus=gpus, cpus=cpus, power=power, cooling=cooling, network=net,
                        mechanics=mechanics, facility=facility_limits(facility))
-
-
-def _explode_items(catalog: Catalog, design: RackDesign) -> dict[str, int]:
-    """Part quantities of a design that is not (yet) in the catalog."""
-    out: dict[str, int] = {}
-    for item in design.items:
-        for part, qty in catalog.explode(item.ref, item.quantity).items():
-            out[part] = out.get(part, 0) + qty
-    return out
 
 
 def _power_figures(design: RackDesign, catalog: Catalog, it_w: float, idle_w: float,
@@ -403,7 +395,7 @@ def _network_figures(design: RackDesign, catalog: Catalog) -> NetworkFigures:
         technology = up.technology
         if up.switch_tray is not None and up.switch_tray in catalog.assemblies:
             ports = 0
-            for ident, qty in catalog.explode(up.switch_tray).items():
+            for ident, qty in explode(catalog, up.switch_tray).items():
                 spec = catalog.parts[ident].switch
                 if spec is not None:
                     ports += spec.ports * qty

@@ -52,7 +52,7 @@ def landed_part_prices(analysis: Any, design: str) -> dict[str, PartPrice]:
 
 def designs_domestic_content(analysis: Any, designs: list[str]) -> dict[str, dict[str, float]]:
     """Domestic content of each design in its own view under the programme's rule [fraction]."""
-    from rackforge.sourcing.bom import BomStructure
+    from rackforge.core.bom import BomStructure
     from rackforge.sourcing.domestic import DomesticContentCalculator
 
     designs = list(dict.fromkeys(designs))

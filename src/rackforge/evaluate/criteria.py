@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rackforge.core.bom import explode
 from rackforge.evaluate.bridges import (
     designs_domestic_content,
     engineering_power_w,
@@ -91,7 +92,7 @@ def performance_per_watt(programme: Programme, system: EvaluatedSystem,
 def design_prices(programme: Programme, design: str, sources: MutableMapping[str, Any]) -> dict[str, PartPrice]:
     """Unit prices of a design's parts: landed costs from the sourcing analysis when it is installed,
     else blended source prices or reference prices (:func:`rackforge.evaluate.tco.part_prices`)."""
-    parts = programme.catalog.explode(design)
+    parts = explode(programme.catalog, design)
     prices = part_prices((programme.catalog.parts[p] for p in parts), programme.sources_by_part)
     analysis = sourcing_analysis(programme, sources)
     if analysis is not None:

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rackforge.core.bom import explode
 from rackforge.schema.evaluations import DEFAULT_TCO_ASSUMPTIONS, TcoAssumptions
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def part_prices(parts: Iterable[PartType], sources_by_part: Mapping[str, Sequenc
 def design_gpus(catalog: Catalog, design: str) -> int:
     """GPUs in one rack of ``design`` [count] = Σ exploded quantity × GPUs per part."""
     total = 0
-    for part_id, qty in catalog.explode(design).items():
+    for part_id, qty in explode(catalog, design).items():
         compute = catalog.parts[part_id].compute
         if compute is not None:
             total += qty * compute.gpus
@@ -152,7 +153,7 @@ def design_gpus(catalog: Catalog, design: str) -> int:
 
 def design_component_power_w(catalog: Catalog, design: str) -> float:
     """Sum of the maximum sustained power of every part in one rack [W] (converters count via losses)."""
-    return sum(qty * catalog.parts[p].power_w for p, qty in catalog.explode(design).items())
+    return sum(qty * catalog.parts[p].power_w for p, qty in explode(catalog, design).items())
 
 
 def design_it_power_w(design: RackDesign, catalog: Catalog) -> float:
@@ -220,7 +221,7 @@ def rack_tco(
     a = assumptions or tco_assumptions(programme)
     catalog = programme.catalog
     design = catalog.designs[design_id]
-    quantities = catalog.explode(design_id)
+    quantities = explode(catalog, design_id)
     if prices is None:
         prices = part_prices((catalog.parts[p] for p in quantities), programme.sources_by_part)
     unit = {p: pp.unit_price_usd for p, pp in prices.items()}
@@ -270,7 +271,7 @@ def generations_tco(programme: Programme, assumptions: TcoAssumptions | None = N
     out = []
     for design in programme.planned_designs:
         if prices is None:
-            every = {p for d in programme.planned_designs for p in programme.catalog.explode(d.id)}
+            every = {p for d in programme.planned_designs for p in explode(programme.catalog, d.id)}
             prices = part_prices((programme.catalog.parts[p] for p in sorted(every)), programme.sources_by_part)
         out.append(rack_tco(programme, design.id, assumptions, prices=prices))
     return out

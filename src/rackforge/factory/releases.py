@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from rackforge.calendar import quarter_end, quarter_start
+from rackforge.core.bom import explode
 from rackforge.errors import InputError, Problem, did_you_mean
 from rackforge.factory.locate import section_lines, section_problem
 from rackforge.factory.sim import LineSpec, ReleasePeriod, StationSpec, compile_steps
@@ -97,7 +98,7 @@ def material_caps(programme: Programme) -> dict[str, dict[str, tuple[int, str | 
     Parts without sources do not cap. Returns ``{quarter: {design: (cap, limiting part or None)}}``.
     """
     plan = programme.build_plan
-    per_rack = {d: programme.catalog.explode(d) for d in plan.designs if d in programme.catalog.designs}
+    per_rack = {d: explode(programme.catalog, d) for d in plan.designs if d in programme.catalog.designs}
     by_part = programme.sources_by_part
     out: dict[str, dict[str, tuple[int, str | None]]] = {}
     for quarter in plan.quarter_list:

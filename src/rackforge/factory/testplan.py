@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from rackforge.core.bom import explode
 from rackforge.schema import Catalog, Programme, RackDesign
 from rackforge.schema.factory import Factory, TestPlanSettings, TestSiteComparison
 
@@ -113,7 +114,7 @@ class TestPlan:
 def liquid_connections(design: RackDesign, catalog: Catalog) -> int:
     """Liquid connections in one rack: cold plates, manifolds, quick disconnects, hoses [count]."""
     total = 0
-    for part, qty in catalog.explode(design.id).items():
+    for part, qty in explode(catalog, design.id).items():
         cooling = catalog.parts[part].cooling
         if cooling is not None and cooling.kind in LIQUID_CONNECTIONS:
             total += qty

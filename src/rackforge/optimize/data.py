@@ -280,13 +280,13 @@ def build_input(programme: Programme, *, decision_date: dt.date | None = None,
     """Read the arrays of the sourcing problem from a programme.
 
     Bills of materials, landed costs and origins come from the sourcing module
-    (:class:`~rackforge.sourcing.bom.BomStructure`, :class:`~rackforge.sourcing.network.SupplyNetwork`) so
+    (:class:`~rackforge.core.bom.BomStructure`, :class:`~rackforge.sourcing.network.SupplyNetwork`) so
     both see the same numbers. ``rule`` (default: the programme's, else FAR 25.101) says which origins
     are domestic and what a component's cost includes. ``decision_date`` (default: the first day of the
     build plan) is when sources are opened.
     """
+    from rackforge.core.bom import BomStructure, racks_by_quarter
     from rackforge.schema.rules import programme_rule
-    from rackforge.sourcing.bom import BomStructure, racks_by_quarter
     from rackforge.sourcing.domestic import DomesticContentCalculator, is_domestic_source
     from rackforge.sourcing.network import SupplyNetwork
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from rackforge.calendar import WEEKS_PER_QUARTER
+from rackforge.core.bom import explode
 from rackforge.schema.scenarios import ScenarioLibrary
 
 if TYPE_CHECKING:
@@ -838,7 +839,7 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
         raise InputError([Problem("(build plan)", None, "build_plan.quarters",
                                   "the build plan has no racks to simulate; plan at least one rack")])
     cat = programme.catalog
-    exploded = {d: cat.explode(d) for d in designs}
+    exploded = {d: explode(cat, d) for d in designs}
     n_sources = {p: sum(source_start(programme, s) is not None for s in programme.sources_by_part.get(p, ()))
                  for e in exploded.values() for p in e}
     # parts with the same number of sources next to each other: the kernel handles them as one block
@@ -906,7 +907,7 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
         elif entry.ref in designs:
             rack_stock[designs.index(entry.ref)] += entry.total_units
         elif entry.ref in cat.assemblies:
-            for p, q in cat.explode(entry.ref).items():
+            for p, q in explode(cat, entry.ref).items():
                 if p in part_index:
                     stock[part_index[p]] += q * entry.on_hand_units
                     pipeline[part_index[p]] += q * entry.pipeline_units

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from rackforge.calendar import WEEKS_PER_QUARTER
+from rackforge.core.bom import explode
 from rackforge.resilience.scenarios import library_of
 from rackforge.schema.scenarios import ScenarioLibrary
 
@@ -177,7 +178,7 @@ def rack_value_usd(programme: Programme, design: str, library: ScenarioLibrary |
     lib = library if library is not None else library_of(programme)
     if design in lib.rack_value_usd:
         return lib.rack_value_usd[design]
-    return sum(q * part_unit_price_usd(programme, p) for p, q in programme.catalog.explode(design).items())
+    return sum(q * part_unit_price_usd(programme, p) for p, q in explode(programme.catalog, design).items())
 
 
 def default_part_stock(programme: Programme, library: ScenarioLibrary | None = None) -> dict[str, float]:
@@ -192,7 +193,7 @@ def default_part_stock(programme: Programme, library: ScenarioLibrary | None = N
     for quarter in plan.quarter_list:
         need: dict[str, float] = {}
         for design, racks in plan.quarters[quarter].items():
-            for part, qty in programme.catalog.explode(design, racks).items():
+            for part, qty in explode(programme.catalog, design, racks).items():
                 need[part] = need.get(part, 0.0) + qty
         for part, units in need.items():
             if part not in listed and part not in out and units > 0:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import Field
 
+from rackforge.core.bom import explode
 from rackforge.errors import InputError, Problem
 from rackforge.schema.base import Model
 
@@ -596,7 +597,7 @@ def design_tree(programme: Programme, design: str, settings: Any = None,
         return math.ceil(best.lead_time_weeks - 1e-9)
 
     def value_of(ref: str) -> float:
-        return sum(q * part_unit_price_usd(programme, p) for p, q in cat.explode(ref).items())
+        return sum(q * part_unit_price_usd(programme, p) for p, q in explode(cat, ref).items())
 
     def add(ref: str, path: str, parent: str | None, qty: float) -> None:
         if ref in cat.parts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Literal
 
@@ -83,28 +82,6 @@ class Catalog(Model):
     designs: dict[str, RackDesign] = Field(default_factory=dict)
     suppliers: dict[str, Supplier] = Field(default_factory=dict)
     sites: dict[str, Site] = Field(default_factory=dict)
-
-    def explode(self, ref: str, quantity: int = 1) -> dict[str, int]:
-        """Part-type quantities in ``quantity`` units of a design or assembly, through every level.
-
-        Quantities multiply down the tree: 18 trays × 2 superchips × 1 board = 36 boards.
-        The catalog is validated acyclic at load, so recursion terminates.
-        """
-        out: dict[str, int] = {}
-        for part, qty in self._explode_items(ref):
-            out[part] = out.get(part, 0) + qty * quantity
-        return out
-
-    def _explode_items(self, ref: str) -> Iterator[tuple[str, int]]:
-        if ref in self.parts:
-            yield ref, 1
-            return
-        node = self.designs.get(ref) or self.assemblies.get(ref)
-        if node is None:
-            raise KeyError(ref)
-        for item in node.items:
-            for part, qty in self._explode_items(item.ref):
-                yield part, qty * item.quantity
 
 
 class Programme(Model):

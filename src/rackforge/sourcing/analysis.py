@@ -24,16 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from rackforge.core.bom import BomStructure, rack_cost_usd, racks_by_quarter
 from rackforge.schema.rules import DomesticContentRule, programme_rule
-from rackforge.sourcing.bom import (
-    BomStructure,
-    cost_by_assembly,
-    cost_by_category,
-    flat_bom,
-    plan_cost_by_quarter,
-    rack_cost_usd,
-    racks_by_quarter,
-)
+from rackforge.sourcing.bom import cost_by_assembly, cost_by_category, flat_bom, plan_cost_by_quarter
 from rackforge.sourcing.concentration import (
     ConcentrationIndex,
     alternate_dates,

@@ -37,8 +37,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rackforge.core.bom import BomStructure, racks_by_quarter
 from rackforge.schema.rules import DomesticContentRule, programme_rule
-from rackforge.sourcing.bom import BomStructure, racks_by_quarter
 from rackforge.sourcing.network import SourceMode, SupplyNetwork, per_part_sum
 
 if TYPE_CHECKING:

@@ -188,7 +188,7 @@ class SupplyNetwork:
     def from_programme(cls, programme: Programme, part_ids: Sequence[str] | None = None) -> SupplyNetwork:
         """Resolve a programme's sources against its sites and trade lanes.
 
-        ``part_ids`` fixes the part order (e.g. a :class:`~rackforge.sourcing.bom.BomStructure`'s);
+        ``part_ids`` fixes the part order (e.g. a :class:`~rackforge.core.bom.BomStructure`'s);
         default: every part of the catalog in catalog order. Sources of parts outside ``part_ids``
         are ignored.
         """
