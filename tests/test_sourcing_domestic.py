@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rackforge.core.bom import BomStructure
+from rackforge.core.supply import SourceMode, SupplyView, resolve_order_shares
 from rackforge.errors import InputError
 from rackforge.io.loader import load_programme
 from rackforge.schema import Rules
@@ -19,7 +20,6 @@ from rackforge.sourcing.domestic import (
     domestic_content_coefficients,
     programme_domestic_content,
 )
-from rackforge.sourcing.network import SourceMode, SupplyNetwork, resolve_shares
 from rackforge.sourcing.rules import builtin_rules
 
 FAR = builtin_rules()["far-25.101"]
@@ -129,7 +129,7 @@ def test_share_resolution_rules():
     part = np.array([0, 0, 0, 1, 1, 2])
     planned = np.array([0.5, np.nan, np.nan, 0.3, 0.3, np.nan])
     active = np.array([True, True, True, True, False, False])
-    shares = resolve_shares(part, planned, active, 3)
+    shares = resolve_order_shares(part, planned, active, 3)
     # part 0: 0.5 kept, two open sources split the remaining 0.5; part 1: only active one -> 1.0; part 2: none
     assert shares.tolist() == pytest.approx([0.5, 0.25, 0.25, 1.0, 0.0, 0.0])
 
@@ -166,9 +166,9 @@ def test_rules_section_loads_from_a_programme_file(tmp_path):
 def test_linear_coefficients_reproduce_the_calculator():
     prog = two_part_programme(extra_sources=[{"part": "b", "site": "us", "price_usd": 320.0}])
     s = BomStructure.from_catalog(prog.catalog)
-    net = SupplyNetwork.from_programme(prog, s.part_ids)
+    net = SupplyView.from_programme(prog, s.part_ids)
     calc = DomesticContentCalculator.build(s, net, FAR)
-    x = net.shares(dt.date(2027, 1, 1), SourceMode.QUALIFIED)
+    x = net.order_shares(dt.date(2027, 1, 1), SourceMode.QUALIFIED)
     dom, tot = calc.evaluate(x)
     a, b = domestic_content_coefficients(s.quantity_per_rack[0], net.source_part, calc.cost_usd, calc.is_domestic)
     assert a @ x == pytest.approx(tot[0]) and b @ x == pytest.approx(dom[0])
@@ -205,7 +205,7 @@ def test_resolved_shares_sum_to_one_per_part_with_a_counting_source(rows):
     part = np.array([r[0] for r in rows])
     planned = np.array([np.nan if r[1] is None else r[1] for r in rows])
     active = np.array([r[2] for r in rows])
-    shares = resolve_shares(part, planned, active, 5)
+    shares = resolve_order_shares(part, planned, active, 5)
     assert (shares >= 0).all() and (shares[~active] == 0).all()
     for p in range(5):
         total = shares[part == p].sum()

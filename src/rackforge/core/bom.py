@@ -116,7 +116,7 @@ class BomStructure:
 
     Rows of ``quantity_per_rack`` follow ``design_ids``; columns follow ``part_ids`` (every part
     type of the catalog, in catalog order, so the same order as a
-    :class:`~rackforge.sourcing.network.SupplyNetwork` built from the same programme).
+    :class:`~rackforge.core.supply.SupplyView` built from the same programme).
     """
 
     part_ids: tuple[str, ...]

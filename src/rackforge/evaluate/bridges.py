@@ -45,7 +45,7 @@ def landed_part_prices(analysis: Any, design: str) -> dict[str, PartPrice]:
     """Landed unit cost (price + freight + duty) of every part with a known cost, in the design's view [USD]."""
     import numpy as np
 
-    unit = analysis.network.part_cost_usd(design_view_shares(analysis, design))
+    unit = analysis.network.part_unit_cost_usd(design_view_shares(analysis, design))
     return {pid: PartPrice(pid, float(c), "sources (landed)")
             for pid, c in zip(analysis.network.part_ids, unit.tolist(), strict=True) if np.isfinite(c) and c > 0}
 

@@ -280,15 +280,15 @@ def build_input(programme: Programme, *, decision_date: dt.date | None = None,
     """Read the arrays of the sourcing problem from a programme.
 
     Bills of materials, landed costs and origins come from the sourcing module
-    (:class:`~rackforge.core.bom.BomStructure`, :class:`~rackforge.sourcing.network.SupplyNetwork`) so
+    (:class:`~rackforge.core.bom.BomStructure`, :class:`~rackforge.core.supply.SupplyView`) so
     both see the same numbers. ``rule`` (default: the programme's, else FAR 25.101) says which origins
     are domestic and what a component's cost includes. ``decision_date`` (default: the first day of the
     build plan) is when sources are opened.
     """
     from rackforge.core.bom import BomStructure, racks_by_quarter
+    from rackforge.core.supply import SupplyView
     from rackforge.schema.rules import programme_rule
     from rackforge.sourcing.domestic import DomesticContentCalculator, is_domestic_source
-    from rackforge.sourcing.network import SupplyNetwork
 
     rule = rule or programme_rule(programme.rules)
     plan = programme.build_plan
@@ -296,7 +296,7 @@ def build_input(programme: Programme, *, decision_date: dt.date | None = None,
     decision = decision_date or quarter_start(quarters[0])
     designs = plan.designs
     structure = BomStructure.from_catalog(programme.catalog, designs)
-    network = SupplyNetwork.from_programme(programme, structure.part_ids)
+    network = SupplyView.from_programme(programme, structure.part_ids)
     calculator = DomesticContentCalculator.build(structure, network, rule)
     used = structure.quantity_per_rack.sum(axis=0) > 0
     part_cols = np.flatnonzero(used)  # structure order

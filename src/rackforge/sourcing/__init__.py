@@ -4,7 +4,7 @@ Modules (import what you need; this package imports nothing heavy on its own):
 
 - :mod:`~rackforge.sourcing.rules`: domestic-content rules as data (pydantic, no numpy);
 - :mod:`~rackforge.sourcing.bom`: BOM explosion through nested assemblies and cost roll-ups;
-- :mod:`~rackforge.sourcing.network`: the resolved supply network (landed cost, origin, shares by date);
+- :mod:`~rackforge.core.supply` (shared): the supply view (landed cost, origin, order shares by date);
 - :mod:`~rackforge.sourcing.domestic`: domestic content per design and year (pure array functions);
 - :mod:`~rackforge.sourcing.concentration`: single-source/-country parts, HHI, country exposure,
   lead-time paths;

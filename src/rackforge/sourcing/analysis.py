@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from rackforge.core.bom import BomStructure, rack_cost_usd, racks_by_quarter
+from rackforge.core.supply import SourceMode, SupplyView
 from rackforge.schema.rules import DomesticContentRule, programme_rule
 from rackforge.sourcing.bom import cost_by_assembly, cost_by_category, flat_bom, plan_cost_by_quarter
 from rackforge.sourcing.concentration import (
@@ -39,7 +40,6 @@ from rackforge.sourcing.domestic import (
     domestic_content_tables,
     evaluation_dates,
 )
-from rackforge.sourcing.network import SourceMode, SupplyNetwork
 
 if TYPE_CHECKING:
     from rackforge.schema import Programme
@@ -53,7 +53,7 @@ class SourcingAnalysis:
 
     programme: Programme
     structure: BomStructure
-    network: SupplyNetwork
+    network: SupplyView
     rule: DomesticContentRule
     compared_rules: tuple[DomesticContentRule, ...]
     quarters: tuple[str, ...]
@@ -78,12 +78,12 @@ class SourcingAnalysis:
     @cached_property
     def view_shares(self) -> dict[str, np.ndarray]:
         """Source shares of each mode on its view date [fraction per source row]."""
-        return {m.value: self.network.shares(self.view_date(m), m) for m in MODES}
+        return {m.value: self.network.order_shares(self.view_date(m), m) for m in MODES}
 
     @cached_property
     def unit_cost_usd(self) -> dict[str, np.ndarray]:
         """Landed cost per unit of each part in each mode's programme-wide view [USD]."""
-        return {m: self.network.part_cost_usd(s) for m, s in self.view_shares.items()}
+        return {m: self.network.part_unit_cost_usd(s) for m, s in self.view_shares.items()}
 
     @cached_property
     def design_dates(self) -> dict[str, dict[str, dt.date]]:
@@ -105,7 +105,7 @@ class SourcingAnalysis:
         key = (when, SourceMode(mode).value)
         cache: dict[tuple[dt.date, str], np.ndarray] = self.__dict__.setdefault("_shares_cache", {})
         if key not in cache:
-            cache[key] = self.network.shares(when, mode)
+            cache[key] = self.network.order_shares(when, mode)
         return cache[key]
 
     def design_unit_cost_usd(self, design: str, mode: SourceMode | str) -> np.ndarray:
@@ -114,7 +114,7 @@ class SourcingAnalysis:
         key = (design, mode)
         cache: dict[tuple[str, str], np.ndarray] = self.__dict__.setdefault("_unit_cache", {})
         if key not in cache:
-            cache[key] = self.network.part_cost_usd(self.shares_on(self.design_dates[design][mode], mode))
+            cache[key] = self.network.part_unit_cost_usd(self.shares_on(self.design_dates[design][mode], mode))
         return cache[key]
 
     def _per_design(self, fn: Any, design: str | None, mode: SourceMode | str) -> pd.DataFrame:
@@ -173,8 +173,8 @@ class SourcingAnalysis:
 
     def plan_cost(self, mode: SourceMode | str = SourceMode.QUALIFIED) -> pd.DataFrame:
         """Build-plan component cost per quarter and design, with each quarter's own sources."""
-        shares = self.network.shares_by_date(evaluation_dates(self.quarters), mode)
-        unit = self.network.part_cost_usd(shares)
+        shares = self.network.order_shares_by_date(evaluation_dates(self.quarters), mode)
+        unit = self.network.part_unit_cost_usd(shares)
         return plan_cost_by_quarter(self.structure, self.programme.build_plan, unit)
 
     @cached_property
@@ -439,7 +439,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def analyse_sourcing(programme: Programme, rule: DomesticContentRule | None = None,
                      compare: Sequence[DomesticContentRule] | None = None,
                      structure: BomStructure | None = None,
-                     network: SupplyNetwork | None = None) -> SourcingAnalysis:
+                     network: SupplyView | None = None) -> SourcingAnalysis:
     """Analyse the sourcing of a programme's planned designs (see module docstring).
 
     ``rule`` defaults to the programme's ``rules.domestic_content`` (FAR 25.101 if none);
@@ -451,7 +451,7 @@ def analyse_sourcing(programme: Programme, rule: DomesticContentRule | None = No
     if compare is None:
         compare = programme.rules.compare if programme.rules is not None else ()
     structure = structure or BomStructure.from_catalog(programme.catalog, programme.build_plan.designs)
-    network = network or SupplyNetwork.from_programme(programme, structure.part_ids)
+    network = network or SupplyView.from_programme(programme, structure.part_ids)
     quarters = tuple(programme.build_plan.quarter_list)
     return SourcingAnalysis(
         programme=programme, structure=structure, network=network, rule=rule,

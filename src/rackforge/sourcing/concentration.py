@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rackforge.sourcing.network import UNKNOWN_COUNTRY, SupplyNetwork
+from rackforge.core.supply import UNKNOWN_COUNTRY, SupplyView
 
 if TYPE_CHECKING:
     from rackforge.schema import Catalog
@@ -98,14 +98,14 @@ def codes(labels: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], IntArray]
 class ConcentrationIndex:
     """Label codes of a network, computed once and reused for every share vector."""
 
-    network: SupplyNetwork
+    network: SupplyView
     suppliers: npt.NDArray[np.str_]
     supplier_code: IntArray
     countries: npt.NDArray[np.str_]
     country_code: IntArray
 
     @classmethod
-    def build(cls, network: SupplyNetwork) -> ConcentrationIndex:
+    def build(cls, network: SupplyView) -> ConcentrationIndex:
         suppliers, supplier_code = codes(network.supplier)
         countries, country_code = codes(network.country)
         return cls(network, suppliers, supplier_code, countries, country_code)
@@ -170,7 +170,7 @@ class ConcentrationIndex:
                                            "hhi_country"])
 
 
-def part_lead_time_weeks(network: SupplyNetwork, share: FloatArray) -> FloatArray:
+def part_lead_time_weeks(network: SupplyView, share: FloatArray) -> FloatArray:
     """Per part, the longest lead time plus transit over the sources it uses [weeks]; NaN if unsourced."""
     used = share > SHARE_EPS
     out = np.full(network.n_parts, -np.inf)
@@ -178,7 +178,7 @@ def part_lead_time_weeks(network: SupplyNetwork, share: FloatArray) -> FloatArra
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def alternate_dates(network: SupplyNetwork, when: dt.date) -> list[dt.date | None]:
+def alternate_dates(network: SupplyView, when: dt.date) -> list[dt.date | None]:
     """Per part, the earliest expected qualification date of a source not counted as qualified on
     ``when`` (a ``qualifying`` or ``planned`` alternate, or a qualified source dated later); None if none."""
     never = np.iinfo(np.int64).max

@@ -38,8 +38,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from rackforge.core.bom import BomStructure, racks_by_quarter
+from rackforge.core.supply import SourceMode, SupplyView, per_part_sum
 from rackforge.schema.rules import DomesticContentRule, programme_rule
-from rackforge.sourcing.network import SourceMode, SupplyNetwork, per_part_sum
 
 if TYPE_CHECKING:
     from rackforge.schema import Programme
@@ -119,7 +119,7 @@ class DomesticContentCalculator:
     """
 
     structure: BomStructure
-    network: SupplyNetwork
+    network: SupplyView
     rule: DomesticContentRule
     cost_usd: FloatArray
     is_domestic: BoolArray
@@ -127,7 +127,7 @@ class DomesticContentCalculator:
     category_matrix: FloatArray
 
     @classmethod
-    def build(cls, structure: BomStructure, network: SupplyNetwork,
+    def build(cls, structure: BomStructure, network: SupplyView,
               rule: DomesticContentRule) -> DomesticContentCalculator:
         if network.part_ids != structure.part_ids:
             raise ValueError("network and BOM structure must use the same part order "
@@ -219,7 +219,7 @@ def domestic_arrays(calc: DomesticContentCalculator, shares_by_quarter: FloatArr
     return DomesticArrays(dom, tot, cat_dom, cat_tot)
 
 
-def domestic_content_tables(structure: BomStructure, network: SupplyNetwork, rule: DomesticContentRule,
+def domestic_content_tables(structure: BomStructure, network: SupplyView, rule: DomesticContentRule,
                             quarters: Sequence[str], racks: IntArray, end_product_country: str,
                             modes: Sequence[SourceMode | str] = (SourceMode.QUALIFIED, SourceMode.ALTERNATES),
                             designs: Sequence[str] | None = None) -> DomesticContentTables:
@@ -232,7 +232,7 @@ def domestic_content_tables(structure: BomStructure, network: SupplyNetwork, rul
     """
     calc = DomesticContentCalculator.build(structure, network, rule)
     dates = evaluation_dates(quarters)
-    arrays = {SourceMode(m).value: domestic_arrays(calc, network.shares_by_date(dates, m)) for m in modes}
+    arrays = {SourceMode(m).value: domestic_arrays(calc, network.order_shares_by_date(dates, m)) for m in modes}
     return tables_from_arrays(calc, arrays, quarters, racks, end_product_country, designs)
 
 
@@ -299,14 +299,14 @@ def _verdict(rule: DomesticContentRule, made_ok: bool, country: str, in_year: in
 def programme_domestic_content(programme: Programme, rule: DomesticContentRule | None = None,
                                modes: Sequence[SourceMode | str] = (SourceMode.QUALIFIED, SourceMode.ALTERNATES),
                                structure: BomStructure | None = None,
-                               network: SupplyNetwork | None = None) -> DomesticContentTables:
+                               network: SupplyView | None = None) -> DomesticContentTables:
     """Domestic content of every planned design per quarter and year of the build plan.
 
     ``rule`` defaults to the programme's ``rules.domestic_content`` (FAR 25.101 if none).
     """
     rule = rule or programme_rule(programme.rules)
     structure = structure or BomStructure.from_catalog(programme.catalog, programme.build_plan.designs)
-    network = network or SupplyNetwork.from_programme(programme, structure.part_ids)
+    network = network or SupplyView.from_programme(programme, structure.part_ids)
     quarters = programme.build_plan.quarter_list
     racks = racks_by_quarter(structure, programme.build_plan)
     return domestic_content_tables(structure, network, rule, quarters, racks, programme.integration_site.country,

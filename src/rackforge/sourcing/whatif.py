@@ -8,7 +8,7 @@ as qualified on every date.
 
 Two ways to see the effect:
 
-- :func:`apply_moves` gives a new :class:`~rackforge.sourcing.network.SupplyNetwork`, and
+- :func:`apply_moves` gives a new :class:`~rackforge.core.supply.SupplyView`, and
   ``analyse_sourcing(programme, network=...)`` recomputes *every* figure (BOM costs, domestic
   content, concentration, exposure, lead times);
 - :class:`WhatIfEngine` precomputes the per-quarter part costs and rack totals once and
@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rackforge.core.supply import ALWAYS_ORDINAL, SourceMode, SupplyView, apply_share_overrides
 from rackforge.errors import UsageError, did_you_mean
 from rackforge.schema.rules import COMPARISON_TOLERANCE
 from rackforge.sourcing.concentration import grouped_hhi
@@ -45,7 +46,6 @@ from rackforge.sourcing.domestic import (
     tables_from_arrays,
     year_weights,
 )
-from rackforge.sourcing.network import _ALWAYS, SourceMode, SupplyNetwork, apply_share_overrides
 
 if TYPE_CHECKING:
     from rackforge.schema import Programme
@@ -85,7 +85,7 @@ class Move:
         return cls(part.strip(), site.strip(), share)
 
 
-def new_source_price_usd(network: SupplyNetwork, part: int, price_premium: float) -> float:
+def new_source_price_usd(network: SupplyView, part: int, price_premium: float) -> float:
     """Ex-works price of a new source of ``part`` [USD]: the mean price of its listed sources (or its
     reference price) × (1 + ``price_premium``)."""
     rows = network.source_part == part
@@ -97,7 +97,7 @@ def new_source_price_usd(network: SupplyNetwork, part: int, price_premium: float
                      "give the new source a price")
 
 
-def new_source_unit_cost_usd(programme: Programme, network: SupplyNetwork, country: str, price_premium: float,
+def new_source_unit_cost_usd(programme: Programme, network: SupplyView, country: str, price_premium: float,
                              include_transport: bool = True, include_duty: bool = True) -> FloatArray:
     """Per part, the cost per unit at the integration site of a new source in ``country`` [USD]:
     :func:`new_source_price_usd` for every part at once, plus that country's lane freight and duty
@@ -112,8 +112,8 @@ def new_source_unit_cost_usd(programme: Programme, network: SupplyNetwork, count
     return np.asarray(price * factor, dtype=float)
 
 
-def apply_moves(programme: Programme, network: SupplyNetwork, moves: Sequence[Move],
-                price_premium: float = DEFAULT_PRICE_PREMIUM) -> SupplyNetwork:
+def apply_moves(programme: Programme, network: SupplyView, moves: Sequence[Move],
+                price_premium: float = DEFAULT_PRICE_PREMIUM) -> SupplyView:
     """A network in which each move holds (new source rows appended where needed)."""
     catalog = programme.catalog
     lanes = {(lane.origin, lane.destination): lane for lane in programme.trade}
@@ -146,7 +146,7 @@ def apply_moves(programme: Programme, network: SupplyNetwork, moves: Sequence[Mo
                            ("duty_usd", price * (lane.duty_rate if lane else 0.0)), ("lead_time_weeks", lead),
                            ("transit_weeks", lane.transit_weeks if lane else 0.0),
                            ("capacity_per_quarter", np.inf), ("planned_share", 0.0), ("status", 0),
-                           ("qualified_from", int(_ALWAYS))):
+                           ("qualified_from", int(ALWAYS_ORDINAL))):
             new_rows[key].append(value)
         overrides.append((n, move.share))
         n += 1
@@ -199,7 +199,7 @@ class WhatIfEngine:
         self.calc = analysis.calculator
         self.dates = evaluation_dates(analysis.quarters)
         net = analysis.network
-        self.shares = {m.value: net.shares_by_date(self.dates, m) for m in SourceMode}
+        self.shares = {m.value: net.order_shares_by_date(self.dates, m) for m in SourceMode}
         self.arrays = {m: domestic_arrays(self.calc, s) for m, s in self.shares.items()}
         self.part_costs = {m: self.calc.part_costs(s) for m, s in self.shares.items()}
         self.view_shares = analysis.view_shares
@@ -255,11 +255,11 @@ class WhatIfEngine:
         return WhatIfResult(tuple(moves), self.baseline, after, self._exposure_after(net, moved, rows),
                             self._parts_after(net, moved, rows))
 
-    def _view_share_after(self, net: SupplyNetwork, mode: str, rows: npt.NDArray[np.int64]) -> FloatArray:
+    def _view_share_after(self, net: SupplyView, mode: str, rows: npt.NDArray[np.int64]) -> FloatArray:
         a = self.analysis
-        return net.shares(a.view_date(mode), mode)[rows]
+        return net.order_shares(a.view_date(mode), mode)[rows]
 
-    def _exposure_after(self, net: SupplyNetwork, moved: list[int], rows: npt.NDArray[np.int64]) -> pd.DataFrame:
+    def _exposure_after(self, net: SupplyView, moved: list[int], rows: npt.NDArray[np.int64]) -> pd.DataFrame:
         """Country exposure per design before and after, updating only the moved parts' spend."""
         a = self.analysis
         out = []
@@ -280,7 +280,7 @@ class WhatIfEngine:
                 d = a.structure.design_index[design]
                 when = a.design_dates[design][mode]
                 if (when, mode) not in new_shares:
-                    new_shares[(when, mode)] = net.shares(when, mode)[rows]
+                    new_shares[(when, mode)] = net.order_shares(when, mode)[rows]
                 share_new = new_shares[(when, mode)]
                 share_old = np.zeros(len(rows))
                 share_old[old_mask] = a.shares_on(when, mode)[rows[old_mask]]
@@ -302,7 +302,7 @@ class WhatIfEngine:
                                           "share_of_rack_value_after", "cost_per_rack_usd_before",
                                           "cost_per_rack_usd_after"])
 
-    def _parts_after(self, net: SupplyNetwork, moved: list[int], rows: npt.NDArray[np.int64]) -> pd.DataFrame:
+    def _parts_after(self, net: SupplyView, moved: list[int], rows: npt.NDArray[np.int64]) -> pd.DataFrame:
         out = []
         supplier_codes = {s: i for i, s in enumerate(np.unique(net.supplier[rows]).tolist())}
         country_codes = {s: i for i, s in enumerate(np.unique(net.country[rows]).tolist())}

@@ -1,10 +1,17 @@
-"""The resolved supply network: every source row as arrays, with landed cost, origin and shares by date.
+"""The supply view: which source may ship a part on a date, order shares, landed price, lead time.
 
-A :class:`SupplyNetwork` is built once from a programme (or from plain arrays) and is then
-queried many times: which sources may ship on a date, each source's share of its part, each
-part's cost. Everything is a NumPy array aligned either to *source rows* (``n_sources``) or to
-*part types* (``n_parts``, the order of :attr:`SupplyNetwork.part_ids`), so analyses and the
-sourcing optimiser can work with vectors and matrices instead of loops over records.
+Every analysis that asks "who supplies this part, at what price, how fast" asks this module, so the
+answer is the same in the BOM, the domestic-content test, the stress test, the Monte Carlo, the
+optimiser, the factory's material caps and the TCO. A :class:`SupplyView` is built once from a
+programme (or from plain arrays) and then queried many times. Everything is a NumPy array aligned
+either to *source rows* (``n_sources``) or to *part types* (``n_parts``, the order of
+:attr:`SupplyView.part_ids`), so analyses and the optimiser work with vectors instead of loops.
+
+May a source ship on a date (:func:`source_start_date`, :func:`may_ship_on`,
+:meth:`SupplyView.may_ship_on`): never if disqualified; otherwise from the later of its
+``qualified_date`` and its site's ``operational_from``. Under :attr:`SourceMode.QUALIFIED` only
+sources whose state is ``qualified`` count; under :attr:`SourceMode.ALTERNATES` ``qualifying``
+and ``planned`` sources count too, each from its expected date (the plan's expectation).
 
 Cost of a source, per unit, at the integration site (FAR 25.003 "cost of components"):
 
@@ -16,9 +23,9 @@ Cost of a source, per unit, at the integration site (FAR 25.003 "cost of compone
   (ad valorem on the ex-works price, i.e. the customs transaction value without international
   freight);
 - a source in the integration site's own country with no lane has no freight and no duty; a
-  foreign source with no lane gets none either and is listed in :attr:`SupplyNetwork.missing_lanes`.
+  foreign source with no lane gets none either and is listed in :attr:`SupplyView.missing_lanes`.
 
-Shares (:func:`resolve_shares`): among the sources *active* on a date, planned ``share`` values
+Order shares (:func:`resolve_order_shares`): among the sources that may ship on a date, planned ``share`` values
 are kept, sources without a share split what is left equally, and the result is normalised to
 sum to 1 per part (so if an alternate holding 40% is not yet qualified, the qualified source
 carries 100%). A part with no active source has all shares 0: its origin is *unknown*.
@@ -36,10 +43,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
+from rackforge.calendar import quarter_start
 from rackforge.schema import Qualification
 
 if TYPE_CHECKING:
-    from rackforge.schema import Programme
+    from rackforge.schema import BuildPlan, Programme, Site, Source
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -49,7 +57,9 @@ UNKNOWN_COUNTRY = "unknown"
 """Country label of the part of a part's supply that has no known source."""
 
 _NEVER = np.iinfo(np.int64).max  # ordinal of "never qualifies"
-_ALWAYS = np.iinfo(np.int64).min  # ordinal of "no date restriction"
+ALWAYS_ORDINAL = np.iinfo(np.int64).min
+"""``qualified_from`` of a source with no date restriction."""
+_ALWAYS = ALWAYS_ORDINAL
 
 _STATUS_CODE = {Qualification.QUALIFIED: 0, Qualification.QUALIFYING: 1, Qualification.PLANNED: 2,
                 Qualification.DISQUALIFIED: 3}
@@ -65,7 +75,7 @@ class SourceMode(StrEnum):
 
 
 @dataclass(frozen=True, eq=False)
-class SupplyNetwork:
+class SupplyView:
     """Source rows and part types as aligned arrays (see module docstring for the cost rules).
 
     Arrays over source rows (length ``n_sources``): ``source_part`` (index into ``part_ids``),
@@ -146,7 +156,7 @@ class SupplyNetwork:
         return np.where(np.isnan(self.reference_price_usd), mean, self.reference_price_usd)
 
     # -- which sources count -----------------------------------------------------------------------
-    def active(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> BoolArray:
+    def may_ship_on(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> BoolArray:
         """Sources that may ship on ``when`` under ``mode`` [bool per source row]."""
         mode = SourceMode(mode)
         dated = self.qualified_from <= when.toordinal()
@@ -154,18 +164,19 @@ class SupplyNetwork:
             return (self.status == 0) & dated
         return (self.status != 3) & dated
 
-    def shares(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
+    def order_shares(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
         """Each source's share of its part's supply on ``when`` [fraction per source row]."""
-        share = resolve_shares(self.source_part, self.planned_share, self.active(when, mode), self.n_parts)
+        share = resolve_order_shares(self.source_part, self.planned_share, self.may_ship_on(when, mode), self.n_parts)
         return apply_share_overrides(share, self.source_part, self.share_overrides)
 
-    def shares_by_date(self, dates: Sequence[dt.date], mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
+    def order_shares_by_date(self, dates: Sequence[dt.date],
+                             mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
         """Shares on each of ``dates`` [fraction], shape (len(dates), n_sources)."""
         if not dates:
             return np.zeros((0, self.n_sources))
-        return np.vstack([self.shares(d, mode) for d in dates])
+        return np.vstack([self.order_shares(d, mode) for d in dates])
 
-    def part_cost_usd(self, share: FloatArray, include_transport: bool = True,
+    def part_unit_cost_usd(self, share: FloatArray, include_transport: bool = True,
                       include_duty: bool = True) -> FloatArray:
         """Share-weighted cost per unit of each part [USD], shape (..., n_parts).
 
@@ -177,15 +188,28 @@ class SupplyNetwork:
         unknown = 1.0 - per_part_sum(self.source_part, share, self.n_parts)
         return known + np.clip(unknown, 0.0, 1.0) * self.fallback_cost_usd(include_transport, include_duty)
 
-    def with_sources(self, **changes: object) -> SupplyNetwork:
+    @property
+    def source_lead_time_weeks(self) -> FloatArray:
+        """Time from order to arrival at the integration site, per source row [weeks] = the source's
+        lead time + the trade lane's transit time."""
+        return self.lead_time_weeks + self.transit_weeks
+
+    def part_lead_time_weeks(self, share: FloatArray) -> FloatArray:
+        """Lead time of each part [weeks]: the order-share-weighted mean of its sources' lead times to the
+        integration site; NaN for a part with no order share. ``share`` is (n_sources,)."""
+        weighted = per_part_sum(self.source_part, share * self.source_lead_time_weeks, self.n_parts)
+        total = per_part_sum(self.source_part, share, self.n_parts)
+        return np.divide(weighted, total, out=np.full(self.n_parts, np.nan), where=total > 0)
+
+    def with_sources(self, **changes: object) -> SupplyView:
         """A copy with some arrays replaced (for what-if analysis)."""
         values = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "part_index"}
         values.update(changes)
-        return SupplyNetwork(**values)
+        return SupplyView(**values)
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_programme(cls, programme: Programme, part_ids: Sequence[str] | None = None) -> SupplyNetwork:
+    def from_programme(cls, programme: Programme, part_ids: Sequence[str] | None = None) -> SupplyView:
         """Resolve a programme's sources against its sites and trade lanes.
 
         ``part_ids`` fixes the part order (e.g. a :class:`~rackforge.core.bom.BomStructure`'s);
@@ -241,14 +265,33 @@ class SupplyNetwork:
         )
 
 
+def source_start_date(qualification: Qualification, qualified_date: dt.date | None,
+                      operational_from: dt.date | None) -> dt.date | None:
+    """First day a source may ship [date]: the later of its qualification date and its site's first
+    production (``dt.date.min`` when neither is given); None when it never ships (disqualified, or an
+    alternate with no expected date). The state filter of a :class:`SourceMode` applies on top."""
+    if qualification is Qualification.DISQUALIFIED:
+        return None
+    if qualification is not Qualification.QUALIFIED and qualified_date is None:
+        return None
+    dates = [d for d in (qualified_date, operational_from) if d is not None]
+    return max(dates) if dates else dt.date.min
+
+
+def may_ship_on(source: Source, site: Site, when: dt.date, mode: SourceMode | str = SourceMode.ALTERNATES) -> bool:
+    """True if ``source`` (made at ``site``) may ship on ``when`` under ``mode`` (see module docstring)."""
+    if SourceMode(mode) is SourceMode.QUALIFIED and source.qualification is not Qualification.QUALIFIED:
+        return False
+    start = source_start_date(source.qualification, source.qualified_date, site.operational_from)
+    return start is not None and start <= when
+
+
 def _qualified_from(state: Qualification, qualified_date: dt.date | None, operational_from: dt.date | None) -> int:
     """Date ordinal from which a source may ship (before the mode's state filter)."""
-    if state is Qualification.DISQUALIFIED:
+    start = source_start_date(state, qualified_date, operational_from)
+    if start is None:
         return int(_NEVER)
-    start = int(_ALWAYS) if qualified_date is None else qualified_date.toordinal()
-    if operational_from is not None:
-        start = max(start, operational_from.toordinal())
-    return start
+    return int(_ALWAYS) if start == dt.date.min else start.toordinal()
 
 
 def per_part_sum(source_part: IntArray, values: FloatArray, n_parts: int) -> FloatArray:
@@ -271,7 +314,8 @@ def incidence_matrix(source_part: IntArray, n_parts: int) -> scipy.sparse.csr_ar
     return scipy.sparse.csr_array((np.ones(n), (np.arange(n), source_part)), shape=(n, n_parts))
 
 
-def resolve_shares(source_part: IntArray, planned_share: FloatArray, active: BoolArray, n_parts: int) -> FloatArray:
+def resolve_order_shares(source_part: IntArray, planned_share: FloatArray, active: BoolArray,
+                         n_parts: int) -> FloatArray:
     """Shares of each active source in its part's supply [fraction per source row].
 
     Planned shares (NaN = not given) of active sources are kept; active sources without one
@@ -314,8 +358,8 @@ def apply_share_overrides(share: FloatArray, source_part: IntArray,
     return out
 
 
-def synthetic_network(part_ids: Iterable[str], rows: Sequence[dict[str, object]],
-                      destination_country: str = "US") -> SupplyNetwork:
+def synthetic_supply_view(part_ids: Iterable[str], rows: Sequence[dict[str, object]],
+                      destination_country: str = "US") -> SupplyView:
     """A network from plain dict rows (tests, notebooks): keys ``part``, ``country`` and optional
     ``site``, ``supplier``, ``price_usd``, ``freight_usd``, ``duty_usd``, ``lead_time_weeks``,
     ``transit_weeks``, ``capacity_per_quarter``, ``share``, ``status`` (0–3), ``qualified_from``
@@ -327,7 +371,7 @@ def synthetic_network(part_ids: Iterable[str], rows: Sequence[dict[str, object]]
         return np.array([r.get(key, default) for r in rows], dtype=float)
 
     n = len(rows)
-    return SupplyNetwork(
+    return SupplyView(
         part_ids=parts,
         destination_country=destination_country,
         source_part=np.array([index[str(r["part"])] for r in rows], dtype=np.int64),
@@ -348,3 +392,60 @@ def synthetic_network(part_ids: Iterable[str], rows: Sequence[dict[str, object]]
                                  for r in rows], dtype=np.int64),
         reference_price_usd=np.full(len(parts), np.nan),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# views of a programme: the dates each figure is taken on, and the values built from them
+
+_VIEWS: dict[int, tuple[Programme, SupplyView]] = {}
+
+
+def supply_view(programme: Programme) -> SupplyView:
+    """The supply view of a programme over every part of its catalog, in catalog order (kept for the
+    last few programmes, since a programme is immutable)."""
+    cached = _VIEWS.get(id(programme))
+    if cached is not None and cached[0] is programme:
+        return cached[1]
+    view = SupplyView.from_programme(programme)
+    _VIEWS[id(programme)] = (programme, view)
+    while len(_VIEWS) > 8:
+        _VIEWS.pop(next(iter(_VIEWS)))
+    return view
+
+
+def plan_view_date(build_plan: BuildPlan, mode: SourceMode | str) -> dt.date:
+    """The date programme-wide figures are taken on [date]: the first day of the plan for the
+    qualified view, the first day of its last quarter for the view with alternates."""
+    quarters = build_plan.quarter_list
+    return quarter_start(quarters[0] if SourceMode(mode) is SourceMode.QUALIFIED else quarters[-1])
+
+
+def design_view_date(build_plan: BuildPlan, design: str, mode: SourceMode | str) -> dt.date:
+    """The date a design's figures are taken on [date]: the first day of the design's first quarter
+    with racks (qualified view) or of its last such quarter (view with alternates); a design with no
+    racks in the plan (e.g. an evaluated early-access system) takes the plan's dates."""
+    built = [q for q in build_plan.quarter_list if build_plan.quarters[q].get(design, 0) > 0]
+    if not built:
+        return plan_view_date(build_plan, mode)
+    return quarter_start(built[0] if SourceMode(mode) is SourceMode.QUALIFIED else built[-1])
+
+
+def part_unit_cost_on(programme: Programme, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED
+                      ) -> dict[str, float]:
+    """Landed cost of one unit of every part on ``when`` [USD]: the order-share-weighted price +
+    freight + duty of its sources, the unknown-origin rest at the part's reference price (else the
+    mean of its sources); see :meth:`SupplyView.part_unit_cost_usd`."""
+    view = supply_view(programme)
+    cost = view.part_unit_cost_usd(view.order_shares(when, mode))
+    return dict(zip(view.part_ids, cost.tolist(), strict=True))
+
+
+def rack_component_cost_usd(programme: Programme, design: str, mode: SourceMode | str = SourceMode.QUALIFIED
+                            ) -> float:
+    """Component cost of one rack of ``design`` at the integration site [USD]: Σ exploded quantity ×
+    landed unit cost in the design's own view (:func:`design_view_date`). The value of a rack in
+    the BOM, the stress test, the Monte Carlo, the safety stock and the TCO."""
+    from rackforge.core.bom import explode
+
+    unit = part_unit_cost_on(programme, design_view_date(programme.build_plan, design, mode), mode)
+    return float(sum(qty * unit[part] for part, qty in explode(programme.catalog, design).items()))
