@@ -50,10 +50,20 @@ def test_explode_unknown_ref_is_an_input_error() -> None:
 def test_qualification_dates() -> None:
     base = {"part": "p", "site": "s", "price_usd": 1, "lead_time_weeks": 1, "capacity_per_quarter": 1,
             "source": SRC}
+    from rackforge.core.supply import SourceMode, may_ship_on
+    from rackforge.schema import Site
+
+    site = Site(id="s", name="S", supplier="x", country="US", region="North America", source=SRC)
+    late_site = site.model_copy(update={"operational_from": dt.date(2028, 1, 1)})
     planned = Source(**base, qualification="planned", qualified_date=dt.date(2027, 7, 1))
-    assert not planned.qualified_by(dt.date(2027, 6, 30)) and planned.qualified_by(dt.date(2027, 7, 1))
-    assert Source(**base).qualified_by(dt.date(2000, 1, 1))
-    assert not Source(**base, qualification=Qualification.DISQUALIFIED).qualified_by(dt.date(2030, 1, 1))
+    assert not may_ship_on(planned, site, dt.date(2027, 6, 30)) and may_ship_on(planned, site, dt.date(2027, 7, 1))
+    assert not may_ship_on(planned, site, dt.date(2027, 7, 1), SourceMode.QUALIFIED)  # an alternate, not qualified
+    assert may_ship_on(Source(**base), site, dt.date(2000, 1, 1), SourceMode.QUALIFIED)
+    assert not may_ship_on(Source(**base, qualification=Qualification.DISQUALIFIED), site, dt.date(2030, 1, 1))
+    # the site's first production bounds every source made there, qualified or not
+    assert not may_ship_on(Source(**base), late_site, dt.date(2027, 12, 31), SourceMode.QUALIFIED)
+    assert may_ship_on(Source(**base), late_site, dt.date(2028, 1, 1), SourceMode.QUALIFIED)
+    assert not may_ship_on(planned, late_site, dt.date(2027, 7, 1))
     with pytest.raises(ValidationError, match="needs qualified_date"):
         Source(**base, qualification="qualifying")
 

@@ -29,7 +29,11 @@ def counts(source, when: dt.date, view: str, programme: Programme) -> bool:
         return False
     if view == "qualified" and source.qualification is not Qualification.QUALIFIED:
         return False
-    return source.qualified_by(when)
+    if source.qualification is Qualification.DISQUALIFIED:
+        return False
+    if source.qualification is not Qualification.QUALIFIED:
+        return source.qualified_date is not None and source.qualified_date <= when
+    return source.qualified_date is None or source.qualified_date <= when
 
 
 def shares_of(sources, when, view, programme) -> dict[int, float]:

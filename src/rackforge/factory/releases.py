@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from rackforge.calendar import quarter_end, quarter_start
 from rackforge.core.bom import explode
+from rackforge.core.supply import SourceMode, may_ship_on
 from rackforge.errors import InputError, Problem, did_you_mean
 from rackforge.factory.locate import section_lines, section_problem
 from rackforge.factory.sim import LineSpec, ReleasePeriod, StationSpec, compile_steps
@@ -91,15 +92,17 @@ def check_factory(programme: Programme, factory: Factory) -> None:
 def material_caps(programme: Programme) -> dict[str, dict[str, tuple[int, str | None]]]:
     """Racks per quarter and design that the programme's qualified sources can supply.
 
-    For each part, quarter supply is the sum of ``capacity_per_quarter`` of its sources qualified
-    by the quarter's start; demand is the build plan times the part's quantity per rack (through
-    every assembly level). A part short of demand is shared between designs in proportion to
+    For each part, quarter supply is the sum of ``capacity_per_quarter`` of its sources that may ship
+    on the quarter's start (:func:`~rackforge.core.supply.may_ship_on`, alternates from their expected
+    dates, a site that has not started yet not at all); demand is the build plan times the part's
+    quantity per rack (through every assembly level). A part short of demand is shared between designs in proportion to
     plan, so a design's cap is ``floor(plan × min over its parts of min(1, supply / demand))``.
     Parts without sources do not cap. Returns ``{quarter: {design: (cap, limiting part or None)}}``.
     """
     plan = programme.build_plan
     per_rack = {d: explode(programme.catalog, d) for d in plan.designs if d in programme.catalog.designs}
     by_part = programme.sources_by_part
+    sites = programme.catalog.sites
     out: dict[str, dict[str, tuple[int, str | None]]] = {}
     for quarter in plan.quarter_list:
         start = quarter_start(quarter)
@@ -113,7 +116,8 @@ def material_caps(programme: Programme) -> dict[str, dict[str, tuple[int, str | 
             sources = by_part.get(part)
             if not sources or need <= 0:
                 continue
-            supply = sum(s.capacity_per_quarter for s in sources if s.qualified_by(start))
+            supply = sum(s.capacity_per_quarter for s in sources
+                         if may_ship_on(s, sites[s.site], start, SourceMode.ALTERNATES))
             ratio[part] = min(1.0, supply / need)
         caps: dict[str, tuple[int, str | None]] = {}
         for design, racks in row.items():

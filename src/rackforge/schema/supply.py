@@ -77,14 +77,6 @@ class Source(Sourced):
             raise ValueError(f"a {self.qualification.value} source needs qualified_date (expected date)")
         return self
 
-    def qualified_by(self, when: dt.date) -> bool:
-        """True if the source may ship on ``when``."""
-        if self.qualification is Qualification.DISQUALIFIED:
-            return False
-        if self.qualification is Qualification.QUALIFIED:
-            return self.qualified_date is None or self.qualified_date <= when
-        return self.qualified_date is not None and self.qualified_date <= when
-
 
 class TradeLane(Sourced):
     """Transport and duty from an origin country to a destination country."""

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from rackforge.core.bom import BomStructure, rack_cost_usd, racks_by_quarter
-from rackforge.core.supply import SourceMode, SupplyView
+from rackforge.core.supply import SourceMode, SupplyView, design_view_date, plan_view_date
 from rackforge.schema.rules import DomesticContentRule, programme_rule
 from rackforge.sourcing.bom import cost_by_assembly, cost_by_category, flat_bom, plan_cost_by_quarter
 from rackforge.sourcing.concentration import (
@@ -72,8 +72,9 @@ class SourcingAnalysis:
         return ConcentrationIndex.build(self.network)
 
     def view_date(self, mode: SourceMode | str) -> dt.date:
-        """The date a mode's concentration and cost figures are taken on."""
-        return self.as_of if SourceMode(mode) is SourceMode.QUALIFIED else self.horizon
+        """The date a mode's concentration and cost figures are taken on
+        (:func:`~rackforge.core.supply.plan_view_date`)."""
+        return plan_view_date(self.programme.build_plan, mode)
 
     @cached_property
     def view_shares(self) -> dict[str, np.ndarray]:
@@ -87,18 +88,9 @@ class SourcingAnalysis:
 
     @cached_property
     def design_dates(self) -> dict[str, dict[str, dt.date]]:
-        """Per planned design, the date of each view: qualified sources on the first day of the
-        design's first quarter with racks, alternates on the first day of its last such quarter
-        (the plan's first and last quarter for a design with no racks)."""
-        from rackforge.calendar import quarter_start
-
-        out = {}
-        for design in self.planned:
-            built = [q for q, n in zip(self.quarters, self.racks[:, self.structure.design_index[design]], strict=True)
-                     if n > 0] or list(self.quarters)
-            out[design] = {SourceMode.QUALIFIED.value: quarter_start(built[0]),
-                           SourceMode.ALTERNATES.value: quarter_start(built[-1])}
-        return out
+        """Per planned design, the date of each view (:func:`~rackforge.core.supply.design_view_date`)."""
+        plan = self.programme.build_plan
+        return {design: {m.value: design_view_date(plan, design, m) for m in MODES} for design in self.planned}
 
     def shares_on(self, when: dt.date, mode: SourceMode | str) -> np.ndarray:
         """Source shares on ``when`` under ``mode`` (cached) [fraction per source row]."""
