@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from rackforge.evaluate.tco import (
     annual_energy_cost_usd,
-    blended_unit_price_usd,
     bom_cost_usd,
     generations_tco,
     overhead_energy_cost_usd,
@@ -56,13 +55,6 @@ def test_rack_power_divides_by_chain_efficiency() -> None:
     assert rack_it_power_w(10_000, 0.8, 0.8) == pytest.approx(10_000)
     with pytest.raises(ValueError):
         rack_it_power_w(10_000, 0.8, 0.0)
-
-
-def test_blended_price_is_share_weighted_or_plain_mean() -> None:
-    assert blended_unit_price_usd([100.0, 200.0], [0.75, 0.25]) == pytest.approx(125.0)
-    assert blended_unit_price_usd([100.0, 200.0], [None, None]) == pytest.approx(150.0)
-    # a source without a share is left out when others state theirs
-    assert blended_unit_price_usd([100.0, 200.0, 999.0], [0.5, 0.5, None]) == pytest.approx(150.0)
 
 
 def test_mini_rack_tco_by_hand(mini: Path) -> None:

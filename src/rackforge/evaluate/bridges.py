@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from rackforge.evaluate.tco import PartPrice
-
 if TYPE_CHECKING:
     from rackforge.schema import Programme
 
@@ -39,15 +37,6 @@ def design_view_shares(analysis: Any, design: str) -> Any:
     if design in dates:
         return analysis.shares_on(dates[design]["qualified"], "qualified")
     return analysis.view_shares["qualified"]
-
-
-def landed_part_prices(analysis: Any, design: str) -> dict[str, PartPrice]:
-    """Landed unit cost (price + freight + duty) of every part with a known cost, in the design's view [USD]."""
-    import numpy as np
-
-    unit = analysis.network.part_unit_cost_usd(design_view_shares(analysis, design))
-    return {pid: PartPrice(pid, float(c), "sources (landed)")
-            for pid, c in zip(analysis.network.part_ids, unit.tolist(), strict=True) if np.isfinite(c) and c > 0}
 
 
 def designs_domestic_content(analysis: Any, designs: list[str]) -> dict[str, dict[str, float]]:

@@ -13,19 +13,15 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rackforge.core.bom import explode
 from rackforge.evaluate.bridges import (
     designs_domestic_content,
     engineering_power_w,
-    landed_part_prices,
     sourcing_analysis,
 )
 from rackforge.evaluate.tco import (
-    PartPrice,
     TcoBreakdown,
     conversion_chain_efficiency,
     design_component_power_w,
-    part_prices,
     rack_it_power_w,
     rack_tco,
 )
@@ -89,18 +85,6 @@ def performance_per_watt(programme: Programme, system: EvaluatedSystem,
     return CriterionValue(pflops * 1000.0 / power, f"computed: {metric.split('_')[0].upper()} peak / full-load power")
 
 
-def design_prices(programme: Programme, design: str, sources: MutableMapping[str, Any]) -> dict[str, PartPrice]:
-    """Unit prices of a design's parts: landed costs from the sourcing analysis when it is installed,
-    else blended source prices or reference prices (:func:`rackforge.evaluate.tco.part_prices`)."""
-    parts = explode(programme.catalog, design)
-    prices = part_prices((programme.catalog.parts[p] for p in parts), programme.sources_by_part)
-    analysis = sourcing_analysis(programme, sources)
-    if analysis is not None:
-        landed = landed_part_prices(analysis, design)
-        prices.update({p: landed[p] for p in parts if p in landed})
-    return prices
-
-
 def system_tco(programme: Programme, system: EvaluatedSystem, ctx: EvaluationContext) -> TcoBreakdown:
     """TCO of one rack of the system: at the option's price per rack when one is agreed, else its BOM."""
     if system.id not in ctx.tco_cache:
@@ -108,8 +92,7 @@ def system_tco(programme: Programme, system: EvaluatedSystem, ctx: EvaluationCon
         engineering = engineering_power_w(programme, system.design, ctx.analyses, ctx.sources)
         power = engineering[0] if engineering is not None else None
         ctx.tco_cache[system.id] = rack_tco(programme, system.design, ctx.tco_assumptions, capital_price_usd=price,
-                                            it_power_w=power,
-                                            prices=design_prices(programme, system.design, ctx.sources))
+                                            it_power_w=power)
     return ctx.tco_cache[system.id]
 
 

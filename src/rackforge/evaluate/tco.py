@@ -26,15 +26,18 @@ chain. Pure functions first, then :func:`rack_tco` on top.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from rackforge.core.bom import explode
+from rackforge.core.supply import SourceMode, design_view_date, per_part_sum, supply_view
 from rackforge.schema.evaluations import DEFAULT_TCO_ASSUMPTIONS, TcoAssumptions
 
 if TYPE_CHECKING:
-    from rackforge.schema import Catalog, PartType, Programme, RackDesign, Source
+    from rackforge.schema import Catalog, Programme, RackDesign
 
 HOURS_PER_YEAR = 8760.0
 """Hours in a (365-day) year [h]."""
@@ -98,20 +101,6 @@ def bom_cost_usd(quantities: Mapping[str, float], unit_prices_usd: Mapping[str, 
     return sum(q * unit_prices_usd[p] for p, q in quantities.items() if p in unit_prices_usd)
 
 
-def blended_unit_price_usd(prices_usd: Sequence[float], shares: Sequence[float | None]) -> float:
-    """Unit price of a part bought from several sources [USD].
-
-    Share-weighted mean Σ sᵢpᵢ / Σ sᵢ over sources with a planned share; if no source states a
-    share, the plain mean of the prices.
-    """
-    if not prices_usd:
-        raise ValueError("no prices")
-    weighted = [(p, s) for p, s in zip(prices_usd, shares, strict=True) if s is not None and s > 0]
-    if weighted:
-        return sum(p * s for p, s in weighted) / sum(s for _, s in weighted)
-    return sum(prices_usd) / len(prices_usd)
-
-
 # ---------------------------------------------------------------------------------------------
 # Object layer
 
@@ -125,19 +114,29 @@ class PartPrice:
     origin: str  # "sources" | "reference_price"
 
 
-def part_prices(parts: Iterable[PartType], sources_by_part: Mapping[str, Sequence[Source]]) -> dict[str, PartPrice]:
-    """Unit price of each part [USD]: blended over its non-disqualified sources, else its reference price.
-
-    Parts with neither are left out (reported as unpriced by :func:`rack_tco`).
+def design_prices(programme: Programme, design: str) -> dict[str, PartPrice]:
+    """Unit price of each part of one rack of ``design`` [USD], from the supply view
+    (:func:`rackforge.core.supply.part_unit_cost_on`): the landed cost (price + freight + duty)
+    weighted by order shares of the qualified sources in the design's own view (its first quarter
+    with racks), the same price the BOM, the stress test and the Monte Carlo use. A part with no
+    qualified source then is priced at its reference price, else at the mean of its listed sources;
+    parts with neither are left out (reported as unpriced by :func:`rack_tco`).
     """
+    view = supply_view(programme)
+    when = design_view_date(programme.build_plan, design, SourceMode.QUALIFIED)
+    shares = view.order_shares(when, SourceMode.QUALIFIED)
+    cost = view.part_unit_cost_usd(shares)
+    ordered = per_part_sum(view.source_part, shares, view.n_parts)
+    listed = np.bincount(view.source_part, minlength=view.n_parts)
     out: dict[str, PartPrice] = {}
-    for part in parts:
-        usable = [s for s in sources_by_part.get(part.id, ()) if s.qualification.value != "disqualified"]
-        if usable:
-            price = blended_unit_price_usd([s.price_usd for s in usable], [s.share for s in usable])
-            out[part.id] = PartPrice(part.id, price, "sources")
-        elif part.reference_price_usd is not None:
-            out[part.id] = PartPrice(part.id, part.reference_price_usd, "reference_price")
+    for part in explode(programme.catalog, design):
+        k = view.part_index[part]
+        if ordered[k] > 0:
+            out[part] = PartPrice(part, float(cost[k]), "sources (landed)")
+        elif not np.isnan(view.reference_price_usd[k]):
+            out[part] = PartPrice(part, float(cost[k]), "reference_price")
+        elif listed[k] > 0:
+            out[part] = PartPrice(part, float(cost[k]), "listed sources (none qualified yet)")
     return out
 
 
@@ -223,7 +222,7 @@ def rack_tco(
     design = catalog.designs[design_id]
     quantities = explode(catalog, design_id)
     if prices is None:
-        prices = part_prices((catalog.parts[p] for p in quantities), programme.sources_by_part)
+        prices = design_prices(programme, design_id)
     unit = {p: pp.unit_price_usd for p, pp in prices.items()}
     hardware = bom_cost_usd(quantities, unit)
     unpriced = tuple(sorted(p for p in quantities if p not in prices))
@@ -267,11 +266,4 @@ def tco_assumptions(programme: Programme) -> TcoAssumptions:
 
 def generations_tco(programme: Programme, assumptions: TcoAssumptions | None = None) -> list[TcoBreakdown]:
     """TCO of one rack of every design in the build plan, in plan order (generations side by side)."""
-    prices = None
-    out = []
-    for design in programme.planned_designs:
-        if prices is None:
-            every = {p for d in programme.planned_designs for p in explode(programme.catalog, d.id)}
-            prices = part_prices((programme.catalog.parts[p] for p in sorted(every)), programme.sources_by_part)
-        out.append(rack_tco(programme, design.id, assumptions, prices=prices))
-    return out
+    return [rack_tco(programme, design.id, assumptions) for design in programme.planned_designs]

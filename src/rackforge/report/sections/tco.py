@@ -60,23 +60,20 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rackforge.evaluate.bridges import engineering_power_w, sourcing_analysis
-    from rackforge.evaluate.criteria import design_prices, full_load_power_w, performance_metric
+    from rackforge.evaluate.bridges import engineering_power_w
+    from rackforge.evaluate.criteria import full_load_power_w, performance_metric
     from rackforge.evaluate.tco import rack_tco, tco_assumptions
 
     p = ctx.programme
     a = tco_assumptions(p)
     designs = p.planned_designs
     sources = {"sourcing": ctx.analyses["sourcing"]} if "sourcing" in ctx.analyses else {}
-    basis = ("landed cost (price + freight + duty) from the sourcing analysis, each design at its first quarter"
-             if sourcing_analysis(p, sources) is not None
-             else "ex-works source prices (share-weighted), else reference prices")
+    basis = "landed cost (price + freight + duty) of the qualified sources, each design at its first quarter"
     metric = performance_metric(designs)
     rows: list[dict[str, Any]] = []
     for d in designs:
         engineering = engineering_power_w(p, d.id, ctx.analyses, sources)
-        tco = rack_tco(p, d.id, a, prices=design_prices(p, d.id, sources),
-                       it_power_w=engineering[0] if engineering is not None else None)
+        tco = rack_tco(p, d.id, a, it_power_w=engineering[0] if engineering is not None else None)
         racks = sum(p.build_plan.racks(d.id).values())
         full_w = engineering[1] if engineering is not None else full_load_power_w(d, p)
         pflops = getattr(d.performance, metric) if metric and d.performance else None
