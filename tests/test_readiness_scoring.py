@@ -15,11 +15,12 @@ from rackforge.readiness.scoring import (
     score_assessment,
     thread_level,
 )
-from rackforge.schema.readiness import Answer, Assessment, Criteria, Criterion, Thread, load_criteria
+from rackforge.schema.readiness import Answer, Criteria, ReadinessAssessment, ReadinessCriterion, Thread, load_criteria
 
 
-def crit(thread: str, level: int, letter: str = "a") -> Criterion:
-    return Criterion(id=f"{thread}.{level}.{letter}", level=level, text="some state holds", action="make it hold")
+def crit(thread: str, level: int, letter: str = "a") -> ReadinessCriterion:
+    return ReadinessCriterion(id=f"{thread}.{level}.{letter}", level=level, text="some state holds",
+                              action="make it hold")
 
 
 def test_thread_level_by_hand():
@@ -45,7 +46,7 @@ def test_part_stands_at_its_weakest_thread():
 
 def test_thread_answers_and_overrides_on_the_shipped_checklist():
     criteria = load_criteria()
-    assessment = Assessment(part="p", site="s", answers=(
+    assessment = ReadinessAssessment(part="p", site="s", answers=(
         Answer(thread="design", through_level=7, evidence="design review DR-7"),
         Answer(criterion="design.5.a", met=False, note="key characteristics not flowed yet"),
         Answer(thread="process", through_level=4, evidence="lab timing study"),
@@ -70,10 +71,10 @@ def test_thread_answers_and_overrides_on_the_shipped_checklist():
 def test_trl_pairing_note():
     criteria = load_criteria()
     answers = tuple(Answer(thread=t.id, through_level=8, evidence="pilot line report") for t in criteria.threads)
-    result = score_assessment(Assessment(part="p", site="s", trl=6, answers=answers), criteria, 8)
+    result = score_assessment(ReadinessAssessment(part="p", site="s", trl=6, answers=answers), criteria, 8)
     assert result.mrl == 8
     assert result.notes == ("MRL 8 expects TRL 7 or more; the part is at TRL 6",)
-    assert score_assessment(Assessment(part="p", site="s", trl=7, answers=answers), criteria, 8).notes == ()
+    assert score_assessment(ReadinessAssessment(part="p", site="s", trl=7, answers=answers), criteria, 8).notes == ()
 
 
 def small_checklist() -> Criteria:
@@ -109,7 +110,7 @@ def test_levels_are_cumulative_and_monotone(status_list: list[str], flip: int):
 
 def test_small_checklist_gap_list_by_hand():
     criteria = small_checklist()
-    assessment = Assessment.model_construct(part="p", site="s", target_mrl=6, trl=None, answers=(
+    assessment = ReadinessAssessment.model_construct(part="p", site="s", target_mrl=6, trl=None, answers=(
         # built without validation: Answer checks ids against the shipped checklist, this one is custom
         Answer.model_construct(criterion=None, thread="alpha", through_level=6, met=True, evidence="evidence a"),
         Answer.model_construct(criterion=None, thread="beta", through_level=3, met=True, evidence="evidence b"),

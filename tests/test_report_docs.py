@@ -8,9 +8,9 @@ from rackforge.cli import cli
 from rackforge.report.sections import SECTIONS
 from rackforge.schema.evaluations import (
     BUILTIN_CRITERIA,
-    Criterion,
     Decision,
     EvaluatedSystem,
+    EvaluationCriterion,
     Evaluations,
     OptionTerms,
     TcoAssumptions,
@@ -27,7 +27,7 @@ def test_every_section_is_documented() -> None:
 def test_every_criterion_and_evaluations_field_is_documented() -> None:
     for criterion in BUILTIN_CRITERIA:
         assert f"`{criterion}`" in DOC, criterion
-    for model in (Evaluations, Criterion, EvaluatedSystem, OptionTerms, Decision, TcoAssumptions):
+    for model in (Evaluations, EvaluationCriterion, EvaluatedSystem, OptionTerms, Decision, TcoAssumptions):
         for name in model.model_fields:
             if name in ("source", "figure_sources"):
                 continue

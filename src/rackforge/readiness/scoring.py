@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rackforge.errors import InputError, Problem, did_you_mean
-from rackforge.schema.readiness import EXPECTED_TRL, Assessment, Criteria, Criterion, Readiness, load_criteria
+from rackforge.schema.readiness import (
+    EXPECTED_TRL,
+    Criteria,
+    Readiness,
+    ReadinessAssessment,
+    ReadinessCriterion,
+    load_criteria,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +32,7 @@ if TYPE_CHECKING:
 MET, NA, NOT_MET, UNANSWERED = "met", "na", "not-met", "unanswered"
 
 
-def criterion_status(assessment: Assessment, criteria: Criteria) -> dict[str, tuple[str, str]]:
+def criterion_status(assessment: ReadinessAssessment, criteria: Criteria) -> dict[str, tuple[str, str]]:
     """Status and evidence of every criterion for one assessment: ``{id: (status, evidence)}``.
 
     Thread answers mark every criterion of the thread at or below ``through_level`` met; answers
@@ -44,7 +51,7 @@ def criterion_status(assessment: Assessment, criteria: Criteria) -> dict[str, tu
     return status
 
 
-def thread_level(criteria: tuple[Criterion, ...], status: dict[str, str]) -> int | None:
+def thread_level(criteria: tuple[ReadinessCriterion, ...], status: dict[str, str]) -> int | None:
     """Highest level whose criteria, and all lower levels', are met or N/A; None if all are N/A.
 
     Levels without criteria in the checklist are passed through.
@@ -142,7 +149,7 @@ class ReadinessResult:
         }
 
 
-def score_assessment(assessment: Assessment, criteria: Criteria, target_mrl: int) -> AssessmentResult:
+def score_assessment(assessment: ReadinessAssessment, criteria: Criteria, target_mrl: int) -> AssessmentResult:
     """Levels, MRL, weakest threads and gaps of one assessment."""
     status = criterion_status(assessment, criteria)
     plain = {k: v[0] for k, v in status.items()}

@@ -82,7 +82,7 @@ BUILTIN_CRITERIA: dict[str, tuple[Literal["higher", "lower"], str, str]] = {
 """Built-in criterion -> (which direction is better, unit, what it measures)."""
 
 
-class Criterion(Model):
+class EvaluationCriterion(Model):
     """A weighted criterion. Built-in ids know their direction; others must say ``better``."""
 
     id: Id
@@ -92,7 +92,7 @@ class Criterion(Model):
     description: str = ""
 
     @model_validator(mode="after")
-    def _direction_known(self) -> Criterion:
+    def _direction_known(self) -> EvaluationCriterion:
         if self.id not in BUILTIN_CRITERIA and self.better is None:
             raise ValueError(f"criterion {self.id!r} is not built in ({', '.join(BUILTIN_CRITERIA)}); "
                              "say whether 'higher' or 'lower' is better with 'better:'")
@@ -155,7 +155,7 @@ class Evaluations(Model):
     as_of: dt.date | None = Field(None, description="date the evaluation stands at (default: today)")
     normalisation: Literal["minmax", "ratio"] = "minmax"
     tco: TcoAssumptions | None = None
-    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    criteria: tuple[EvaluationCriterion, ...] = Field(min_length=1)
     systems: tuple[EvaluatedSystem, ...] = Field(min_length=1)
     decisions: tuple[Decision, ...] = ()
 

@@ -381,7 +381,7 @@ class Material(Model):
     lead_weeks: Weeks = Field(0.0, description="kits for a quarter are released this much before it starts")
 
 
-class Targets(Model):
+class FactoryTargets(Model):
     """What 'meets the build plan' means for capacity planning."""
 
     confidence: float = Field(0.9, gt=0, le=1, description="share of replications that must meet the plan")
@@ -448,7 +448,7 @@ class Factory(Model):
     stations: tuple[Station, ...] = Field(min_length=1)
     routes: tuple[Route, ...] = Field(min_length=1)
     material: Material = Material()
-    targets: Targets = Targets()
+    targets: FactoryTargets = FactoryTargets()
     simulation: SimulationSettings = SimulationSettings()
     test_plan: TestPlanSettings = TestPlanSettings()
     test_sites: TestSiteComparison = TestSiteComparison()

@@ -39,7 +39,7 @@ EXPECTED_TRL = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 7, 9: 8, 10: 9}
 """Technology readiness a manufacturing readiness level expects (MRL Deskbook pairing)."""
 
 
-class Criterion(Model):
+class ReadinessCriterion(Model):
     """One readiness criterion of a thread at a level."""
 
     id: str = Field(pattern=r"^[a-z]+\.\d{1,2}\.[a-z]$")
@@ -55,7 +55,7 @@ class Thread(Model):
     id: Id
     name: str
     deskbook: str = Field(pattern=r"^[A-I]$", description="thread letter in the DoD MRL Deskbook")
-    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    criteria: tuple[ReadinessCriterion, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _ids_match(self) -> Thread:
@@ -86,7 +86,7 @@ class Criteria(Model):
         return next(t for t in self.threads if t.id == ident)
 
     @property
-    def by_id(self) -> dict[str, tuple[Thread, Criterion]]:
+    def by_id(self) -> dict[str, tuple[Thread, ReadinessCriterion]]:
         """Every criterion by id with its thread."""
         return {c.id: (t, c) for t in self.threads for c in t.criteria}
 
@@ -147,7 +147,7 @@ class Answer(Model):
         return self
 
 
-class Assessment(Model):
+class ReadinessAssessment(Model):
     """The readiness of one part, assembly or rack design made or integrated at one site, with evidence."""
 
     part: Id
@@ -164,7 +164,7 @@ class Readiness(Model):
 
     source: SourceRef | None = None
     target_mrl: int = Field(8, ge=1, le=10, description="level the gaps are measured to (8: ready for low rate)")
-    assessments: tuple[Assessment, ...] = ()
+    assessments: tuple[ReadinessAssessment, ...] = ()
 
     @model_validator(mode="after")
     def _unique(self) -> Readiness:
