@@ -201,6 +201,16 @@ class SupplyView:
         total = per_part_sum(self.source_part, share, self.n_parts)
         return np.divide(weighted, total, out=np.full(self.n_parts, np.nan), where=total > 0)
 
+    def part_longest_lead_time_weeks(self, share: FloatArray, min_share: float = 1e-9) -> FloatArray:
+        """Worst-case lead time of each part [weeks]: the longest lead time to the integration site
+        among the sources holding more than ``min_share`` of its orders; NaN for a part with none.
+        The lead time of a part's critical path (longest lead-time paths), where
+        :meth:`part_lead_time_weeks` is the expected lead time of a unit ordered."""
+        used = share > min_share
+        out = np.full(self.n_parts, -np.inf)
+        np.maximum.at(out, self.source_part[used], self.source_lead_time_weeks[used])
+        return np.where(np.isfinite(out), out, np.nan)
+
     def with_sources(self, **changes: object) -> SupplyView:
         """A copy with some arrays replaced (for what-if analysis)."""
         values = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "part_index"}

@@ -29,10 +29,10 @@ from rackforge.core.supply import SourceMode, SupplyView, design_view_date, plan
 from rackforge.schema.rules import DomesticContentRule, programme_rule
 from rackforge.sourcing.bom import cost_by_assembly, cost_by_category, flat_bom, plan_cost_by_quarter
 from rackforge.sourcing.concentration import (
+    SHARE_EPS,
     ConcentrationIndex,
     alternate_dates,
     longest_lead_time_paths,
-    part_lead_time_weeks,
 )
 from rackforge.sourcing.domestic import (
     DomesticContentCalculator,
@@ -193,7 +193,7 @@ class SourcingAnalysis:
                                          self.network.n_parts)
             table["suppliers"] = [names[i] for i in self.used_parts]
             table["countries"] = [countries[i] for i in self.used_parts]
-            table["lead_time_weeks"] = part_lead_time_weeks(self.network, share)[self.used_parts]
+            table["lead_time_weeks"] = self.network.part_longest_lead_time_weeks(share, SHARE_EPS)[self.used_parts]
             if mode == SourceMode.QUALIFIED.value:
                 dates = alternate_dates(self.network, self.as_of)
                 table["alternate_from"] = [dates[i] for i in self.used_parts]
@@ -281,7 +281,7 @@ class SourcingAnalysis:
         mode = SourceMode.QUALIFIED.value
         for design in self.planned:
             share = self.shares_on(self.design_dates[design][mode], mode)
-            weeks = part_lead_time_weeks(self.network, share)
+            weeks = self.network.part_longest_lead_time_weeks(share, SHARE_EPS)
             lead = {p: float(w) for p, w in zip(self.network.part_ids, weeks, strict=True)}
             for path, part, w in longest_lead_time_paths(self.programme.catalog, design, lead,
                                                          self.lead_time_paths_per_design):

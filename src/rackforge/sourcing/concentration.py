@@ -170,14 +170,6 @@ class ConcentrationIndex:
                                            "hhi_country"])
 
 
-def part_lead_time_weeks(network: SupplyView, share: FloatArray) -> FloatArray:
-    """Per part, the longest lead time plus transit over the sources it uses [weeks]; NaN if unsourced."""
-    used = share > SHARE_EPS
-    out = np.full(network.n_parts, -np.inf)
-    np.maximum.at(out, network.source_part[used], (network.lead_time_weeks + network.transit_weeks)[used])
-    return np.where(np.isfinite(out), out, np.nan)
-
-
 def alternate_dates(network: SupplyView, when: dt.date) -> list[dt.date | None]:
     """Per part, the earliest expected qualification date of a source not counted as qualified on
     ``when`` (a ``qualifying`` or ``planned`` alternate, or a qualified source dated later); None if none."""
