@@ -254,3 +254,13 @@ def explode_items(catalog: Catalog, items: Iterable[Item]) -> dict[str, int]:
         for part, qty in explode(catalog, item.ref, item.quantity).items():
             out[part] = out.get(part, 0) + qty
     return out
+
+
+def contained_refs(catalog: Catalog, ref: str) -> set[str]:
+    """``ref`` and the id of every assembly and part type anywhere in its tree."""
+    if ref in catalog.parts:
+        return {ref}
+    walk, parts = catalog_walk(catalog)
+    part_qty, asm_qty = walk.unit(ref)
+    assemblies = tuple(catalog.assemblies)
+    return {ref, *(parts[k] for k in part_qty), *(assemblies[k] for k in asm_qty)}
