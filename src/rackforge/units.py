@@ -13,7 +13,7 @@ inch 25.4 mm, US gallon 3.785411784 L, psi 6.894757 kPa) except where noted.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
@@ -107,23 +107,47 @@ def _quantity_type(canonical: str, **constraints: Any) -> Any:
 
 
 # Field types, one per canonical unit. Non-negative unless the quantity may be negative.
-Watts = _quantity_type("W", ge=0)
-Volts = _quantity_type("V", gt=0)
-Amps = _quantity_type("A", gt=0)
-Kilograms = _quantity_type("kg", ge=0)
-Millimetres = _quantity_type("mm", gt=0)
-Metres = _quantity_type("m", ge=0)
-LitresPerMinute = _quantity_type("lpm", ge=0)
-Celsius = _quantity_type("C", ge=-50, le=150)
-Kelvin = _quantity_type("K", gt=0, le=100)
-Weeks = _quantity_type("weeks", ge=0)
-Seconds = _quantity_type("s", ge=0)
-Hours = _quantity_type("h", ge=0)
-Usd = _quantity_type("usd", ge=0)
-Gbps = _quantity_type("gbps", gt=0)
-WattHours = _quantity_type("wh", ge=0)
-KgPerM2 = _quantity_type("kg_m2", gt=0)
-KiloPascal = _quantity_type("kpa", ge=0)
-Cfm = _quantity_type("cfm", ge=0)
-Fraction = _quantity_type("fraction", ge=0, le=1)
-UsdPerKwh = _quantity_type("usd_per_kwh", ge=0)
+# Type checkers see plain floats (what the field holds after validation); at run time each is an
+# annotated float that also accepts a string with a unit.
+if TYPE_CHECKING:
+    Watts = float
+    Volts = float
+    Amps = float
+    Kilograms = float
+    Millimetres = float
+    Metres = float
+    LitresPerMinute = float
+    Celsius = float
+    Kelvin = float
+    Weeks = float
+    Seconds = float
+    Hours = float
+    Usd = float
+    Gbps = float
+    WattHours = float
+    KgPerM2 = float
+    KiloPascal = float
+    Cfm = float
+    Fraction = float
+    UsdPerKwh = float
+else:
+    Watts = _quantity_type("W", ge=0)
+    Volts = _quantity_type("V", gt=0)
+    Amps = _quantity_type("A", gt=0)
+    Kilograms = _quantity_type("kg", ge=0)
+    Millimetres = _quantity_type("mm", gt=0)
+    Metres = _quantity_type("m", ge=0)
+    LitresPerMinute = _quantity_type("lpm", ge=0)
+    Celsius = _quantity_type("C", ge=-50, le=150)
+    Kelvin = _quantity_type("K", gt=0, le=100)
+    Weeks = _quantity_type("weeks", ge=0)
+    Seconds = _quantity_type("s", ge=0)
+    Hours = _quantity_type("h", ge=0)
+    Usd = _quantity_type("usd", ge=0)
+    Gbps = _quantity_type("gbps", gt=0)
+    WattHours = _quantity_type("wh", ge=0)
+    KgPerM2 = _quantity_type("kg_m2", gt=0)
+    KiloPascal = _quantity_type("kpa", ge=0)
+    Cfm = _quantity_type("cfm", ge=0)
+    Fraction = _quantity_type("fraction", ge=0, le=1)
+    UsdPerKwh = _quantity_type("usd_per_kwh", ge=0)

@@ -159,10 +159,9 @@ class SupplyView:
     def may_ship_on(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> BoolArray:
         """Sources that may ship on ``when`` under ``mode`` [bool per source row]."""
         mode = SourceMode(mode)
-        dated = self.qualified_from <= when.toordinal()
-        if mode is SourceMode.QUALIFIED:
-            return (self.status == 0) & dated
-        return (self.status != 3) & dated
+        dated: BoolArray = self.qualified_from <= when.toordinal()
+        allowed: BoolArray = (self.status == 0) if mode is SourceMode.QUALIFIED else (self.status != 3)
+        return allowed & dated
 
     def order_shares(self, when: dt.date, mode: SourceMode | str = SourceMode.QUALIFIED) -> FloatArray:
         """Each source's share of its part's supply on ``when`` [fraction per source row]."""
@@ -199,7 +198,8 @@ class SupplyView:
         integration site; NaN for a part with no order share. ``share`` is (n_sources,)."""
         weighted = per_part_sum(self.source_part, share * self.source_lead_time_weeks, self.n_parts)
         total = per_part_sum(self.source_part, share, self.n_parts)
-        return np.divide(weighted, total, out=np.full(self.n_parts, np.nan), where=total > 0)
+        lead: FloatArray = np.divide(weighted, total, out=np.full(self.n_parts, np.nan), where=total > 0)
+        return lead
 
     def part_longest_lead_time_weeks(self, share: FloatArray, min_share: float = 1e-9) -> FloatArray:
         """Worst-case lead time of each part [weeks]: the longest lead time to the integration site

@@ -48,7 +48,7 @@ def work_per_rack_h(steps: tuple[Step, ...], factory: Factory) -> dict[str, floa
             weights = [m.share * (1.0 - m.scrap_fraction) for m in step.failure_modes]
             total = sum(weights) or 1.0
             mean_rework = sum(
-                w * (m.rework_time or step.rework_time).mean  # type: ignore[union-attr]
+                w * (m.rework_time or step.rework_time).mean  # type: ignore[union-attr,misc]
                 for w, m in zip(weights, step.failure_modes, strict=True)) / total
             out[rework_station.id] = (out.get(rework_station.id, 0.0)
                                       + reach * reworks * mean_rework / rework_station.availability)

@@ -138,7 +138,7 @@ class DisruptionEvent(Sourced):
             return self.probability
         assert self.annual_probability is not None
         years = horizon_weeks / 52.1775
-        return 1.0 - (1.0 - self.annual_probability) ** years
+        return float(1.0 - (1.0 - self.annual_probability) ** years)
 
 
 class StockEntry(Sourced):
