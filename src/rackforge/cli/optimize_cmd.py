@@ -10,7 +10,7 @@ import click
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
 
 if TYPE_CHECKING:
-    from rackforge.optimize import OptimizeResult, Targets
+    from rackforge.optimize import OptimizeResult, SourcingTargets
     from rackforge.optimize.sweep import SweepResult
     from rackforge.schema import Programme
 
@@ -39,11 +39,12 @@ def _fraction_list(text: str | None) -> list[float] | None:
 
 
 def _targets(programme: Programme, domestic_target: float | None, from_year: int | None, categories: str | None,
-             country_cap: float | None, cap_scope: str, critical_share: float | None, rule_id: str | None) -> Targets:
+             country_cap: float | None, cap_scope: str, critical_share: float | None,
+             rule_id: str | None) -> SourcingTargets:
     """The targets the options ask for; default domestic target: the programme rule's threshold per year."""
     from rackforge.calendar import quarter_start
     from rackforge.errors import UsageError, did_you_mean, valid_list
-    from rackforge.optimize import Targets
+    from rackforge.optimize import SourcingTargets
     from rackforge.optimize.data import EXCEEDS_MARGIN
     from rackforge.schema import Category
     from rackforge.schema.rules import builtin_rules, programme_rule
@@ -70,9 +71,9 @@ def _targets(programme: Programme, domestic_target: float | None, from_year: int
     common: dict[str, Any] = {"domestic_categories": cats, "country_cap": country_cap, "cap_scope": cap_scope,
                               "critical_max_source_share": critical_share}
     if domestic_target is None:
-        return Targets.from_rule(rule, chosen, **common)
+        return SourcingTargets.from_rule(rule, chosen, **common)
     margin = EXCEEDS_MARGIN if rule.comparison == "exceeds" else 0.0
-    return Targets(domestic_content={y: domestic_target for y in chosen}, domestic_margin=margin, **common)
+    return SourcingTargets(domestic_content={y: domestic_target for y in chosen}, domestic_margin=margin, **common)
 
 
 @click.command()
@@ -152,7 +153,7 @@ def optimize(path: Path | None, as_json: bool, domestic_target: float | None, fr
                                                                     else " (see above)"))
 
 
-def _run_sweep(programme: Programme, data: Any, targets: Targets, options: Any, stock: str, as_json: bool,
+def _run_sweep(programme: Programme, data: Any, targets: SourcingTargets, options: Any, stock: str, as_json: bool,
                sweep_targets: str | None, sweep_caps: str | None, scenarios: int, seed: int, output: Path | None,
                from_year: int | None) -> None:
     from rackforge.optimize.sweep import sweep, write_sweep

@@ -75,14 +75,14 @@ def run(ctx: AssessContext) -> SectionOutput:
 
     import pandas as pd
 
-    from rackforge.optimize.data import Targets, build_input
+    from rackforge.optimize.data import SourcingTargets, build_input
     from rackforge.optimize.highs import SolveOptions
     from rackforge.optimize.solve import optimise
     from rackforge.optimize.sweep import DEFAULT_TARGETS, max_achievable_target, sweep
 
     p = ctx.programme
     data = build_input(p)
-    targets = Targets()
+    targets = SourcingTargets()
     base = optimise(data, targets, duals=False)
     strict = base.to_dict()
     relaxed: list[str] = []
