@@ -1,7 +1,7 @@
 """Section: how ready is each part for US manufacturing (manufacturing readiness levels)?
 
-Presents :func:`rackforge.readiness.scoring.assess_programme`. Shares with the evaluation the MRL of
-the least ready assessed part (or assembly) of each design.
+Presents :func:`rackforge.api.readiness` and :func:`rackforge.api.design_readiness` (the MRL of the
+least ready assessed part or assembly of each design, which the evaluation's readiness criterion uses).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from rackforge.report.charts import figure
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
-from rackforge.schema import Catalog, Programme
+from rackforge.schema import Programme
 
 
 def applies(programme: Programme) -> str | None:
@@ -18,49 +18,18 @@ def applies(programme: Programme) -> str | None:
     return None if programme.readiness is not None else "the programme has no 'readiness:' section"
 
 
-def design_refs(catalog: Catalog, design: str) -> set[str]:
-    """The design and every assembly and part id in its tree."""
-    seen = {design}
-    stack = [design]
-    while stack:
-        node = catalog.designs.get(stack[-1]) or catalog.assemblies.get(stack[-1])
-        stack.pop()
-        if node is None:
-            continue
-        for item in node.items:
-            if item.ref not in seen:
-                seen.add(item.ref)
-                stack.append(item.ref)
-    return seen
-
-
-def design_mrl(catalog: Catalog, rows: list[dict[str, Any]], designs: list[str]) -> dict[str, dict[str, Any]]:
-    """Per design, the lowest MRL among assessments of the design or anything in it, and where it is."""
-    out: dict[str, dict[str, Any]] = {}
-    for design in designs:
-        refs = design_refs(catalog, design)
-        scored = [r for r in rows if r["part"] in refs and r["mrl"] is not None]
-        if scored:
-            low = min(scored, key=lambda r: r["mrl"])
-            out[design] = {"mrl": low["mrl"], "part": low["part"], "site": low["site"]}
-    return out
-
-
 def run(ctx: AssessContext) -> SectionOutput:
     """Score the readiness assessments and draw the heat map of levels by thread."""
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rackforge.readiness.scoring import assess_programme
+    from rackforge import api
 
     p = ctx.programme
-    result = assess_programme(p)
+    result = api.readiness(p)
     data: dict[str, Any] = result.to_dict()
     rows = data["assessments"]
-    designs = list(dict.fromkeys([*p.build_plan.designs,
-                                  *([s.design for s in p.evaluations.systems] if p.evaluations else [])]))
-    per_design = design_mrl(p.catalog, rows, designs)
-    data["design_mrl"] = per_design
+    data["design_mrl"] = api.design_readiness(p, result)
     data["assessed"] = len(rows)
     data["gap_count"] = len(data["gaps"])
     if rows:
@@ -91,7 +60,7 @@ def run(ctx: AssessContext) -> SectionOutput:
                          charts=[Chart("readiness-heatmap", "Readiness heat map: level per thread (MRL = lowest)",
                                        fig, "Manufacturing readiness levels 1-10 (DoD MRL Deskbook); "
                                             "N/A: thread not applicable.")],
-                         analyses={"readiness": per_design})
+                         analyses={"readiness": result})
 
 
 SECTION = Section("readiness", "How ready is US manufacturing? Readiness levels", run, applies=applies,
