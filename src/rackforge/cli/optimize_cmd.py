@@ -9,7 +9,7 @@ import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
 from rackforge.optimize.highs import SolveOptions
-from rackforge.optimize.policy import SWEEP_SHORTFALL_SCENARIOS, SourcingPolicy
+from rackforge.optimize.policy import RULE_THRESHOLDS, SWEEP_SHORTFALL_SCENARIOS, SourcingPolicy
 from rackforge.resilience.defaults import MONTE_CARLO_SEED
 
 if TYPE_CHECKING:
@@ -32,6 +32,26 @@ def _fraction(ctx: click.Context, param: click.Parameter, value: float | None) -
     return value
 
 
+def _domestic_target(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> float | Literal["rule"] | None:
+    """The policy's default when not given; ``rule`` (the rule's threshold each year), ``none`` (no
+    target) or a share."""
+    if value is None:
+        return POLICY.domestic_target
+    if value.strip().lower() == RULE_THRESHOLDS:
+        return RULE_THRESHOLDS
+    if value.strip().lower() == "none":
+        return None
+    try:
+        share = float(value)
+    except ValueError:
+        from rackforge.errors import UsageError
+
+        raise UsageError(f"--domestic-target is a share between 0 and 1 (0.75 for 75%), 'rule' or 'none'; "
+                         f"got {value!r}") from None
+    return _fraction(ctx, param, share)
+
+
 def _fraction_list(text: str | None) -> list[float] | None:
     if text is None:
         return None
@@ -49,9 +69,10 @@ def _fraction_list(text: str | None) -> list[float] | None:
 @click.command()
 @path_argument
 @json_option
-@click.option("--domestic-target", type=float, callback=_fraction, metavar="SHARE",
-              help="Least domestic share of component cost per design and year, e.g. 0.75 "
-              "(default: the programme rule's threshold, FAR 25.101: 65% through 2028).")
+@click.option("--domestic-target", callback=_domestic_target, metavar="SHARE|rule|none",
+              help="Least domestic share of component cost per design and year, e.g. 0.75; 'none' for no target "
+              "(the report's least-cost plan); default 'rule': the programme rule's threshold each year (FAR "
+              "25.101: 65% through 2028).")
 @click.option("--from-year", type=int, metavar="YEAR", help="Hold only this year and later to the target.")
 @click.option("--categories", metavar="LIST",
               help="Hold only these part categories to the target, e.g. cooling,power,cabling,networking.")
@@ -81,7 +102,7 @@ def _fraction_list(text: str | None) -> list[float] | None:
               help="--sweep: Monte Carlo seed (the report's).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
               help="--sweep: write the curve to FILE (.csv, else JSON), atomically.")
-def optimize(path: Path | None, as_json: bool, domestic_target: float | None, from_year: int | None,
+def optimize(path: Path | None, as_json: bool, domestic_target: float | Literal["rule"] | None, from_year: int | None,
              categories: str | None, rule_id: str | None, country_cap: float | None, cap_scope: str,
              critical_share: float, relax: bool, stock: str, gap: float, time_limit: float, sweep: bool,
              sweep_targets: str | None, sweep_caps: str | None, scenarios: int, seed: int,
@@ -105,7 +126,7 @@ def optimize(path: Path | None, as_json: bool, domestic_target: float | None, fr
         raise UsageError("--gap is a share in [0, 1) and --time-limit a positive number of seconds")
     programme = load(path)
     policy = SourcingPolicy(
-        domestic_target=POLICY.domestic_target if domestic_target is None else domestic_target,
+        domestic_target=domestic_target,
         from_year=from_year, categories=_names(categories), rule_id=rule_id, country_cap=country_cap,
         cap_scope="category" if cap_scope == "category" else "part", critical_share=critical_share,
         relax_two_source_rule=relax)
