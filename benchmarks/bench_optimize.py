@@ -18,19 +18,19 @@ from typing import Any
 
 import numpy as np
 
-from rackforge.optimize import OptimizeInput, Targets, build_input
+from rackforge.optimize import OptimizeInput, SourcingTargets, build_input
 from rackforge.optimize.highs import SolveOptions, solve, to_highs
 from rackforge.optimize.model import build_model, last_quarter_of_year, part_holding_cost_usd
 from rackforge.optimize.synthetic import synthetic_programme
 
-TARGETS = Targets(domestic_content=0.3, critical_max_source_share=0.9)
+TARGETS = SourcingTargets(domestic_content=0.3, critical_max_source_share=0.9)
 """Benchmark targets: 30 % domestic content in every design and year (only reachable by opening US
 lines) and the two-source rule for critical parts."""
 
-TARGETS_WITH_CAP = Targets(domestic_content=0.3, country_cap=0.7, critical_max_source_share=0.9)
+TARGETS_WITH_CAP = SourcingTargets(domestic_content=0.3, country_cap=0.7, critical_max_source_share=0.9)
 """The same with a 70 % cap on any one country's share of each part (25,000 more rows)."""
 
-def linopy_model(data: OptimizeInput, targets: Targets) -> Any:
+def linopy_model(data: OptimizeInput, targets: SourcingTargets) -> Any:
     """The pooled-stock sourcing MIP written idiomatically in linopy (xarray coordinates, groupby)."""
     import linopy
     import pandas as pd

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimize_cases import make_input
-from rackforge.optimize import Targets, optimise
+from rackforge.optimize import SourcingTargets, optimise
 from rackforge.optimize.data import OptimizeInput
 from rackforge.optimize.feasibility import check_plan, plan_cost_usd
 from rackforge.optimize.highs import SolveOptions
@@ -28,7 +28,7 @@ def compositions(total: int, parts: int) -> list[tuple[int, ...]]:
     return [c for c in itertools.product(range(total + 1), repeat=parts) if sum(c) == total]
 
 
-def enumerate_best(data: OptimizeInput, targets: Targets) -> float | None:
+def enumerate_best(data: OptimizeInput, targets: SourcingTargets) -> float | None:
     """Least cost over every whole-unit plan of a one-part, one-design instance, or None if none is feasible."""
     n_s, n_t = len(data.source_part), len(data.quarters)
     demand = [round(x) for x in data.racks[0] * data.parts_per_rack[0, 0]]
@@ -76,7 +76,7 @@ def enumerate_best(data: OptimizeInput, targets: Targets) -> float | None:
 
 
 @st.composite
-def instances(draw: st.DrawFn) -> tuple[OptimizeInput, Targets]:
+def instances(draw: st.DrawFn) -> tuple[OptimizeInput, SourcingTargets]:
     n_sources = draw(st.integers(2, 3))
     quarters = draw(st.sampled_from([["2027Q1", "2027Q2"], ["2027Q4", "2028Q1"]]))
     demand = [draw(st.sampled_from([0, 1, 2, 2])) for _ in quarters]
@@ -97,7 +97,7 @@ def instances(draw: st.DrawFn) -> tuple[OptimizeInput, Targets]:
     data = make_input(parts=["cold-plate"], quarters=quarters, parts_per_rack=[[1.0]], racks=[demand],
                       sources=sources, critical=[draw(st.sampled_from([False, False, False, True]))],
                       holding_rate=draw(st.sampled_from([0.0, 0.1])))
-    targets = Targets(domestic_content=draw(st.sampled_from([None, 0.3, 0.6])),
+    targets = SourcingTargets(domestic_content=draw(st.sampled_from([None, 0.3, 0.6])),
                       country_cap=draw(st.sampled_from([None, None, 0.6])),
                       critical_max_source_share=draw(st.sampled_from([None, 0.7])))
     return data, targets
@@ -105,7 +105,7 @@ def instances(draw: st.DrawFn) -> tuple[OptimizeInput, Targets]:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
-def test_mip_matches_exhaustive_enumeration(case: tuple[OptimizeInput, Targets]) -> None:
+def test_mip_matches_exhaustive_enumeration(case: tuple[OptimizeInput, SourcingTargets]) -> None:
     data, targets = case
     best = enumerate_best(data, targets)
     result = optimise(data, targets, EXACT, integer_quantities=True, duals=False, explain=False)
@@ -125,14 +125,14 @@ def test_enumeration_finds_a_known_optimum() -> None:
                       sources=[{"part": 0, "site": "tw", "country": "TW", "price": 100.0, "freight": 3.0,
                                 "capacity": 1.0},
                                {"part": 0, "site": "us", "country": "US", "price": 130.0, "capacity": 5.0}])
-    assert enumerate_best(data, Targets()) == pytest.approx(233.0)
-    assert enumerate_best(data, Targets(domestic_content=0.6)) == pytest.approx(260.0)
-    assert enumerate_best(data, Targets(country_cap=0.4)) is None
+    assert enumerate_best(data, SourcingTargets()) == pytest.approx(233.0)
+    assert enumerate_best(data, SourcingTargets(domestic_content=0.6)) == pytest.approx(260.0)
+    assert enumerate_best(data, SourcingTargets(country_cap=0.4)) is None
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
-def test_pooled_stock_is_a_restriction_whose_plans_pass_the_check(case: tuple[OptimizeInput, Targets]) -> None:
+def test_pooled_stock_is_a_restriction_whose_plans_pass_the_check(case: tuple[OptimizeInput, SourcingTargets]) -> None:
     data, targets = case
     exact = optimise(data, targets, EXACT, duals=False, explain=False)
     pooled = optimise(data, targets, EXACT, stock="pooled", duals=False, explain=False)

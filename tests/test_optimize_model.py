@@ -10,7 +10,7 @@ import pytest
 
 from optimize_cases import make_input
 from rackforge.io.loader import load_programme
-from rackforge.optimize import Targets, build_input, optimise
+from rackforge.optimize import SourcingTargets, build_input, optimise
 from rackforge.optimize.data import available_fraction, ready_date
 from rackforge.optimize.feasibility import check_plan, plan_cost_usd
 from rackforge.optimize.model import build_model
@@ -27,7 +27,7 @@ def one_part(*sources: dict[str, object], demand: list[float], quarters: list[st
 
 def test_cheapest_source_takes_everything_without_targets() -> None:
     data = one_part(TW, US, demand=[10])
-    result = optimise(data, Targets())
+    result = optimise(data, SourcingTargets())
     assert result.status == "optimal"
     assert result.objective_usd == pytest.approx(10 * 103.0)
     assert result.plan is not None and result.plan.buy[0, 0] == pytest.approx(10)
@@ -36,7 +36,7 @@ def test_cheapest_source_takes_everything_without_targets() -> None:
 def test_domestic_target_by_hand() -> None:
     # 130 u ≥ 0.5 (130 u + 103 (10 − u))  ->  u = 515 / 116.5 units from the US
     data = one_part(TW, US, demand=[10])
-    result = optimise(data, Targets(domestic_content=0.5))
+    result = optimise(data, SourcingTargets(domestic_content=0.5))
     us_units = 515 / 116.5
     assert result.plan is not None
     assert result.plan.buy[1, 0] == pytest.approx(us_units, rel=1e-7)
@@ -47,7 +47,7 @@ def test_domestic_target_by_hand() -> None:
 
 def test_capacity_pushes_to_dearer_source_and_its_dual_prices_one_more_unit() -> None:
     data = one_part({**TW, "capacity": 6}, US, demand=[10])
-    result = optimise(data, Targets())
+    result = optimise(data, SourcingTargets())
     assert result.objective_usd == pytest.approx(6 * 103 + 4 * 130)
     (binding,) = [b for b in result.binding if b.kind == "capacity"]
     assert binding.where["site"] == "tw-fab"
@@ -59,7 +59,7 @@ def test_stock_carried_forward_at_holding_cost_when_capacity_is_short_later() ->
     # quarter 2 needs 10 but TW ships only 5 a quarter; buying 5 early adds a quarter's holding at
     # 5 % of the part's mean landed cost (103 + 130) / 2, still cheaper than 27 more per US unit
     data = one_part({**TW, "capacity": 5}, {**US, "capacity": 100}, demand=[0, 10], holding_rate=0.05)
-    result = optimise(data, Targets())
+    result = optimise(data, SourcingTargets())
     assert result.plan is not None
     np.testing.assert_allclose(result.plan.buy[0], [5, 5])
     np.testing.assert_allclose(result.plan.stock[0], [5, 0])
@@ -69,14 +69,14 @@ def test_stock_carried_forward_at_holding_cost_when_capacity_is_short_later() ->
 def test_minimum_order_forces_a_whole_order_or_nothing() -> None:
     # demand 3; US has MOQ 5: either 3 from TW (cap 2 -> impossible alone) ...
     data = one_part({**TW, "capacity": 2}, {**US, "moq": 5}, demand=[3])
-    result = optimise(data, Targets())
+    result = optimise(data, SourcingTargets())
     assert result.plan is not None
     buy_us = result.plan.buy[1, 0]
     assert buy_us == 0 or buy_us >= 5 - 1e-9
     # cheapest: 2 TW + 5 US? no — US alone must cover ≥ 1 unit, so it orders its MOQ of 5
     assert buy_us == pytest.approx(5)
     assert result.objective_usd == pytest.approx(min(2 * 103 + 5 * 130, 5 * 130))
-    assert check_plan(data, result.plan, Targets()) == []
+    assert check_plan(data, result.plan, SourcingTargets()) == []
 
 
 def test_opening_a_source_costs_its_fixed_cost_and_waits_for_its_lead_time() -> None:
@@ -84,7 +84,7 @@ def test_opening_a_source_costs_its_fixed_cost_and_waits_for_its_lead_time() -> 
     us = {**US, "needs_open": True, "open_cost": 500.0, "ready": ready}
     data = one_part({**TW, "capacity": 4}, us, demand=[4, 10])
     np.testing.assert_allclose(data.available_fraction[1], [0.0, 46 / 91])
-    result = optimise(data, Targets())
+    result = optimise(data, SourcingTargets())
     assert result.plan is not None and result.plan.opened[1]
     assert result.objective_usd == pytest.approx(8 * 103 + 6 * 130 + 500)
     assert result.plan.buy[1, 0] == 0
@@ -93,7 +93,7 @@ def test_opening_a_source_costs_its_fixed_cost_and_waits_for_its_lead_time() -> 
 def test_not_opening_when_the_fixed_cost_outweighs_the_saving() -> None:
     us = {**US, "price": 90.0, "needs_open": True, "open_cost": 10_000.0}
     data = one_part(TW, us, demand=[10])
-    result = optimise(data, Targets())
+    result = optimise(data, SourcingTargets())
     assert result.plan is not None and not result.plan.opened[1]
     assert result.objective_usd == pytest.approx(1030)
 
@@ -101,7 +101,7 @@ def test_not_opening_when_the_fixed_cost_outweighs_the_saving() -> None:
 def test_country_cap_per_part_by_hand() -> None:
     mx = {"part": 0, "site": "mx-fab", "country": "MX", "price": 110.0}
     data = one_part(TW, mx, US, demand=[10])
-    result = optimise(data, Targets(country_cap=0.6))
+    result = optimise(data, SourcingTargets(country_cap=0.6))
     assert result.plan is not None
     np.testing.assert_allclose(result.plan.buy[:, 0], [6, 4, 0], atol=1e-9)
     (binding,) = [b for b in result.binding if b.kind == "country-cap"]
@@ -111,11 +111,11 @@ def test_country_cap_per_part_by_hand() -> None:
 
 def test_critical_part_needs_a_second_source() -> None:
     data = one_part(TW, US, demand=[10], critical=[True])
-    result = optimise(data, Targets(critical_max_source_share=0.9))
+    result = optimise(data, SourcingTargets(critical_max_source_share=0.9))
     assert result.plan is not None
     np.testing.assert_allclose(result.plan.buy[:, 0], [9, 1], atol=1e-9)
     only_one = one_part(TW, demand=[10], critical=[True])
-    failed = optimise(only_one, Targets())
+    failed = optimise(only_one, SourcingTargets())
     assert failed.status == "infeasible" and failed.explanation is not None
     assert "critical" in failed.explanation.summary() and "cold-plate" in failed.explanation.summary()
 
@@ -125,31 +125,31 @@ def test_unsourced_part_counts_as_foreign_at_reference_price() -> None:
     data = make_input(parts=["cold-plate", "pump"], quarters=["2027Q1"], parts_per_rack=[[1.0, 1.0]],
                       racks=[[10]], sources=[TW, US], reference_price_usd=[np.nan, 100.0])
     assert data.unsourced_parts == ["pump"]
-    best = optimise(data, Targets(domestic_content=130 / 230 - 1e-6))
+    best = optimise(data, SourcingTargets(domestic_content=130 / 230 - 1e-6))
     assert best.status == "optimal" and best.plan is not None
     assert best.plan.buy[1, 0] == pytest.approx(10, rel=1e-5)
-    assert optimise(data, Targets(domestic_content=130 / 230 + 1e-3)).status == "infeasible"
+    assert optimise(data, SourcingTargets(domestic_content=130 / 230 + 1e-3)).status == "infeasible"
 
 
 def test_domestic_content_counts_parts_used_in_the_year_not_bought() -> None:
     # Stock bought in 2027 from the US and used in 2028 counts for 2028's racks.
     us = {**US, "capacity": 5}
     data = one_part(TW, us, demand=[0, 10], quarters=["2027Q4", "2028Q1"])
-    result = optimise(data, Targets(domestic_content={2028: 0.9}))
+    result = optimise(data, SourcingTargets(domestic_content={2028: 0.9}))
     assert result.plan is not None
     # 130 u ≥ 0.9 (130 u + 103 (10 − u)): u = 927 / 105.7 = 8.77 US units, more than one quarter's 5
     assert result.plan.buy[1].sum() == pytest.approx(927 / 105.7, rel=1e-7)
     assert result.plan.buy[1, 0] == pytest.approx(5)
     (row,) = result.domestic_content()
     assert row["year"] == 2028 and row["domestic_share"] >= 0.9 - 1e-9
-    assert check_plan(data, result.plan, Targets(domestic_content={2028: 0.9})) == []
+    assert check_plan(data, result.plan, SourcingTargets(domestic_content={2028: 0.9})) == []
 
 
 def test_objective_equals_independent_cost_and_plan_passes_check() -> None:
     from rackforge.optimize.synthetic import synthetic_programme
 
     data = build_input(synthetic_programme(12, 4, 6, seed=3))
-    targets = Targets(domestic_content=0.2, country_cap=0.8)
+    targets = SourcingTargets(domestic_content=0.2, country_cap=0.8)
     result = optimise(data, targets)
     assert result.plan is not None
     assert plan_cost_usd(data, result.plan)["total"] == pytest.approx(result.objective_usd, rel=1e-6)
@@ -198,11 +198,11 @@ def test_available_fraction_and_ready_date() -> None:
 
 def test_model_is_built_from_arrays_not_per_variable() -> None:
     data = one_part(TW, US, demand=[10, 10, 10])
-    model = build_model(data, Targets(domestic_content=0.5))
+    model = build_model(data, SourcingTargets(domestic_content=0.5))
     # buy, use, stock per source and quarter, one domestic excess per part and year; nothing to open
     assert model.n_cols == 2 * 3 * 3 + 1
     assert set(model.constraints) == {"demand", "stock_balance", "domestic_excess_def", "domestic_content"}
-    pooled = build_model(data, Targets(domestic_content=0.5), stock="pooled")
+    pooled = build_model(data, SourcingTargets(domestic_content=0.5), stock="pooled")
     # buy per source and quarter, stock per part and quarter, carry per source and year, excess
     assert pooled.n_cols == 2 * 3 + 3 + 2 + 1
     a = model.matrix()

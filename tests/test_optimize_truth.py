@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from optimize_cases import make_input
 from rackforge.io.loader import load_programme
-from rackforge.optimize import OptimizeInput, Targets, build_input, optimise
+from rackforge.optimize import OptimizeInput, SourcingTargets, build_input, optimise
 from rackforge.optimize.feasibility import check_plan, domestic_shares, plan_cost_usd
 from rackforge.optimize.highs import SolveOptions
 from rackforge.optimize.solve import Plan
@@ -36,9 +36,9 @@ def small() -> OptimizeInput:
 
 # ----- the checker catches broken plans -------------------------------------------------------------
 
-def _solved() -> tuple[OptimizeInput, Targets, Plan]:
+def _solved() -> tuple[OptimizeInput, SourcingTargets, Plan]:
     data = small()
-    targets = Targets(domestic_content=0.15, country_cap=0.85)
+    targets = SourcingTargets(domestic_content=0.15, country_cap=0.85)
     result = optimise(data, targets, EXACT, duals=False)
     assert result.plan is not None
     return data, targets, result.plan
@@ -94,23 +94,23 @@ def test_capacity_dual_matches_a_re_solve_with_more_capacity() -> None:
     us = {"part": 0, "site": "us", "country": "US", "price": 130.0}
     data = make_input(parts=["cold-plate"], quarters=["2027Q1", "2027Q2"], parts_per_rack=[[1.0]],
                       racks=[[100, 100]], sources=[tw, mx, us])
-    result = optimise(data, Targets(), EXACT)
+    result = optimise(data, SourcingTargets(), EXACT)
     (binding,) = [b for b in result.binding if b.kind == "capacity" and b.where["site"] == "tw"]
     assert binding.message.startswith("5 more")  # a tenth of 60 rounded down to 1, 2 or 5 × 10^k
     more = dataclasses.replace(data, capacity_per_quarter=data.capacity_per_quarter + np.array([5.0, 0, 0]))
-    saved = result.objective_usd - optimise(more, Targets(), EXACT).objective_usd
+    saved = result.objective_usd - optimise(more, SourcingTargets(), EXACT).objective_usd
     assert saved == pytest.approx(5 * 27 * 2)  # each TW unit replaces a US one (130 − 103), both quarters
     assert binding.worth_usd == pytest.approx(saved, rel=1e-9)
 
 
 def test_domestic_content_dual_matches_a_re_solve_one_point_higher() -> None:
     data = small()
-    base = Targets(domestic_content=0.15)
+    base = SourcingTargets(domestic_content=0.15)
     result = optimise(data, base, EXACT)
     rows = [b for b in result.binding if b.kind == "domestic-content"]
     assert rows, "the target should bind"
     predicted = -sum(b.worth_usd for b in rows)  # cost of one point more on every binding row
-    higher = optimise(data, Targets(domestic_content=0.16), EXACT)
+    higher = optimise(data, SourcingTargets(domestic_content=0.16), EXACT)
     actual = higher.objective_usd - result.objective_usd
     # first-order estimate: exact while the basis holds, else an under-estimate of a convex cost
     assert actual == pytest.approx(predicted, rel=0.25) or actual >= predicted
@@ -120,7 +120,7 @@ def test_domestic_content_dual_matches_a_re_solve_one_point_higher() -> None:
 
 def test_domestic_content_of_a_plan_equals_the_sourcing_modules_figure() -> None:
     _, data = reference()
-    targets = Targets(domestic_content={2028: 0.2}, domestic_categories=FOCUS, critical_max_source_share=None)
+    targets = SourcingTargets(domestic_content={2028: 0.2}, domestic_categories=FOCUS, critical_max_source_share=None)
     result = optimise(data, targets)
     assert result.plan is not None and data.sourcing is not None
     by_sourcing = {(r["design"], r["year"]): r["domestic_share"] for r in result.domestic_content()}
@@ -136,7 +136,7 @@ def test_domestic_content_of_a_plan_equals_the_sourcing_modules_figure() -> None
 
 def test_whole_rack_content_matches_the_sourcing_module_too() -> None:
     _, data = reference()
-    result = optimise(data, Targets(critical_max_source_share=None), duals=False)
+    result = optimise(data, SourcingTargets(critical_max_source_share=None), duals=False)
     assert result.plan is not None
     ours = domestic_shares(data, result.plan)
     for row in result.domestic_content():
@@ -148,7 +148,7 @@ def test_targets_from_the_far_rule() -> None:
     from rackforge.schema.rules import builtin_rules
 
     rule = builtin_rules()["far-25.101"]
-    targets = Targets.from_rule(rule, [2027, 2029])
+    targets = SourcingTargets.from_rule(rule, [2027, 2029])
     assert targets.domestic_target(2027) == pytest.approx(0.65 + 1e-6)  # "exceeds": strictly more
     assert targets.domestic_target(2029) == pytest.approx(0.75 + 1e-6)
     assert targets.domestic_target(2028) is None
@@ -163,8 +163,8 @@ def test_conflicting_targets_are_named_with_amounts() -> None:
     us = {"part": 0, "site": "us", "country": "US", "price": 100.0, "capacity": 40}
     data = make_input(parts=["cold-plate"], quarters=["2027Q1"], parts_per_rack=[[1.0]], racks=[[100]],
                       sources=[tw, us])
-    assert optimise(data, Targets(country_cap=0.7)).plan is not None
-    result = optimise(data, Targets(domestic_content=0.5, country_cap=0.7))
+    assert optimise(data, SourcingTargets(country_cap=0.7)).plan is not None
+    result = optimise(data, SourcingTargets(domestic_content=0.5, country_cap=0.7))
     assert result.status == "infeasible" and result.explanation is not None
     exp = result.explanation
     assert exp.impossible_alone == ["domestic content"]  # 40 % is the most the US can reach
@@ -178,7 +178,7 @@ def test_two_targets_that_conflict_are_reported_as_a_pair() -> None:
     data = make_input(parts=["cold-plate"], quarters=["2027Q1"], parts_per_rack=[[1.0]], racks=[[100]],
                       sources=[tw, us], critical=[True])
     # ≥ 95 % domestic and ≤ 90 % from any one source cannot both hold with one US source
-    result = optimise(data, Targets(domestic_content=0.95, critical_max_source_share=0.9))
+    result = optimise(data, SourcingTargets(domestic_content=0.95, critical_max_source_share=0.9))
     assert result.explanation is not None
     assert result.explanation.conflicts == [
         "domestic content and two sources for critical parts conflict: each can be met alone, not both"]
@@ -187,7 +187,7 @@ def test_two_targets_that_conflict_are_reported_as_a_pair() -> None:
 def test_capacity_shortfall_is_explained_in_units() -> None:
     tw = {"part": 0, "site": "tw", "country": "TW", "price": 100.0, "capacity": 70}
     data = make_input(parts=["cold-plate"], quarters=["2027Q1"], parts_per_rack=[[1.0]], racks=[[100]], sources=[tw])
-    result = optimise(data, Targets())
+    result = optimise(data, SourcingTargets())
     assert result.explanation is not None
     assert result.explanation.impossible_alone == ["the build plan (capacity and opening dates of the sources)"]
     (miss,) = result.explanation.violations
@@ -200,8 +200,8 @@ def test_capacity_shortfall_is_explained_in_units() -> None:
 @given(low=st.floats(0.0, 0.2), step=st.floats(0.0, 0.1))
 def test_cost_never_falls_as_the_domestic_target_rises(low: float, step: float) -> None:
     data = small()
-    a = optimise(data, Targets(domestic_content=low), EXACT, duals=False, explain=False)
-    b = optimise(data, Targets(domestic_content=low + step), EXACT, duals=False, explain=False)
+    a = optimise(data, SourcingTargets(domestic_content=low), EXACT, duals=False, explain=False)
+    b = optimise(data, SourcingTargets(domestic_content=low + step), EXACT, duals=False, explain=False)
     if b.plan is None:
         return
     assert a.plan is not None
@@ -217,7 +217,7 @@ def test_scaling_every_price_scales_the_cost(factor: float) -> None:
         duty_usd=data.duty_usd * factor, content_cost_usd=data.content_cost_usd * factor,
         open_cost_usd=data.open_cost_usd * factor, unknown_origin_cost_usd=data.unknown_origin_cost_usd * factor,
         sourcing=None)
-    targets = Targets(domestic_content=0.1)
+    targets = SourcingTargets(domestic_content=0.1)
     a = optimise(data, targets, EXACT, duals=False, explain=False)
     b = optimise(scaled, targets, EXACT, duals=False, explain=False)
     assert b.objective_usd == pytest.approx(a.objective_usd * factor, rel=1e-6)
@@ -230,7 +230,7 @@ def test_more_capacity_never_costs_more(extra: float, which: int) -> None:
     s = which % data.n_sources
     cap = data.capacity_per_quarter.copy()
     cap[s] *= 1 + extra
-    a = optimise(data, Targets(domestic_content=0.1), EXACT, duals=False, explain=False)
-    b = optimise(dataclasses.replace(data, capacity_per_quarter=cap), Targets(domestic_content=0.1), EXACT,
+    a = optimise(data, SourcingTargets(domestic_content=0.1), EXACT, duals=False, explain=False)
+    b = optimise(dataclasses.replace(data, capacity_per_quarter=cap), SourcingTargets(domestic_content=0.1), EXACT,
                  duals=False, explain=False)
     assert b.objective_usd <= a.objective_usd * (1 + 1e-9)

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from rackforge.io.loader import load_programme
-from rackforge.report.assess import Assessment, run_assessment
+from rackforge.report.assess import AssessmentRun, run_assessment
 from rackforge.report.framework import AssessOptions, Section, SectionOutput
 from rackforge.report.sections import SECTIONS
 from rackforge.report.summary import resolve
@@ -38,12 +38,12 @@ def evalmini(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def assessment(evalmini: Path) -> Assessment:
+def assessment(evalmini: Path) -> AssessmentRun:
     return run_assessment(load_programme(evalmini), AssessOptions(scenarios=200, seed=7))
 
 
 @pytest.fixture(scope="module")
-def written(assessment: Assessment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def written(assessment: AssessmentRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
     write_report(assessment, out)
     return out
@@ -60,7 +60,7 @@ def test_results_json_validates_against_the_published_schema(written: Path) -> N
     assert {"programme", "generations", "evaluation", "sourcing"} <= set(results["sections"])
 
 
-def test_schema_rejects_what_it_should(assessment: Assessment) -> None:
+def test_schema_rejects_what_it_should(assessment: AssessmentRun) -> None:
     validator = jsonschema.Draft202012Validator(results_schema())
     broken = json.loads(json.dumps(assessment.results))
     broken["sections"]["generations"]["designs"][0]["capital_basis"] = "guess"
@@ -202,7 +202,7 @@ def test_programme_without_evaluations_has_no_evaluation_section(tmp_path: Path)
     jsonschema.validate(result.results, results_schema())
 
 
-def test_failed_write_leaves_the_folder_as_it_was(assessment: Assessment, tmp_path: Path,
+def test_failed_write_leaves_the_folder_as_it_was(assessment: AssessmentRun, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     out.mkdir()

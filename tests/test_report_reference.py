@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from rackforge.io.loader import load_programme
-from rackforge.report.assess import Assessment, run_assessment
+from rackforge.report.assess import AssessmentRun, run_assessment
 from rackforge.report.framework import AssessOptions
 from rackforge.report.sections import SECTIONS
 from rackforge.report.summary import resolve
@@ -20,18 +20,18 @@ from rackforge.report.write import results_schema, write_report
 
 
 @pytest.fixture(scope="module")
-def assessment() -> Assessment:
+def assessment() -> AssessmentRun:
     return run_assessment(load_programme(None), AssessOptions(scenarios=500, seed=11))
 
 
 @pytest.fixture(scope="module")
-def written(assessment: Assessment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def written(assessment: AssessmentRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("reference-report")
     write_report(assessment, out)
     return out
 
 
-def test_every_installed_analysis_with_data_is_a_section(assessment: Assessment) -> None:
+def test_every_installed_analysis_with_data_is_a_section(assessment: AssessmentRun) -> None:
     programme = assessment.programme
     ran = {s.key for s, _ in assessment.sections}
     for section in SECTIONS:
@@ -66,7 +66,7 @@ def _points(traces: list[dict[str, Any]]) -> int:
     return count
 
 
-def test_every_chart_of_the_reference_report_holds_data(written: Path, assessment: Assessment) -> None:
+def test_every_chart_of_the_reference_report_holds_data(written: Path, assessment: AssessmentRun) -> None:
     html = (written / "report.html").read_text()
     divs = re.findall(r'<div class="chart" id="([^"]+)" data-figure="([^"]+)"', html)
     blocks = dict(re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S))
@@ -76,7 +76,7 @@ def test_every_chart_of_the_reference_report_holds_data(written: Path, assessmen
     assert (written / "report.html").stat().st_size < 10_000_000
 
 
-def test_tco_uses_the_landed_prices_of_the_sourcing_analysis(assessment: Assessment) -> None:
+def test_tco_uses_the_landed_prices_of_the_sourcing_analysis(assessment: AssessmentRun) -> None:
     results = assessment.results["sections"]
     landed = {d["design"]: d["cost_per_rack_usd"] for d in results["sourcing"]["designs"]}
     for row in results["generations"]["designs"]:
@@ -85,7 +85,7 @@ def test_tco_uses_the_landed_prices_of_the_sourcing_analysis(assessment: Assessm
         assert row["capital_usd"] == pytest.approx(row["hardware_usd"] + row["integration_usd"])
 
 
-def test_supply_flows_conserve_the_plan_spend(assessment: Assessment) -> None:
+def test_supply_flows_conserve_the_plan_spend(assessment: AssessmentRun) -> None:
     """Σ flows into a design = racks planned × its landed component cost per rack (no spend lost or invented)."""
     sourcing = assessment.results["sections"]["sourcing"]
     plan = assessment.programme.build_plan
@@ -98,7 +98,7 @@ def test_supply_flows_conserve_the_plan_spend(assessment: Assessment) -> None:
     assert sum(c["share"] for c in sourcing["plan_spend_by_country"]) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_evaluation_and_generations_agree_on_tco(assessment: Assessment) -> None:
+def test_evaluation_and_generations_agree_on_tco(assessment: AssessmentRun) -> None:
     """A system costed from its bill of materials has the TCO of its design in 'generations', and
     `rackforge evaluate` on its own gives the report's numbers."""
     from rackforge.evaluate.analysis import evaluate

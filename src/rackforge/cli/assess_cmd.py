@@ -8,15 +8,17 @@ from typing import Any
 import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
 
 
 @click.command()
 @path_argument
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=Path("rackforge-report"),
               show_default=True, help="Folder to write report.html, results.json and results.xlsx into.")
-@click.option("--scenarios", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
+@click.option("--scenarios", type=click.IntRange(1, 1_000_000), default=MONTE_CARLO_SCENARIOS, show_default=True,
               help="Monte Carlo scenarios for the resilience analysis.")
-@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same numbers).")
+@click.option("--seed", type=click.IntRange(0), default=MONTE_CARLO_SEED, show_default=True,
+              help="Random seed (same seed, same numbers; 'rackforge simulate' uses the same default).")
 @json_option
 def assess(path: Path | None, output: Path, scenarios: int, seed: int, as_json: bool) -> None:
     """Run every analysis and write a self-contained report.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+
+if TYPE_CHECKING:
+    from rackforge.sourcing.bill_of_materials import BillOfMaterials
 
 
 @click.command()
@@ -32,41 +35,14 @@ def bom(path: Path | None, design: str | None, tree: bool, mode: str, as_json: b
     Costs are per rack; the build plan's cost per quarter, with each quarter's own sources, is
     in the 'plan_cost' table of --xlsx/--csv and the JSON.
     """
-    from rackforge.errors import UsageError, did_you_mean
-    from rackforge.sourcing.analysis import analyse_sourcing
-    from rackforge.sourcing.bom import indented_bom
+    from rackforge import api
 
-    programme = load(path)
-    analysis = analyse_sourcing(programme)
-    planned = analysis.planned
-    if design is not None and design not in planned:
-        raise UsageError(f"design {design!r} is not in the build plan{did_you_mean(design, planned)}; "
-                         f"planned: {', '.join(planned)}")
-    designs = [design] if design else planned
-
-    def unit(d: str) -> dict[str, float]:
-        return dict(zip(analysis.structure.part_ids, analysis.design_unit_cost_usd(d, mode).tolist(), strict=True))
-
-    tables = {
-        "bom": analysis.bom(design, mode),
-        "cost_by_category": analysis.cost_by_category(design, mode),
-        "cost_by_assembly": analysis.cost_by_assembly(design, mode),
-        "plan_cost": analysis.plan_cost(mode),
-        "bom_tree": _concat_trees([indented_bom(programme.catalog, d, unit(d)) for d in designs], designs),
-    }
-    _write_outputs(tables, xlsx, csv_dir)
+    bill = api.bill_of_materials(load(path), design, "alternates" if mode == "alternates" else "qualified")
+    _write_outputs(bill.tables, xlsx, csv_dir)
     if as_json:
-        echo_json(_bom_json(tables, designs, mode))
+        echo_json(bill.to_json())
         return
-    _print_bom(tables, designs, tree, mode)
-
-
-def _concat_trees(frames: list[Any], designs: list[str]) -> Any:
-    import pandas as pd
-
-    for frame, d in zip(frames, designs, strict=True):
-        frame.insert(0, "design", d)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    _print_bom(bill, tree)
 
 
 def _write_outputs(tables: dict[str, Any], xlsx: Path | None, csv_dir: Path | None) -> None:
@@ -78,37 +54,13 @@ def _write_outputs(tables: dict[str, Any], xlsx: Path | None, csv_dir: Path | No
                 click.echo(f"wrote {written}", err=True)
 
 
-def _records(frame: Any) -> list[dict[str, Any]]:
-    from rackforge.sourcing.analysis import _records as records
-
-    return records(frame)
-
-
-def _bom_json(tables: dict[str, Any], designs: list[str], mode: str) -> dict[str, Any]:
-    out = []
-    for d in designs:
-        flat = tables["bom"][tables["bom"]["design"] == d]
-        cats = tables["cost_by_category"][tables["cost_by_category"]["design"] == d]
-        asms = tables["cost_by_assembly"][tables["cost_by_assembly"]["design"] == d]
-        out.append({
-            "design": d,
-            "cost_per_rack_usd": round(float(flat["cost_per_rack_usd"].sum()), 2),
-            "parts": _records(flat.drop(columns=["design"]).round({"unit_cost_usd": 4, "cost_per_rack_usd": 2,
-                                                                    "share_of_rack": 6})),
-            "by_category": {r["category"]: round(r["cost_per_rack_usd"], 2) for r in _records(cats)},
-            "assemblies": _records(asms.drop(columns=["design"]).round({"unit_cost_usd": 2, "cost_per_rack_usd": 2,
-                                                                         "share_of_rack": 6})),
-        })
-    plan = tables["plan_cost"]
-    return {"sources": mode, "designs": out,
-            "plan_cost": _records(plan[plan["design"].isin(designs)].round(2))}
-
-
-def _print_bom(tables: dict[str, Any], designs: list[str], tree: bool, mode: str) -> None:
+def _print_bom(bill: BillOfMaterials, tree: bool) -> None:
     from rich.table import Table
 
     out = console()
-    for d in designs:
+    tables: dict[str, Any] = bill.tables
+    mode = bill.sources
+    for d in bill.designs:
         if tree:
             frame = tables["bom_tree"][tables["bom_tree"]["design"] == d]
             table = Table(title=f"{d}: indented BOM ({mode} sources)", title_justify="left")
@@ -134,8 +86,7 @@ def _print_bom(tables: dict[str, Any], designs: list[str], tree: bool, mode: str
             .sort_values("cost_per_rack_usd", ascending=False)
         out.print("  by category: " + ", ".join(f"{r.category} {_usd(r.cost_per_rack_usd)} ({r.share_of_rack:.0%})"
                                                 for r in cats.itertuples()))
-    plan = tables["plan_cost"]
-    plan = plan[plan["design"].isin(designs)]
+    plan = bill.plan_cost()
     if not plan.empty:
         per_quarter = plan.groupby("quarter", sort=False)[["racks", "cost_usd"]].sum()
         out.print("build plan: " + ", ".join(f"{q} {int(r.racks)} racks {_usd(r.cost_usd)}"

@@ -23,23 +23,15 @@ def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_
     per planned design, from its bill of materials and sources, in weeks) or a supply-tree file
     (.yaml with 'supply_tree:' or .csv; see docs/resilience.md) for any supply chain.
     """
-    from dataclasses import replace
-
+    from rackforge import api
     from rackforge.errors import UsageError
-    from rackforge.resilience.safety_stock import SafetyStockResult, design_tree, load_tree, optimise
 
-    results: list[SafetyStockResult]
     if path is not None and path.is_file():
         if designs:
             raise UsageError("--design applies to a programme folder, not to a supply-tree file")
-        results = [optimise(load_tree(path, service_level))]
+        results = api.buffers_for_tree(path, service_level)
     else:
-        programme = load(path)
-        chosen = list(designs) or [d.id for d in programme.planned_designs]
-        trees = [design_tree(programme, d) for d in chosen]
-        if service_level is not None:
-            trees = [replace(t, service_level=service_level) for t in trees]
-        results = [optimise(t) for t in trees]
+        results = api.buffers(load(path), designs, service_level)
     if as_json:
         echo_json({"trees": [r.to_json() for r in results]})
         return

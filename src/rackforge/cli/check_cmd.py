@@ -11,23 +11,8 @@ from rackforge.cli.common import console, echo_json, json_option, load, path_arg
 
 if TYPE_CHECKING:
     from rackforge.engineering.design_checks import DesignReport
-    from rackforge.schema import Programme
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
-
-
-def select_designs(programme: Programme, wanted: tuple[str, ...]) -> list[str]:
-    """Design ids to check: those asked for (each must exist), else the programme's own."""
-    from rackforge.engineering.design_checks import designs_to_check
-    from rackforge.errors import UsageError, did_you_mean
-
-    if not wanted:
-        return designs_to_check(programme)
-    known = programme.catalog.designs
-    for ident in wanted:
-        if ident not in known:
-            raise UsageError(f"no design {ident!r}{did_you_mean(ident, known)}; designs: {', '.join(sorted(known))}")
-    return list(dict.fromkeys(wanted))
 
 
 def _number(value: Any, unit: str) -> str:
@@ -89,11 +74,11 @@ def check(path: Path | None, designs: tuple[str, ...], as_json: bool) -> None:
     PATH is a programme folder; without it the built-in reference programme is used.
     Exit status: 0 all checks pass (warnings allowed), 1 a check failed, 2 bad input.
     """
-    from rackforge.engineering.design_checks import check_programme
+    from rackforge import api
     from rackforge.errors import ChecksFailed
 
     programme = load(path)
-    reports = check_programme(programme, select_designs(programme, designs))
+    reports = api.check_designs(programme, designs)
     failing = [f"{r.design_id}: {f.check}" for r in reports for f in r.failed]
     if as_json:
         echo_json({"programme": programme.info.name,

@@ -20,21 +20,14 @@ def compare(designs: tuple[str, ...], path: Path | None, as_json: bool) -> None:
     Give two or more design ids (none: every design the programme checks). Columns are in
     generation order (by year); sentences say what changed from each design to the next.
     """
-    from rackforge.cli.check_cmd import select_designs
-    from rackforge.engineering.compare import COMPARED, display_value, generation_changes, ordered, side_by_side
-    from rackforge.engineering.design_checks import check_programme
-    from rackforge.errors import UsageError
+    from rackforge import api
+    from rackforge.engineering.compare import COMPARED, display_value
 
-    programme = load(path)
-    ids = select_designs(programme, designs)
-    if len(ids) < 2:
-        raise UsageError("give two or more design ids to compare, e.g. 'rackforge compare gb200-nvl72 gb300-nvl72'")
-    reports = ordered(check_programme(programme, ids))
-    changes = generation_changes(reports)
+    comparison = api.compare_designs(load(path), designs)
     if as_json:
-        echo_json({"designs": [r.design_id for r in reports], "metrics": side_by_side(reports),
-                   "changes": changes, "status": {r.design_id: r.status.label for r in reports}})
+        echo_json(comparison.to_json())
         return
+    reports, changes = comparison.reports, comparison.changes
     from rich.table import Table
 
     out = console()

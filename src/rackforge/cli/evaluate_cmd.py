@@ -27,11 +27,10 @@ def evaluate(path: Path | None, as_json: bool, as_of: object) -> None:
     """
     import datetime as dt
 
-    from rackforge.evaluate.analysis import evaluate as run_evaluation
+    from rackforge import api
 
-    programme = load(path)
     when = as_of.date() if isinstance(as_of, dt.datetime) else None
-    result = run_evaluation(programme, as_of=when)
+    result = api.evaluate(load(path), as_of=when)
     if as_json:
         echo_json(result.to_json())
         return

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+
+if TYPE_CHECKING:
+    from rackforge.factory.results import FactoryResult
+    from rackforge.schema import Programme
 
 
 def _pm(mean: Any, half: Any, digits: int = 1) -> str:
@@ -36,6 +40,7 @@ def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications:
     and the bottleneck, as means with 95% confidence intervals over independent replications.
     Exit status: 0 the build plan is met with the factory's confidence, 1 it is not, 2 bad input.
     """
+    from rackforge import api
     from rackforge.errors import ChecksFailed, UsageError
 
     programme = load(path)
@@ -46,21 +51,17 @@ def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications:
         return
     if confidence is not None:
         raise UsageError("--confidence goes with --plan-capacity")
-    from rackforge.factory.releases import require_factory
-    from rackforge.factory.results import simulate_factory
-
-    target = require_factory(programme).targets.confidence
-    result = simulate_factory(programme, replications=replications, seed=seed, workers=workers, weeks=weeks)
+    result = api.factory(programme, replications=replications, seed=seed, workers=workers, weeks=weeks)
     if as_json:
         echo_json(result.to_dict())
     else:
-        _print_result(result, target)
-    if weeks is None and result.plan_met_share < target:
-        raise ChecksFailed(f"the build plan is met in {result.plan_met_share:.0%} of replications; the target is "
-                           f"{target:.0%} (try 'rackforge factory --plan-capacity')")
+        _print_result(result, api.factory_confidence_target(programme))
+    missed = api.factory_plan_missed(programme, result, whole_plan=weeks is None)
+    if missed is not None:
+        raise ChecksFailed(missed)
 
 
-def _print_result(result: Any, target: float) -> None:
+def _print_result(result: FactoryResult, target: float) -> None:
     from rich.table import Table
 
     data = result.to_dict()
@@ -103,23 +104,27 @@ def _pct(value: Any) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def _plan_capacity(programme: Any, as_json: bool, replications: int | None, seed: int | None, workers: int | None,
-                   confidence: float | None) -> None:
-    from rackforge.factory.capacity import plan_capacity
+def _plan_capacity(programme: Programme, as_json: bool, replications: int | None, seed: int | None,
+                   workers: int | None, confidence: float | None) -> None:
+    from rackforge import api
 
-    plan = plan_capacity(programme, confidence=confidence, replications=replications, seed=seed, workers=workers)
+    plan = api.plan_factory_capacity(programme, confidence=confidence, replications=replications, seed=seed,
+                                     workers=workers)
     data = plan.to_dict()
     if as_json:
         echo_json(data)
         return
     from rich.table import Table
 
+    from rackforge.schema.factory import TEST_KINDS
+
     out = console()
     table = Table(title=f"Stations that meet the build plan with {plan.confidence:.0%} confidence "
                         f"({plan.replications} replications)", title_justify="left")
     for col in ("station", "kind", "now", "recommended", "change", "utilisation", "bounds (peak qtr / horizon)"):
         table.add_column(col, justify="left" if col in ("station", "kind") else "right")
-    rows = sorted(data["stations"].items(), key=lambda kv: (kv[1]["kind"] not in _TEST_KINDS, kv[0]))
+    test_kinds = {k.value for k in TEST_KINDS}  # test bays first
+    rows = sorted(data["stations"].items(), key=lambda kv: (kv[1]["kind"] not in test_kinds, kv[0]))
     for station, row in rows:
         change = row["change"]
         change_text = f"[green]{change:+d}[/]" if change < 0 else (f"[red]{change:+d}[/]" if change > 0 else "0")
@@ -131,5 +136,3 @@ def _plan_capacity(programme: Any, as_json: bool, replications: int | None, seed
     for note in plan.notes:
         out.print(f"note: {note}")
 
-
-_TEST_KINDS = {"leak-test", "power-on", "rack-test", "burn-in", "fabric-validation"}

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.optimize.highs import SolveOptions
+from rackforge.optimize.policy import RULE_THRESHOLDS, SWEEP_SHORTFALL_SCENARIOS, SourcingPolicy
+from rackforge.resilience.defaults import MONTE_CARLO_SEED
 
 if TYPE_CHECKING:
-    from rackforge.optimize import OptimizeResult, Targets
-    from rackforge.optimize.sweep import SweepResult
-    from rackforge.schema import Programme
+    from rackforge.optimize import OptimizeResult
+    from rackforge.optimize.policy import CostOfResilience, PolicyOutcome
+
+POLICY = SourcingPolicy()
+"""The optimiser's default policy (the options' defaults come from it)."""
+
+SOLVE = SolveOptions()
+"""The solver's default options."""
 
 
 def _fraction(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -22,6 +30,26 @@ def _fraction(ctx: click.Context, param: click.Parameter, value: float | None) -
         raise UsageError(f"--{(param.name or '').replace('_', '-')} is a share between 0 and 1 "
                          f"(0.75 for 75%), got {value:g}")
     return value
+
+
+def _domestic_target(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> float | Literal["rule"] | None:
+    """The policy's default when not given; ``rule`` (the rule's threshold each year), ``none`` (no
+    target) or a share."""
+    if value is None:
+        return POLICY.domestic_target
+    if value.strip().lower() == RULE_THRESHOLDS:
+        return RULE_THRESHOLDS
+    if value.strip().lower() == "none":
+        return None
+    try:
+        share = float(value)
+    except ValueError:
+        from rackforge.errors import UsageError
+
+        raise UsageError(f"--domestic-target is a share between 0 and 1 (0.75 for 75%), 'rule' or 'none'; "
+                         f"got {value!r}") from None
+    return _fraction(ctx, param, share)
 
 
 def _fraction_list(text: str | None) -> list[float] | None:
@@ -38,49 +66,13 @@ def _fraction_list(text: str | None) -> list[float] | None:
     return values
 
 
-def _targets(programme: Programme, domestic_target: float | None, from_year: int | None, categories: str | None,
-             country_cap: float | None, cap_scope: str, critical_share: float | None, rule_id: str | None) -> Targets:
-    """The targets the options ask for; default domestic target: the programme rule's threshold per year."""
-    from rackforge.calendar import quarter_start
-    from rackforge.errors import UsageError, did_you_mean, valid_list
-    from rackforge.optimize import Targets
-    from rackforge.optimize.data import EXCEEDS_MARGIN
-    from rackforge.schema import Category
-    from rackforge.schema.rules import builtin_rules, programme_rule
-
-    years = sorted({quarter_start(q).year for q in programme.build_plan.quarter_list})
-    if from_year is not None and from_year not in years:
-        raise UsageError(f"--from-year {from_year} is not a year of the build plan; valid: "
-                         f"{', '.join(map(str, years))}")
-    chosen = [y for y in years if from_year is None or y >= from_year]
-    cats: tuple[str, ...] | None = None
-    if categories:
-        valid = [c.value for c in Category]
-        cats = tuple(c.strip() for c in categories.split(",") if c.strip())
-        for c in cats:
-            if c not in valid:
-                raise UsageError(f"--categories: no category {c!r}{did_you_mean(c, valid)}; {valid_list(valid)}")
-    if rule_id is not None:
-        rules = builtin_rules()
-        if rule_id not in rules:
-            raise UsageError(f"no built-in rule {rule_id!r}{did_you_mean(rule_id, rules)}; {valid_list(rules)}")
-        rule = rules[rule_id]
-    else:
-        rule = programme_rule(programme.rules)
-    common: dict[str, Any] = {"domestic_categories": cats, "country_cap": country_cap, "cap_scope": cap_scope,
-                              "critical_max_source_share": critical_share}
-    if domestic_target is None:
-        return Targets.from_rule(rule, chosen, **common)
-    margin = EXCEEDS_MARGIN if rule.comparison == "exceeds" else 0.0
-    return Targets(domestic_content={y: domestic_target for y in chosen}, domestic_margin=margin, **common)
-
-
 @click.command()
 @path_argument
 @json_option
-@click.option("--domestic-target", type=float, callback=_fraction, metavar="SHARE",
-              help="Least domestic share of component cost per design and year, e.g. 0.75 "
-              "(default: the programme rule's threshold, FAR 25.101: 65% through 2028).")
+@click.option("--domestic-target", callback=_domestic_target, metavar="SHARE|rule|none",
+              help="Least domestic share of component cost per design and year, e.g. 0.75; 'none' for no target "
+              "(the report's least-cost plan); default 'rule': the programme rule's threshold each year (FAR "
+              "25.101: 65% through 2028).")
 @click.option("--from-year", type=int, metavar="YEAR", help="Hold only this year and later to the target.")
 @click.option("--categories", metavar="LIST",
               help="Hold only these part categories to the target, e.g. cooling,power,cabling,networking.")
@@ -88,27 +80,31 @@ def _targets(programme: Programme, domestic_target: float | None, from_year: int
               "and definitions instead of the programme's.")
 @click.option("--country-cap", type=float, callback=_fraction, metavar="SHARE",
               help="Largest share any one country may have, e.g. 0.7.")
-@click.option("--cap-scope", type=click.Choice(["part", "category"]), default="part", show_default=True,
+@click.option("--cap-scope", type=click.Choice(["part", "category"]), default=POLICY.cap_scope, show_default=True,
               help="Cap each part's units, or each category's landed cost.")
-@click.option("--critical-share", type=float, callback=_fraction, default=0.9, show_default=True, metavar="SHARE",
+@click.option("--critical-share", type=float, callback=_fraction, default=POLICY.critical_share, show_default=True,
+              metavar="SHARE",
               help="Most one source may supply of a critical part per year (two-source rule); 1 turns it off.")
+@click.option("--relax/--no-relax", "relax", default=POLICY.relax_two_source_rule, show_default=True,
+              help="When no plan meets the targets, solve again without the two-source rule (as the report does).")
 @click.option("--stock", type=click.Choice(["source", "pooled"]), default="source", show_default=True,
               help="Track stock per source (exact) or per part (smaller model for large programmes).")
-@click.option("--gap", type=float, default=1e-3, show_default=True, help="Relative MIP gap to stop at.")
-@click.option("--time-limit", type=float, default=120.0, show_default=True, metavar="SECONDS",
+@click.option("--gap", type=float, default=SOLVE.mip_rel_gap, show_default=True, help="Relative MIP gap to stop at.")
+@click.option("--time-limit", type=float, default=SOLVE.time_limit_s, show_default=True, metavar="SECONDS",
               help="Stop the solver after this long.")
 @click.option("--sweep", is_flag=True, help="Sweep the domestic-content target (40%→90%) and the country cap: "
               "the cost of resilience curve.")
 @click.option("--targets", "sweep_targets", metavar="LIST", help="--sweep: targets to try, e.g. 0.4,0.5,0.6.")
 @click.option("--caps", "sweep_caps", metavar="LIST", help="--sweep: country caps to try besides none, e.g. 0.8,0.6.")
-@click.option("--scenarios", type=click.IntRange(0, 10_000_000), default=2000, show_default=True,
-              help="--sweep: Monte Carlo scenarios for the expected shortfall (0: none).")
-@click.option("--seed", type=int, default=0, show_default=True, help="--sweep: Monte Carlo seed.")
+@click.option("--scenarios", type=click.IntRange(0, 10_000_000), default=SWEEP_SHORTFALL_SCENARIOS,
+              show_default=True, help="--sweep: Monte Carlo scenarios for the expected shortfall (0: none).")
+@click.option("--seed", type=click.IntRange(0), default=MONTE_CARLO_SEED, show_default=True,
+              help="--sweep: Monte Carlo seed (the report's).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
               help="--sweep: write the curve to FILE (.csv, else JSON), atomically.")
-def optimize(path: Path | None, as_json: bool, domestic_target: float | None, from_year: int | None,
+def optimize(path: Path | None, as_json: bool, domestic_target: float | Literal["rule"] | None, from_year: int | None,
              categories: str | None, rule_id: str | None, country_cap: float | None, cap_scope: str,
-             critical_share: float, stock: str, gap: float, time_limit: float, sweep: bool,
+             critical_share: float, relax: bool, stock: str, gap: float, time_limit: float, sweep: bool,
              sweep_targets: str | None, sweep_caps: str | None, scenarios: int, seed: int,
              output: Path | None) -> None:
     """Least-cost sourcing plan under domestic-content and diversification targets.
@@ -118,57 +114,56 @@ def optimize(path: Path | None, as_json: bool, domestic_target: float | None, fr
     time of planned sources, the domestic-content target, a country cap and the two-source rule for
     critical parts. Prints the plan, its cost, the domestic content reached (computed by the sourcing
     module) and what relaxing each binding constraint is worth. When no plan meets the targets it says
-    which targets conflict and by how much (exit status 1). --sweep draws the cost of resilience.
+    which targets conflict and by how much (exit status 1), then, unless --no-relax, the plan without
+    the two-source rule. --sweep draws the cost of resilience.
     """
+    from rackforge import api
     from rackforge.errors import ChecksFailed, UsageError
-    from rackforge.optimize import build_input, optimise
-    from rackforge.optimize.highs import SolveOptions
 
     if (sweep_targets or sweep_caps or output) and not sweep:
         raise UsageError("--targets, --caps and -o/--output go with --sweep")
     if not 0.0 <= gap < 1.0 or time_limit <= 0:
         raise UsageError("--gap is a share in [0, 1) and --time-limit a positive number of seconds")
     programme = load(path)
-    targets = _targets(programme, domestic_target, from_year, categories, country_cap, cap_scope,
-                       None if critical_share >= 1.0 else critical_share, rule_id)
-    rule = None
-    if rule_id is not None:
-        from rackforge.schema.rules import builtin_rules
-
-        rule = builtin_rules()[rule_id]
-    data = build_input(programme, rule=rule)
-    options = SolveOptions(mip_rel_gap=gap, time_limit_s=time_limit)
+    policy = SourcingPolicy(
+        domestic_target=domestic_target,
+        from_year=from_year, categories=_names(categories), rule_id=rule_id, country_cap=country_cap,
+        cap_scope="category" if cap_scope == "category" else "part", critical_share=critical_share,
+        relax_two_source_rule=relax)
+    solve = SolveOptions(mip_rel_gap=gap, time_limit_s=time_limit)
+    stock_kind: Literal["source", "pooled"] = "pooled" if stock == "pooled" else "source"
     if sweep:
-        _run_sweep(programme, data, targets, options, stock, as_json, sweep_targets, sweep_caps, scenarios, seed,
-                   output, from_year)
+        curve = api.optimize_sweep(programme, policy, domestic_targets=_fraction_list(sweep_targets),
+                                   country_caps=_fraction_list(sweep_caps) or [], scenarios=scenarios, seed=seed,
+                                   solve=solve, stock=stock_kind)
+        _report_sweep(curve, as_json, output)
         return
-    result = optimise(data, targets, options, stock=stock)
+    outcome = api.optimize(programme, policy, solve=solve, stock=stock_kind)
     if as_json:
-        echo_json(result.to_dict())
+        echo_json(outcome.to_dict())
     else:
-        _print_result(result)
-    if result.plan is None:
+        _print_outcome(outcome)
+    if not outcome.targets_met:
         raise ChecksFailed("no sourcing plan meets the targets" + (" (explained in the JSON above)" if as_json
                                                                     else " (see above)"))
 
 
-def _run_sweep(programme: Programme, data: Any, targets: Targets, options: Any, stock: str, as_json: bool,
-               sweep_targets: str | None, sweep_caps: str | None, scenarios: int, seed: int, output: Path | None,
-               from_year: int | None) -> None:
-    from rackforge.optimize.sweep import sweep, write_sweep
+def _names(text: str | None) -> tuple[str, ...] | None:
+    """Comma-separated names as a tuple, or None when there are none."""
+    names = tuple(c.strip() for c in (text or "").split(",") if c.strip())
+    return names or None
 
-    caps: list[float | None] = [None, *(_fraction_list(sweep_caps) or [])]
-    years = None if from_year is None else [int(y) for y in data.years if y >= from_year]
-    result = sweep(data, targets, domestic_targets=_fraction_list(sweep_targets), country_caps=caps,
-                   programme=programme, shortfall_scenarios=scenarios, seed=seed, options=options, stock=stock,
-                   years=years)
+
+def _report_sweep(curve: CostOfResilience, as_json: bool, output: Path | None) -> None:
+    from rackforge.optimize.sweep import write_sweep
+
     if output is not None:
-        write_sweep(result, output)
+        write_sweep(curve.curve, output)
         click.echo(f"wrote {output}", err=True)
     if as_json:
-        echo_json(result.to_dict())
+        echo_json(curve.to_dict())
     else:
-        _print_sweep(result)
+        _print_sweep(curve)
 
 
 # ----- terminal output --------------------------------------------------------------------------
@@ -179,6 +174,15 @@ def _usd(value: float | None) -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
+
+
+def _print_outcome(outcome: PolicyOutcome) -> None:
+    """The plan for the targets asked for; then, when a rule was relaxed, the plan without it."""
+    _print_result(outcome.strict)
+    if outcome.relaxed_rules:
+        console().print(f"\n[bold]Relaxing {', '.join(outcome.relaxed_rules)}[/] (no plan meets the targets with "
+                        "it; --no-relax turns this off):")
+        _print_result(outcome.result)
 
 
 def _print_result(result: OptimizeResult) -> None:
@@ -244,10 +248,14 @@ def _print_result(result: OptimizeResult) -> None:
         out.print(f"[yellow]note[/]: {note}")
 
 
-def _print_sweep(result: SweepResult) -> None:
+def _print_sweep(curve: CostOfResilience) -> None:
     from rich.table import Table
 
     out = console()
+    result = curve.curve
+    if curve.relaxed_rules:
+        out.print(f"relaxed: {', '.join(curve.relaxed_rules)} (no plan meets it even with no domestic-content "
+                  "target; --no-relax turns this off)")
     out.print(f"least cost with no target and no cap: {_usd(result.base_cost_usd)}; highest domestic-content "
               f"target any plan meets: {_pct(result.max_achievable_target)}")
     table = Table(title="Cost of resilience")

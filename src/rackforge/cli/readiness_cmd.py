@@ -22,11 +22,9 @@ def readiness(path: Path | None, as_json: bool, max_gaps: int) -> None:
     thread), the gaps to the target level with the actions that close them, and US sources not
     yet assessed. JSON output has the full gap list.
     """
-    from rackforge.readiness.scoring import assess_programme, require_readiness_rows
+    from rackforge import api
 
-    programme = load(path)
-    result = assess_programme(programme)
-    require_readiness_rows(result, programme)
+    result = api.readiness(load(path), require_assessments=True)
     if as_json:
         echo_json(result.to_dict())
         return

@@ -7,15 +7,17 @@ from pathlib import Path
 import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
 
 
 @click.command()
 @path_argument
 @json_option
-@click.option("--scenarios", "-n", default=10_000, show_default=True, type=click.IntRange(1, 10_000_000),
-              help="Number of scenarios.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
-              help="Random seed; the same seed gives the same numbers however the run is chunked.")
+@click.option("--scenarios", "-n", default=MONTE_CARLO_SCENARIOS, show_default=True,
+              type=click.IntRange(1, 10_000_000), help="Number of scenarios.")
+@click.option("--seed", default=MONTE_CARLO_SEED, show_default=True, type=click.IntRange(0),
+              help="Random seed (the report's by default); the same seed gives the same numbers however the run "
+              "is chunked.")
 @click.option("--precision", type=click.Choice(["single", "double"]), default="single", show_default=True,
               help="Kernel arithmetic: single (float32, faster) or double (float64).")
 @click.option("--chunk", default=8192, show_default=True, type=click.IntRange(1),
@@ -28,18 +30,18 @@ def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precis
     hand, alternates and the allocation rule. Prints P10/P50/P90 of racks delivered, expected
     shortfall and value at risk, shortfall by part and by event, and the worst scenarios.
     """
-    from rackforge.resilience.montecarlo import run, simulation_model
+    from rackforge import api
 
     programme = load(path)
-    model = simulation_model(programme)
     err = console(stderr=True)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=not err.is_terminal or scenarios < 20_000) as bar:
         task = bar.add_task("scenarios", total=scenarios)
-        result = run(model, scenarios, seed, chunk=chunk, precision=precision,
-                     progress=lambda k: bar.advance(task, k))
+        result = api.simulate(programme, scenarios, seed, chunk=chunk,
+                              precision="double" if precision == "double" else "single",
+                              progress=lambda k: bar.advance(task, k))
     if as_json:
         echo_json(result.to_json())
         return

@@ -11,7 +11,7 @@ import click
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
 
 if TYPE_CHECKING:
-    from rackforge.schema import DomesticContentRule, Programme
+    from rackforge.sourcing.analysis import SourcingAnalysis
 
 FOCUS_CATEGORIES = ("cabling", "networking", "cooling", "power")
 """The categories the programme moves home first (shown first in tables)."""
@@ -19,18 +19,6 @@ FOCUS_CATEGORIES = ("cabling", "networking", "cooling", "power")
 rule_option = click.option("--rule", "rule_id", metavar="ID",
                            help="Apply this built-in rule instead of the programme's (far-25.101, "
                            "ira-adjusted-percentage, usmca-rvc-tv).")
-
-
-def _rule(programme: Programme, rule_id: str | None) -> DomesticContentRule | None:
-    if rule_id is None:
-        return None
-    from rackforge.errors import UsageError, did_you_mean, valid_list
-    from rackforge.schema.rules import builtin_rules
-
-    rules = builtin_rules()
-    if rule_id not in rules:
-        raise UsageError(f"no built-in rule {rule_id!r}{did_you_mean(rule_id, rules)}; {valid_list(rules)}")
-    return rules[rule_id]
 
 
 @click.command()
@@ -52,12 +40,11 @@ def sourcing(path: Path | None, as_json: bool, rule_id: str | None, xlsx: Path |
     the US). Every figure is shown with qualified sources only and with alternates counted
     from their qualification date.
     """
+    from rackforge import api
     from rackforge.errors import ChecksFailed
     from rackforge.io.exchange import write_tables
-    from rackforge.sourcing.analysis import analyse_sourcing
 
-    programme = load(path)
-    analysis = analyse_sourcing(programme, rule=_rule(programme, rule_id))
+    analysis = api.sourcing(load(path), rule_id)
     for target in (xlsx, csv_dir):
         if target is not None:
             for written in write_tables(analysis.tables(), target):
@@ -68,8 +55,7 @@ def sourcing(path: Path | None, as_json: bool, rule_id: str | None, xlsx: Path |
     else:
         _print_sourcing(analysis, data)
     if strict:
-        misses = [f"{d['design']} {y['year']}" for d in data["designs"] for y in d["years"]
-                  if y["racks"] and not y["meets_threshold"]]
+        misses = api.sourcing_threshold_misses(data)
         if misses:
             raise ChecksFailed(f"domestic content below the {analysis.rule.id} threshold: {', '.join(misses)}")
 
@@ -78,7 +64,7 @@ def _pct(value: Any) -> str:
     return "-" if value is None else f"{float(value):.1%}"
 
 
-def _print_sourcing(analysis: Any, data: dict[str, Any]) -> None:
+def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
     from rich.table import Table
 
     out = console()
@@ -159,12 +145,13 @@ def _print_sourcing(analysis: Any, data: dict[str, Any]) -> None:
 @click.option("--rank", "rank_design", metavar="DESIGN",
               help="Rank the parts of DESIGN whose move to a US site lifts domestic content most cheaply.")
 @click.option("--year", type=int, help="Year for --rank (default: the build plan's first year).")
-@click.option("--premium", type=float, default=0.0, show_default=True,
-              help="Price of a new source over the part's current price, as a fraction (0.15 = +15%).")
+@click.option("--premium", type=float, metavar="FRACTION",
+              help="Price of a new source over the part's current price, as a fraction (0.15 = +15%; "
+              "default: no premium).")
 @rule_option
 @json_option
-def whatif(path: Path | None, moves: tuple[str, ...], rank_design: str | None, year: int | None, premium: float,
-           rule_id: str | None, as_json: bool) -> None:
+def whatif(path: Path | None, moves: tuple[str, ...], rank_design: str | None, year: int | None,
+           premium: float | None, rule_id: str | None, as_json: bool) -> None:
     """Move parts between sites and see the sourcing figures change.
 
     With --move, prints domestic content per design and year, by category, country exposure
@@ -172,33 +159,10 @@ def whatif(path: Path | None, moves: tuple[str, ...], rank_design: str | None, y
     whose move to a domestic site raises domestic content, cheapest first, and the cheapest set
     of moves that passes the threshold.
     """
-    from rackforge.errors import UsageError
-    from rackforge.sourcing.analysis import _records, analyse_sourcing
-    from rackforge.sourcing.whatif import Move, WhatIfEngine
+    from rackforge import api
 
-    if not moves and not rank_design:
-        raise UsageError("give --move PART=SITE[@SHARE] (one or more) or --rank DESIGN")
-    programme = load(path)
-    analysis = analyse_sourcing(programme, rule=_rule(programme, rule_id))
-    engine = WhatIfEngine(analysis, price_premium=premium)
-    data: dict[str, Any] = {}
-    if moves:
-        parsed = [Move.parse(m) for m in moves]
-        result = engine.evaluate(parsed)
-        data["moves"] = [{"part": m.part, "site": m.site, "share": m.share} for m in parsed]
-        data["domestic_content"] = _records(result.domestic_by_year.round(6))
-        by_cat = result.domestic_by_category
-        changed = by_cat[(by_cat["domestic_content_before"] - by_cat["domestic_content_after"]).abs() > 1e-12]
-        data["by_category_changed"] = _records(changed.round(6))
-        exp = result.country_exposure
-        data["country_exposure_changed"] = _records(
-            exp[(exp["share_of_rack_value_before"] - exp["share_of_rack_value_after"]).abs() > 1e-12].round(6))
-        data["parts"] = _records(result.parts.round(1))
-    if rank_design:
-        first_year = int(analysis.quarters[0][:4])
-        candidates, plan = engine.rank_domestic_moves(rank_design, year or first_year)
-        data["rank"] = {"design": rank_design, "year": year or first_year,
-                        "candidates": _records(candidates.round(6)), "cheapest_set": _records(plan.round(6))}
+    report = api.whatif(load(path), moves, rank_design, year, premium, rule_id)
+    data = report.to_json()
     if as_json:
         echo_json(data)
         return

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
-
-LEVELS = ("site", "country", "region", "node")
+from rackforge.resilience.defaults import STRESS_LEVEL_CHOICES, STRESS_LEVELS
 
 
 @click.command()
@@ -16,8 +15,9 @@ LEVELS = ("site", "country", "region", "node")
 @json_option
 @click.option("--quarter", metavar="YYYYQn",
               help="Plan quarter whose build rate and shipping sources are stressed (default: the first).")
-@click.option("--by", "levels", default="site,country,region", show_default=True,
-              help="Groups to take down, comma-separated: site, country, region, node (each supply-network node).")
+@click.option("--by", "levels", default=",".join(STRESS_LEVELS), show_default=True,
+              help="Groups to take down, comma-separated: "
+              f"{', '.join(STRESS_LEVEL_CHOICES)} (node: each supply-network node).")
 def stress(path: Path | None, as_json: bool, quarter: str | None, levels: str) -> None:
     """Stress test: time to survive vs time to recover of every site, country and region.
 
@@ -27,15 +27,10 @@ def stress(path: Path | None, as_json: bool, quarter: str | None, levels: str) -
     of Simchi-Levi et al. (2015), solved with HiGHS. PATH is a programme folder (default: the
     built-in reference programme); recovery times and stock come from its 'scenarios:' section.
     """
-    from rackforge.errors import UsageError
-    from rackforge.resilience.stress import stress_programme
+    from rackforge import api
 
     chosen = tuple(x.strip() for x in levels.split(",") if x.strip())
-    bad = [x for x in chosen if x not in LEVELS]
-    if bad or not chosen:
-        raise UsageError(f"--by {levels!r}: choose from {', '.join(LEVELS)}")
-    programme = load(path)
-    result = stress_programme(programme, quarter=quarter, levels=chosen)
+    result = api.stress_test(load(path), quarter=quarter, levels=chosen)
     if as_json:
         echo_json(result.to_json())
         return

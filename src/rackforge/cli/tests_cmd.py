@@ -23,10 +23,9 @@ def plan(path: Path | None, as_json: bool) -> None:
 
     PATH is a programme folder; without it the built-in reference programme is used.
     """
-    from rackforge.factory.testplan import programme_test_plans
+    from rackforge import api
 
-    programme = load(path)
-    plans, comparisons = programme_test_plans(programme)
+    plans, comparisons = api.factory_test_plans(load(path))
     if as_json:
         echo_json({"plans": [p.to_dict() for p in plans], "origin_vs_us": [c.to_dict() for c in comparisons]})
         return
@@ -67,11 +66,11 @@ def import_(file: Path, programme_path: Path | None, into: Path | None, as_json:
     is imported. The report gives yield, first-pass yield, failure Paretos by mode and by station,
     and the weekly trend. The format is in docs/factory.md.
     """
-    from rackforge.factory.testresults import parse_results, report, write_normalised_csv
+    from rackforge import api
+    from rackforge.factory.testresults import write_normalised_csv
 
     programme = load(programme_path) if programme_path is not None else None
-    records = parse_results(file, programme)
-    result = report(records, str(file))
+    records, result = api.rack_test_results(file, programme)
     saved = None
     if into is not None:
         saved = into / "test_results" / (file.stem + ".csv")

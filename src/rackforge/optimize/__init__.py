@@ -13,7 +13,7 @@ named dimensions (``source`` = a part made at a site, ``quarter``, ``year``, ``d
 - :mod:`~rackforge.optimize.sweep`: the cost of resilience curve and its knee.
 """
 
-from rackforge.optimize.data import OptimizeInput, Targets, build_input
+from rackforge.optimize.data import OptimizeInput, SourcingTargets, build_input
 from rackforge.optimize.solve import OptimizeResult, optimise
 
-__all__ = ["OptimizeInput", "OptimizeResult", "Targets", "build_input", "optimise"]
+__all__ = ["OptimizeInput", "OptimizeResult", "SourcingTargets", "build_input", "optimise"]

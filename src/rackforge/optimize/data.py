@@ -55,7 +55,7 @@ and far below any real difference."""
 
 
 @dataclass(frozen=True)
-class Targets:
+class SourcingTargets:
     """What the plan must achieve besides meeting the build plan.
 
     ``domestic_content``: the least domestic share of component cost per design and year
@@ -77,7 +77,7 @@ class Targets:
     critical_max_source_share: float | None = CRITICAL_MAX_SOURCE_SHARE
 
     @classmethod
-    def from_rule(cls, rule: DomesticContentRule, years: Sequence[int], **kw: Any) -> Targets:
+    def from_rule(cls, rule: DomesticContentRule, years: Sequence[int], **kw: Any) -> SourcingTargets:
         """The rule's threshold in each year as the domestic-content target; a rule that must be
         *exceeded* (FAR 25.101) gets a margin of :data:`EXCEEDS_MARGIN`."""
         thresholds = {int(y): t for y in years if (t := rule.threshold_for(int(y))) is not None}
@@ -173,7 +173,7 @@ class OptimizeInput:
         """Cost of holding one unit for one quarter, per source [USD/(unit·quarter)]."""
         return self.holding_rate_per_quarter * self.landed_cost_usd
 
-    def content_parts(self, targets: Targets) -> NDArray[np.bool_]:
+    def content_parts(self, targets: SourcingTargets) -> NDArray[np.bool_]:
         """Parts whose cost enters the domestic-content test under ``targets`` (P,)."""
         if targets.domestic_categories is None:
             return np.ones(self.n_parts, dtype=bool)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rackforge.optimize.data import OptimizeInput, Targets
+from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.highs import RawSolution, SolveOptions, solve
 from rackforge.optimize.model import DEMAND_BLOCKS, TARGET_BLOCKS, LinearModel, build_model
 
@@ -64,7 +64,7 @@ def _plan_arrays(model: LinearModel, data: OptimizeInput, x: NDArray[np.float64]
     return plan.buy, plan.use
 
 
-def component_cost_per_rack(data: OptimizeInput, use: NDArray[np.float64], targets: Targets | None = None
+def component_cost_per_rack(data: OptimizeInput, use: NDArray[np.float64], targets: SourcingTargets | None = None
                             ) -> NDArray[np.float64]:
     """Component cost per rack of each design and year at each part's supply mix of the year (D, Y) [USD/rack];
     parts no source makes at their unknown-origin cost; only the targeted categories when ``targets`` says."""
@@ -81,7 +81,7 @@ def component_cost_per_rack(data: OptimizeInput, use: NDArray[np.float64], targe
 
 # ----- binding constraints ---------------------------------------------------------------------
 
-def binding_constraints(model: LinearModel, data: OptimizeInput, targets: Targets, lp: RawSolution,
+def binding_constraints(model: LinearModel, data: OptimizeInput, targets: SourcingTargets, lp: RawSolution,
                         upper: NDArray[np.float64]) -> list[Any]:
     """Constraints with a non-zero dual in the fixed LP, worded with what relaxing each is worth."""
     from rackforge.optimize.solve import Binding
@@ -136,7 +136,7 @@ def binding_constraints(model: LinearModel, data: OptimizeInput, targets: Target
     return out
 
 
-def _target_bindings(model: LinearModel, data: OptimizeInput, targets: Targets, row_dual: NDArray[np.float64],
+def _target_bindings(model: LinearModel, data: OptimizeInput, targets: SourcingTargets, row_dual: NDArray[np.float64],
                      use: NDArray[np.float64], floor: float) -> list[Any]:
     from rackforge.optimize.solve import Binding
 
@@ -273,7 +273,7 @@ FAMILIES = {
 """Each target family and how to switch it off."""
 
 
-def _active_families(data: OptimizeInput, targets: Targets) -> list[str]:
+def _active_families(data: OptimizeInput, targets: SourcingTargets) -> list[str]:
     out = []
     if any(targets.domestic_target(int(y)) is not None for y in data.years):
         out.append("domestic content")
@@ -285,7 +285,7 @@ def _active_families(data: OptimizeInput, targets: Targets) -> list[str]:
     return out
 
 
-def _only(targets: Targets, keep: set[str]) -> Targets:
+def _only(targets: SourcingTargets, keep: set[str]) -> SourcingTargets:
     out = targets
     for family, switch_off in FAMILIES.items():
         if family not in keep:
@@ -297,7 +297,7 @@ EXPLAIN_TIME_LIMIT_S = 20.0
 """Longest any one yes/no (MIP) solve of the explanation may take [s]; the LP relaxations come first."""
 
 
-def least_violation(data: OptimizeInput, targets: Targets, options: SolveOptions, *,
+def least_violation(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions, *,
                     integer_quantities: bool = False, stock: str = "source", relax: bool = False
                     ) -> tuple[float, LinearModel, RawSolution]:
     """Solve the model with penalised slacks (costs off): total normalised violation, model, solution.
@@ -323,7 +323,8 @@ def least_violation(data: OptimizeInput, targets: Targets, options: SolveOptions
     return max(raw.objective, 0.0), model, raw
 
 
-def violations(model: LinearModel, data: OptimizeInput, targets: Targets, x: NDArray[np.float64]) -> list[Violation]:
+def violations(model: LinearModel, data: OptimizeInput, targets: SourcingTargets,
+               x: NDArray[np.float64]) -> list[Violation]:
     """The non-zero slacks of an elastic model's solution, in domain words."""
     out: list[Violation] = []
     _, use = _plan_arrays(model, data, x)
@@ -340,7 +341,7 @@ def violations(model: LinearModel, data: OptimizeInput, targets: Targets, x: NDA
     return out
 
 
-def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeInput, targets: Targets,
+def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeInput, targets: SourcingTargets,
                use: NDArray[np.float64], dem: NDArray[np.float64], dem_y: NDArray[np.float64]) -> Violation:
     if name in DEMAND_BLOCKS:
         p, t = idx
@@ -397,7 +398,7 @@ def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeIn
     raise ValueError(name)
 
 
-def explain_infeasibility(data: OptimizeInput, targets: Targets, options: SolveOptions, *,
+def explain_infeasibility(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions, *,
                           integer_quantities: bool = False, stock: str = "source") -> Explanation:
     """Why no plan meets ``targets``: least-violating plan, targets impossible alone, conflicting pairs.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rackforge.calendar import quarter_end, quarter_start
-from rackforge.optimize.data import OptimizeInput, Targets
+from rackforge.optimize.data import OptimizeInput, SourcingTargets
 
 if TYPE_CHECKING:
     from rackforge.optimize.solve import Plan
@@ -142,7 +142,7 @@ def plan_cost_usd(data: OptimizeInput, plan: Plan) -> dict[str, float]:
     return cost
 
 
-def check_plan(data: OptimizeInput, plan: Plan, targets: Targets) -> list[Violation]:
+def check_plan(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> list[Violation]:
     """Every rule the plan breaks (empty when feasible): capacity, opening, minimum orders, stock,
     demand, domestic content, country caps, critical parts' sources."""
     out: list[Violation] = []
@@ -184,7 +184,7 @@ def check_plan(data: OptimizeInput, plan: Plan, targets: Targets) -> list[Violat
     return out
 
 
-def _check_targets(data: OptimizeInput, plan: Plan, targets: Targets) -> list[Violation]:
+def _check_targets(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> list[Violation]:
     out: list[Violation] = []
     for (design, year), share in domestic_shares(data, plan, targets.domestic_categories).items():
         target = targets.domestic_target(year)

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from rackforge.optimize.data import OptimizeInput, Targets
+from rackforge.optimize.data import OptimizeInput, SourcingTargets
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -407,7 +407,7 @@ def define_opening(m: LinearModel, data: OptimizeInput) -> None:
                       rows, cols, vals, upper=0.0, scale=upper[ot[:, 0], ot[:, 1]])
 
 
-def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: Targets) -> None:
+def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: SourcingTargets) -> None:
     """Domestic content ≥ τ per design and year, in two sparse steps.
 
     1. ``domestic_excess[part, year]`` E_py = Σ_{s∈p} c_s (δ_s − τ_y) U[s, y] [USD]: domestic cost minus
@@ -473,7 +473,7 @@ def _typical_rack_cost(data: OptimizeInput) -> NDArray[np.float64]:
     return np.maximum(data.parts_per_rack @ mean, 1.0)
 
 
-def define_country_cap(m: LinearModel, data: OptimizeInput, targets: Targets) -> None:
+def define_country_cap(m: LinearModel, data: OptimizeInput, targets: SourcingTargets) -> None:
     """No country above ``targets.country_cap`` of a part's yearly units (scope ``part``) or of a
     category's yearly landed cost (scope ``category``)."""
     cap = targets.country_cap
@@ -523,7 +523,7 @@ def _mean_source_cost(data: OptimizeInput) -> NDArray[np.float64]:
     return np.where(count > 0, total / np.maximum(count, 1), 0.0)
 
 
-def define_critical_share(m: LinearModel, data: OptimizeInput, targets: Targets) -> None:
+def define_critical_share(m: LinearModel, data: OptimizeInput, targets: SourcingTargets) -> None:
     """For each source of a critical part and year with demand: U[s, y] ≤ m · Dem[p, y]."""
     share = targets.critical_max_source_share
     if share is None or share >= 1.0 or not data.part_critical.any():
@@ -566,8 +566,8 @@ def define_elastic(m: LinearModel, blocks: Sequence[str]) -> None:
         block.vals = np.concatenate([block.vals, sign])
 
 
-def build_model(data: OptimizeInput, targets: Targets, *, integer_quantities: bool = False, stock: str = "source",
-                elastic: Sequence[str] = (), costs: bool = True) -> LinearModel:
+def build_model(data: OptimizeInput, targets: SourcingTargets, *, integer_quantities: bool = False,
+                stock: str = "source", elastic: Sequence[str] = (), costs: bool = True) -> LinearModel:
     """The sourcing MIP for ``data`` under ``targets``.
 
     ``elastic`` names constraint blocks whose violation is allowed at a price (see

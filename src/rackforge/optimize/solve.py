@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from rackforge.optimize.data import OptimizeInput, Targets
+from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.highs import RawSolution, SolveOptions, solve
 from rackforge.optimize.model import CONTINUOUS, SEMI_CONTINUOUS, SEMI_INTEGER, LinearModel, build_model
 
@@ -65,7 +65,7 @@ class OptimizeResult:
     """The answer: status, plan, cost, and the constraints that bind."""
 
     data: OptimizeInput
-    targets: Targets
+    targets: SourcingTargets
     status: str
     objective_usd: float
     mip_gap: float
@@ -312,7 +312,7 @@ def fixed_decisions(model: LinearModel, x: NDArray[np.float64]) -> tuple[NDArray
     return lower, upper, kinds
 
 
-def optimise(data: OptimizeInput, targets: Targets, options: SolveOptions | None = None, *,
+def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions | None = None, *,
              integer_quantities: bool = False, stock: str = "source", duals: bool = True,
              explain: bool = True) -> OptimizeResult:
     """Least-cost plan meeting the build plan and ``targets``; explained when there is none.

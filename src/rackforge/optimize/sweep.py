@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rackforge.optimize.data import OptimizeInput, Targets
+from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.explain import VIOLATION_TOL, least_violation
 from rackforge.optimize.highs import SolveOptions
 from rackforge.optimize.solve import OptimizeResult, optimise
@@ -103,8 +103,9 @@ def flat_target(tau: float, years: Sequence[int] | None) -> float | dict[int, fl
     return tau if years is None else {int(y): tau for y in years}
 
 
-def max_achievable_target(data: OptimizeInput, targets: Targets, options: SolveOptions, *, stock: str = "source",
-                          years: Sequence[int] | None = None, tolerance: float = 0.0025) -> float | None:
+def max_achievable_target(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions, *,
+                          stock: str = "source", years: Sequence[int] | None = None,
+                          tolerance: float = 0.0025) -> float | None:
     """Largest flat domestic-content target any plan meets under ``targets``' other rules [fraction], by
     bisection (LP relaxation first, then the mixed-integer model); None if not even 0 % can be met.
     ``years``: hold only these years to the target (default: all)."""
@@ -158,7 +159,7 @@ def _point(result: OptimizeResult, target: float | None, cap: float | None, base
                       int((result.data.needs_open & result.plan.opened).sum()))
 
 
-def sweep(data: OptimizeInput, targets: Targets, *, domestic_targets: Sequence[float] | None = None,
+def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Sequence[float] | None = None,
           country_caps: Sequence[float | None] = (None,), programme: Programme | None = None,
           shortfall_scenarios: int = 2000, seed: int = 0, options: SolveOptions | None = None,
           stock: str = "source", years: Sequence[int] | None = None) -> SweepResult:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rackforge.core.bom import contained_refs
 from rackforge.errors import InputError, Problem, did_you_mean
 from rackforge.schema.readiness import (
     EXPECTED_TRL,
@@ -28,7 +27,7 @@ from rackforge.schema.readiness import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.schema import Catalog, Programme
+    from rackforge.schema import Programme
 
 MET, NA, NOT_MET, UNANSWERED = "met", "na", "not-met", "unanswered"
 
@@ -215,15 +214,3 @@ def require_readiness_rows(result: ReadinessResult, programme: Programme) -> Non
         raise InputError([Problem(programme.root or "rackforge/reference", None, "readiness",
                                   "the programme has no readiness assessments; add a 'readiness:' section "
                                   "(see docs/readiness.md)")])
-
-
-def design_mrl(catalog: Catalog, rows: list[dict[str, Any]], designs: list[str]) -> dict[str, dict[str, Any]]:
-    """Per design, the lowest MRL among assessments of the design or anything in it, and where it is."""
-    out: dict[str, dict[str, Any]] = {}
-    for design in designs:
-        refs = contained_refs(catalog, design)
-        scored = [r for r in rows if r["part"] in refs and r["mrl"] is not None]
-        if scored:
-            low = min(scored, key=lambda r: r["mrl"])
-            out[design] = {"mrl": low["mrl"], "part": low["part"], "site": low["site"]}
-    return out

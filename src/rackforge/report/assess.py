@@ -22,7 +22,7 @@ Progress = Callable[[str, str, int, int], None]
 
 
 @dataclass
-class Assessment:
+class AssessmentRun:
     """Everything one run of ``rackforge assess`` produced."""
 
     programme: Programme
@@ -60,7 +60,7 @@ def to_jsonable(value: Any) -> Any:
 
 def run_assessment(programme: Programme, options: AssessOptions | None = None,
                    sections: Sequence[Section] | None = None, progress: Progress | None = None,
-                   generated: dt.datetime | None = None) -> Assessment:
+                   generated: dt.datetime | None = None) -> AssessmentRun:
     """Run each available section in order; sections share results through the context."""
     import time
 
@@ -95,7 +95,7 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
             progress("done", section.title, i + 1, len(runnable))
     results = build_results(programme, options, done, absent, generated)
     results["executive_summary"] = executive_summary(results)
-    return Assessment(programme, options, done, absent, results, timings)
+    return AssessmentRun(programme, options, done, absent, results, timings)
 
 
 def reset_solver_threads() -> None:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -60,10 +62,11 @@ class SectionOutput:
 
 @dataclass(frozen=True)
 class AssessOptions:
-    """Options of one assessment run."""
+    """Options of one assessment run: Monte Carlo scenarios and seed (defaults: the Monte Carlo's own,
+    :mod:`rackforge.resilience.defaults`, so ``rackforge simulate`` reproduces the report's figures)."""
 
-    scenarios: int = 10_000
-    seed: int = 2026
+    scenarios: int = MONTE_CARLO_SCENARIOS
+    seed: int = MONTE_CARLO_SEED
 
 
 @dataclass

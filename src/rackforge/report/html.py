@@ -15,7 +15,7 @@ from rackforge.report.format import cell
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.report.assess import Assessment
+    from rackforge.report.assess import AssessmentRun
     from rackforge.report.framework import Chart, Section, SectionOutput, Table
 
 CSS = """
@@ -164,7 +164,7 @@ def _summary_html(summary: dict[str, Any]) -> str:
             "(executive_summary.facts gives each number's source).</p></section>")
 
 
-def render_html(assessment: Assessment, plotly_js: str | None = None) -> str:
+def render_html(assessment: AssessmentRun, plotly_js: str | None = None) -> str:
     """The whole self-contained report page."""
     if plotly_js is None:
         from plotly.offline import get_plotlyjs

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rackforge.report.assess import Assessment
+    from rackforge.report.assess import AssessmentRun
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -41,7 +41,7 @@ def _excel_value(value: Any) -> Any:
     return value
 
 
-def write_workbook(assessment: Assessment, path: Path) -> list[str]:
+def write_workbook(assessment: AssessmentRun, path: Path) -> list[str]:
     """Write the workbook to ``path``; returns the sheet names in order."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

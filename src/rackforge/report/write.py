@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rackforge.report.assess import Assessment
+    from rackforge.report.assess import AssessmentRun
 
 SCHEMA_PATH = Path(__file__).parent / "results.schema.json"
 FILES = ("report.html", "results.json", "results.schema.json", "results.xlsx")
@@ -24,7 +24,7 @@ def results_json_text(results: dict[str, Any]) -> str:
     return json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_report(assessment: Assessment, directory: str | Path, plotly_js: str | None = None) -> dict[str, Path]:
+def write_report(assessment: AssessmentRun, directory: str | Path, plotly_js: str | None = None) -> dict[str, Path]:
     """Write the four files into ``directory`` atomically (a failure leaves the folder as it was)."""
     from rackforge.io.files import atomic_directory
     from rackforge.report.html import render_html

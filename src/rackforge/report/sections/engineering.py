@@ -1,8 +1,7 @@
 """Section: does each design work? Engineering checks, power and cooling breakdowns, cable bill.
 
-Presents :func:`rackforge.engineering.design_checks.check_programme`. Shares with later sections the
-rack-input power of each design at its design utilisation (TCO energy) and at full load
-(performance per watt), as the engineering model computes them.
+Presents :func:`rackforge.api.check_designs`. Shares its reports with later sections: TCO and the
+evaluation take each design's rack-input power from them (:mod:`rackforge.evaluate.shared`).
 """
 
 from __future__ import annotations
@@ -19,11 +18,10 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rackforge.engineering.design_checks import check_programme
-    from rackforge.evaluate.bridges import rack_input_at_utilisation_w
+    from rackforge import api
 
     p = ctx.programme
-    reports = check_programme(p)
+    reports = api.check_designs(p)
     designs = [r.to_dict() for r in reports]
     for d in designs:
         d["short_name"] = short_name(d["name"])
@@ -78,12 +76,9 @@ def run(ctx: AssessContext) -> SectionOutput:
     ]
     paragraphs = [f"{len(passing)} of {len(reports)} designs pass every engineering check"
                   + (f"; {len(failing)} findings fail." if failing else ".")]
-    full_load = {d["id"]: d["metrics"]["rack_input_kw"] * 1000.0 for d in designs}
-    at_util = {d["id"]: v for d in designs if (v := rack_input_at_utilisation_w(d["metrics"])) is not None}
     return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables,
                          notes=[f"{f['design']}: {f['check']} fails — {f['message']}" for f in failing],
-                         analyses={"engineering": reports, "rack_it_power_w": at_util,
-                                   "rack_input_full_load_w": full_load})
+                         analyses={"engineering": reports})
 
 
 SECTION = Section("engineering", "Does each design work? Engineering checks", run,

@@ -26,9 +26,9 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rackforge.evaluate.analysis import evaluate
+    from rackforge import api
 
-    result = evaluate(ctx.programme, analyses=ctx.analyses)
+    result = api.evaluate(ctx.programme, shared=ctx.analyses)
     data = {**result.to_json(), "system_count": len(result.systems)}
     used = result.used_criteria
     systems = list(reversed(result.systems))  # best at the top of a horizontal bar chart

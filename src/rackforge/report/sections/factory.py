@@ -1,7 +1,8 @@
 """Section: can the US factory integrate and test the racks at the planned rate?
 
-Presents :func:`rackforge.factory.results.simulate_factory` (SimPy, replications with 95 % confidence
-intervals). Shares each design's simulated first-pass rack-test yield with the evaluation.
+Presents :func:`rackforge.api.factory` (SimPy, replications with 95 % confidence intervals, the same
+seed and replications as ``rackforge factory``: the programme's). Shares its result with the evaluation,
+whose test-yield criterion reads each design's first-pass rack-test yield from it.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rackforge.factory.results import simulate_factory
+    from rackforge import api
 
     p = ctx.programme
-    result = simulate_factory(p)
+    result = api.factory(p)
     data: dict[str, Any] = result.to_dict()
     designs = data["designs"]
     stations = data["stations"]
@@ -76,8 +77,7 @@ def run(ctx: AssessContext) -> SectionOutput:
                   f"{data['bottleneck_utilisation']:.0%} utilisation; the plan is met in "
                   f"{data['plan_met_share']:.0%} of replications."]
     return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables, notes=list(result.notes),
-                         analyses={"factory": result, "test_yield": {
-                             d: {"yield": row["first_pass_rack_share"]} for d, row in designs.items()}})
+                         analyses={"factory": result})
 
 
 SECTION = Section("factory", "Can the factory keep up? Integration and test line", run, applies=applies,

@@ -1,9 +1,10 @@
 """Section: which sourcing mix meets the plan at least cost, and what does resilience cost?
 
-Presents the sourcing optimiser (:mod:`rackforge.optimize`, a mixed-integer program solved with HiGHS):
-the least-cost plan under the default rules (two sources for critical parts), and the cost-of-resilience
-curve (:func:`rackforge.optimize.sweep.sweep`): least cost as the domestic-content target tightens, with
-each plan's expected shortfall from the resilience Monte Carlo and the knee of the curve.
+Presents :func:`rackforge.api.optimize_sweep` (the sourcing optimiser, a mixed-integer program solved
+with HiGHS, under its default policy, :mod:`rackforge.optimize.policy`): the least-cost plan at the foot
+of the cost-of-resilience curve, and the curve: least cost as the domestic-content target tightens, with
+each plan's expected shortfall from the resilience Monte Carlo and the knee of the curve. The policy, its
+relaxations and the summary curve's size are decided in the optimize package; this module lays them out.
 """
 
 from __future__ import annotations
@@ -13,30 +14,6 @@ from typing import Any
 from rackforge.report.charts import PALETTE, figure
 from rackforge.report.format import usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
-
-SHORTFALL_SCENARIOS_MAX = 1000
-"""Monte Carlo scenarios per point of the curve (at most; fewer if --scenarios is smaller)."""
-
-REPORT_SWEEP_POINTS = 4
-"""Domestic-content targets the report sweeps (each a MIP solve); `rackforge optimize --sweep` draws more."""
-
-
-def report_targets(best: float | None, default_grid: tuple[float, ...], points: int = REPORT_SWEEP_POINTS
-                   ) -> list[float]:
-    """The targets to sweep [fraction], strictly inside the reachable range (a solve exactly at the highest
-    reachable target ``best`` sits on the feasibility boundary and is slow; ``best`` itself is reported
-    from the bisection): the optimiser's default grid below 98 % of ``best``, thinned to ``points`` evenly
-    spread targets; if fewer than three grid targets are that low, ``best`` × 0, 1/points, 2/points, ….
-    Empty when nothing is reachable."""
-    if best is None:
-        return []
-    grid = [t for t in default_grid if t <= 0.98 * best]
-    if len(grid) < 3:
-        return [round(best * i / points, 4) for i in range(points)]
-    if len(grid) <= points:
-        return grid
-    step = (len(grid) - 1) / (points - 1)
-    return [grid[round(i * step)] for i in range(points)]
 
 
 def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
@@ -65,35 +42,24 @@ def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
 
 
 def run(ctx: AssessContext) -> SectionOutput:
-    """Solve the least-cost plan and sweep the domestic-content target.
-
-    Under the default rules first (two qualified sources for critical parts); if no plan meets them,
-    the reason is reported and the plan and curve are computed again with that rule relaxed, so the
-    report still shows what the rest of the rules cost. Nothing is charted when no plan exists.
+    """Solve the least-cost plan and sweep the domestic-content target, under the optimiser's default
+    policy (:class:`~rackforge.optimize.policy.SourcingPolicy`, the same as ``rackforge optimize``):
+    two qualified sources for critical parts, relaxed (and said so) when no plan meets that rule.
+    Nothing is charted when no plan exists.
     """
-    import dataclasses
-
     import pandas as pd
 
-    from rackforge.optimize.data import Targets, build_input
+    from rackforge import api
     from rackforge.optimize.highs import SolveOptions
-    from rackforge.optimize.solve import optimise
-    from rackforge.optimize.sweep import DEFAULT_TARGETS, max_achievable_target, sweep
+    from rackforge.optimize.policy import SUMMARY_SWEEP_POINTS, summary_shortfall_scenarios
 
-    p = ctx.programme
-    data = build_input(p)
-    targets = Targets()
-    base = optimise(data, targets, duals=False)
-    strict = base.to_dict()
-    relaxed: list[str] = []
-    if base.plan is None and targets.critical_max_source_share is not None:
-        targets = dataclasses.replace(targets, critical_max_source_share=None)
-        base = optimise(data, targets, duals=False)
-        relaxed.append("two sources for critical parts")
-    base_json = base.to_dict()
-    grid = report_targets(max_achievable_target(data, targets, SolveOptions()), DEFAULT_TARGETS)
-    curve = sweep(data, targets, domestic_targets=grid or [0.0], programme=p, seed=ctx.options.seed,
-                  shortfall_scenarios=min(SHORTFALL_SCENARIOS_MAX, ctx.options.scenarios))
+    answer = api.optimize_sweep(ctx.programme, points=SUMMARY_SWEEP_POINTS, seed=ctx.options.seed,
+                                scenarios=summary_shortfall_scenarios(ctx.options.scenarios))
+    least, curve = answer.least_cost, answer.curve
+    base = least.result
+    strict = least.strict.to_dict()
+    relaxed = list(least.relaxed_rules)
+    base_json = base.to_dict() if least.relaxed_rules else strict
     curve_json = curve.to_dict()
     feasible = [pt for pt in curve_json["points"] if pt["cost_usd"] is not None and pt["target"] is not None]
     gap = SolveOptions().mip_rel_gap

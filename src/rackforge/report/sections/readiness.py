@@ -1,7 +1,7 @@
 """Section: how ready is each part for US manufacturing (manufacturing readiness levels)?
 
-Presents :func:`rackforge.readiness.scoring.assess_programme`. Shares with the evaluation the MRL of
-the least ready assessed part (or assembly) of each design.
+Presents :func:`rackforge.api.readiness` and :func:`rackforge.api.design_readiness` (the MRL of the
+least ready assessed part or assembly of each design, which the evaluation's readiness criterion uses).
 """
 
 from __future__ import annotations
@@ -23,16 +23,13 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rackforge.readiness.scoring import assess_programme, design_mrl
+    from rackforge import api
 
     p = ctx.programme
-    result = assess_programme(p)
+    result = api.readiness(p)
     data: dict[str, Any] = result.to_dict()
     rows = data["assessments"]
-    designs = list(dict.fromkeys([*p.build_plan.designs,
-                                  *([s.design for s in p.evaluations.systems] if p.evaluations else [])]))
-    per_design = design_mrl(p.catalog, rows, designs)
-    data["design_mrl"] = per_design
+    data["design_mrl"] = api.design_readiness(p, result)
     data["assessed"] = len(rows)
     data["gap_count"] = len(data["gaps"])
     if rows:
@@ -63,7 +60,7 @@ def run(ctx: AssessContext) -> SectionOutput:
                          charts=[Chart("readiness-heatmap", "Readiness heat map: level per thread (MRL = lowest)",
                                        fig, "Manufacturing readiness levels 1-10 (DoD MRL Deskbook); "
                                             "N/A: thread not applicable.")],
-                         analyses={"readiness": per_design})
+                         analyses={"readiness": result})
 
 
 SECTION = Section("readiness", "How ready is US manufacturing? Readiness levels", run, applies=applies,

@@ -1,8 +1,9 @@
 """Section: what if a region is cut off? Stress test (TTS vs TTR) and Monte Carlo of racks delivered.
 
-Presents :func:`rackforge.resilience.stress.stress_programme` (Simchi-Levi time-to-survive and
-time-to-recover per site, country and region) and :func:`rackforge.resilience.montecarlo.simulate_programme`
-(racks delivered per quarter under the programme's disruption library, ``--scenarios`` and ``--seed``).
+Presents :func:`rackforge.api.stress_test` (Simchi-Levi time-to-survive and time-to-recover per site,
+country and region), :func:`rackforge.api.simulate` (racks delivered per quarter under the programme's
+disruption library, ``--scenarios`` and ``--seed``, the same defaults as ``rackforge simulate``) and
+:func:`rackforge.api.buffers` (strategic safety stock).
 """
 
 from __future__ import annotations
@@ -73,13 +74,15 @@ def _fan_chart(designs: dict[str, list[dict[str, Any]]], names: dict[str, str]) 
 def safety_stock(programme: Programme) -> tuple[list[dict[str, Any]], Any] | None:
     """Optimal safety stock per planned design (Graves-Willems), as JSON and a frame of the stocked stages,
     or None when the safety-stock model is not installed."""
-    try:
-        from rackforge.resilience.safety_stock import programme_buffers
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("rackforge.resilience.safety_stock") is None:
         return None
     import pandas as pd
 
-    results = programme_buffers(programme)
+    from rackforge import api
+
+    results = api.buffers(programme)
     trees = [r.to_json() for r in results]
     rows = [{"design": r.tree.name, **stage} for r, tree in zip(results, trees, strict=True)
             for stage in tree["stages"] if stage["safety_stock"] > 0]
@@ -104,13 +107,12 @@ def run(ctx: AssessContext) -> SectionOutput:
     """Stress-test every site, country and region; simulate racks delivered under the disruption library."""
     import pandas as pd
 
-    from rackforge.resilience.montecarlo import simulate_programme
-    from rackforge.resilience.stress import stress_programme
+    from rackforge import api
 
     p = ctx.programme
-    stress = stress_programme(p)
+    stress = api.stress_test(p)
     stress_json = stress.to_json()
-    mc = simulate_programme(p, scenarios=ctx.options.scenarios, seed=ctx.options.seed)
+    mc = api.simulate(p, ctx.options.scenarios, ctx.options.seed)
     mc_json = mc.to_json()
     nodes = stress_json["nodes"]
     exposed = [n for n in nodes if n["exposed"]]
@@ -156,11 +158,8 @@ def run(ctx: AssessContext) -> SectionOutput:
         f"(95% value at risk {usd(summary['value_at_risk_95_usd'])}).",
     ]
     notes = list(stress_json.get("warnings", [])) + list(mc_json.get("warnings", []))
-    # evaluation criterion 'risk': expected share of the design's planned racks not delivered [0-1]
-    risk_index = {d: {"index": min(1.0, v / max(1.0, float(sum(r["plan"] for r in mc_json["designs"][d]))))}
-                  for d, v in summary["expected_racks_short"].items() if d in mc_json["designs"]}
     return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables, notes=notes,
-                         analyses={"stress": stress, "monte_carlo": mc, "risk": risk_index})
+                         analyses={"stress": stress, "monte_carlo": mc})
 
 
 SECTION = Section("resilience", "What if a region is cut off? Stress test and Monte Carlo", run, applies=applies,

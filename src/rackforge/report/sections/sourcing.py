@@ -1,6 +1,6 @@
 """Section: bill of materials, supply flows by country, domestic content against thresholds, concentration.
 
-Presents :func:`rackforge.sourcing.analysis.analyse_sourcing`. Shares with later sections the landed
+Presents :func:`rackforge.api.sourcing`. Shares with later sections the landed
 unit cost of every part (so TCO prices parts as sourcing does) and the domestic content of each
 evaluated design on the plan's first day with qualified sources (an evaluation criterion).
 """
@@ -146,11 +146,10 @@ def _concentration_heatmap(table: pd.DataFrame, names: dict[str, str]) -> Any:
 
 def run(ctx: AssessContext) -> SectionOutput:
     """Run the sourcing analysis and present it."""
-
-    from rackforge.sourcing.analysis import analyse_sourcing
+    from rackforge import api
 
     p = ctx.programme
-    analysis = analyse_sourcing(p)
+    analysis = api.sourcing(p)
     names = {d.id: short_name(d.name) for d in p.catalog.designs.values()}
     data = analysis.to_json()
     data.pop("programme", None)

@@ -1,4 +1,8 @@
-"""Section: generations side by side — GPUs, power, performance, capital cost and TCO per GPU-hour."""
+"""Section: generations side by side — GPUs, power, performance, capital cost and TCO per GPU-hour.
+
+Presents :func:`rackforge.api.programme_tco` (:mod:`rackforge.evaluate.programme_tco`): the figures are
+computed there, with the same prices and rack power as the evaluation; this module only lays them out.
+"""
 
 from __future__ import annotations
 
@@ -56,48 +60,18 @@ def assumptions_frame(a: Any, used: dict[str, Any]) -> Any:
 
 
 def run(ctx: AssessContext) -> SectionOutput:
-    """TCO of one rack of each planned design, and the plan's capital and TCO."""
+    """TCO of one rack of each planned design, and the plan's capital and TCO (:func:`rackforge.api.programme_tco`)."""
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rackforge.evaluate.bridges import engineering_power_w
-    from rackforge.evaluate.criteria import full_load_power_w, performance_metric
-    from rackforge.evaluate.tco import rack_tco, tco_assumptions
+    from rackforge import api
 
-    p = ctx.programme
-    a = tco_assumptions(p)
-    designs = p.planned_designs
-    sources = {"sourcing": ctx.analyses["sourcing"]} if "sourcing" in ctx.analyses else {}
-    basis = "landed cost (price + freight + duty) of the qualified sources, each design at its first quarter"
-    metric = performance_metric(designs)
-    rows: list[dict[str, Any]] = []
-    for d in designs:
-        engineering = engineering_power_w(p, d.id, ctx.analyses, sources)
-        tco = rack_tco(p, d.id, a, it_power_w=engineering[0] if engineering is not None else None)
-        racks = sum(p.build_plan.racks(d.id).values())
-        full_w = engineering[1] if engineering is not None else full_load_power_w(d, p)
-        pflops = getattr(d.performance, metric) if metric and d.performance else None
-        rows.append({
-            "design": d.id, "name": d.name, "short_name": short_name(d.name), "generation": d.generation,
-            "year": d.year,
-            "racks_planned": racks,
-            "full_load_power_w": full_w,
-            "performance_metric": metric,
-            "peak_pflops": pflops,
-            "tflops_per_w": pflops * 1000.0 / full_w if pflops and full_w > 0 else None,
-            **tco.to_json(),
-            "plan_capital_usd": racks * tco.capital_usd,
-            "plan_tco_usd": racks * tco.total_usd,
-        })
-    data: dict[str, Any] = {
-        "assumptions": {**a.model_dump(mode="json"), "pue": rows[0]["pue"] if rows else p.facility.pue,
-                        "electricity_usd_per_kwh": rows[0]["electricity_usd_per_kwh"] if rows
-                        else p.facility.electricity_usd_per_kwh},
-        "designs": rows,
-        "price_basis": basis,
-        "programme_capital_usd": sum(r["plan_capital_usd"] for r in rows),
-        "programme_tco_usd": sum(r["plan_tco_usd"] for r in rows),
-    }
+    tco = api.programme_tco(ctx.programme, shared=ctx.analyses)
+    a, basis = tco.assumptions, tco.price_basis
+    data: dict[str, Any] = tco.to_json()
+    rows: list[dict[str, Any]] = data["designs"]
+    for r in rows:
+        r["short_name"] = short_name(r["name"])
     names = [r["short_name"] for r in rows]
     breakdown = figure(barmode="stack", yaxis_title="USD per rack over the service life")
     for key, label in COMPONENTS:
@@ -128,8 +102,7 @@ def run(ctx: AssessContext) -> SectionOutput:
         f"{a.maintenance_fraction_per_year:.0%} of hardware per year"
         + (f", discounted at {a.discount_rate:.1%} per year" if a.discount_rate else "")
         + ". Each assumption and its source is in the table 'TCO assumptions'.",
-        f"The plan's capital is {usd(data['programme_capital_usd'])} for "
-        f"{sum(r['racks_planned'] for r in rows):,} racks.",
+        f"The plan's capital is {usd(data['programme_capital_usd'])} for {tco.racks_planned:,} racks.",
     ]
     return SectionOutput(
         data=data, paragraphs=paragraphs, notes=notes,
@@ -138,7 +111,7 @@ def run(ctx: AssessContext) -> SectionOutput:
         charts=[*charts_extra, Chart("tco-breakdown", "TCO per rack by component", breakdown,
                       f"Over {a.years} years; capital from the bill of materials at {basis}."),
                 Chart("tco-per-gpu-hour", "TCO per GPU-hour", per_hour)],
-        analyses={"tco": {r["design"]: r for r in rows}},
+        analyses={"tco": tco},
     )
 
 
