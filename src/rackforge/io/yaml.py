@@ -11,13 +11,13 @@ Aliases are expanded with a node budget that stops "billion laughs" documents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from rackforge.errors import InputError, Problem
+from rackforge.linemap import FieldPath, LineMap, dotted
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Largest input file accepted [bytes]; a programme file is text and never needs more."""
@@ -30,39 +30,14 @@ _SAFE_TAGS = {
     for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
 
-Path_ = tuple[str | int, ...]
+Path_ = FieldPath
+"""A field's path in a file (:data:`rackforge.linemap.FieldPath`; :class:`LineMap` and :func:`dotted` live there too,
+in the foundation layer, so that the schema layer's programme can keep line maps without importing io)."""
+
+__all__ = ["MAX_FILE_BYTES", "MAX_NODES", "LineMap", "Path_", "dotted", "parse_yaml", "read_text", "read_yaml"]
 
 # libyaml's C parser when PyYAML was built with it (the wheels are): ~10x faster, same marks
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass
-class LineMap:
-    """Line numbers (1-based) of every mapping key and sequence item in one file."""
-
-    file: str
-    lines: dict[Path_, int] = field(default_factory=dict)
-
-    def line_of(self, path: Path_) -> int | None:
-        """The line of ``path``, or of its nearest ancestor that has one."""
-        path = tuple(path)
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get((), None)
-
-    def problem(self, path: Path_, message: str) -> Problem:
-        """A :class:`Problem` located at ``path`` in this file."""
-        return Problem(self.file, self.line_of(path), dotted(path), message)
-
-
-def dotted(path: Path_) -> str:
-    """``("designs", 0, "power")`` -> ``designs[0].power``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def read_text(path: Path, display: str | None = None) -> str:
