@@ -184,7 +184,7 @@ def read_file(path: Path, display: str, collected: Collected) -> None:
         collected.problems.extend(exc.problems)
         collected.unreadable.append(display)
         return
-    lines = full_lines.compacted()  # the records keep it, and so does the programme: half the entries
+    lines = full_lines.compacted()  # kept by the records, then the programme: about half the entries
     if not isinstance(data, dict):
         collected.problems.append(Problem(display, 1, "", "a programme file is a mapping of sections, e.g. "
                                           "'parts:' or 'build_plan:'; " + valid_list(SECTIONS)))
@@ -304,7 +304,8 @@ def assemble(collected: Collected, root: str | None) -> Programme:
         recs = records.get(section)
         return recs[0].value if recs else None
 
-    locations = {f"{s}:{k}": (r.file, r.line) for s, table in keyed.items() for k, r in table.items()}
+    by_key = {f"{s}:{k}": r for s, table in keyed.items() for k, r in table.items()}
+    locations = {key: (r.file, r.line) for key, r in by_key.items()}
     programme = Programme(
         info=single("programme"),
         catalog=_catalog(keyed),
@@ -320,18 +321,18 @@ def assemble(collected: Collected, root: str | None) -> Programme:
         root=root,
         locations=locations,
     )
-    return programme.with_section_lines(section_lines(records, keyed))
+    return programme.with_section_lines(section_lines(records, by_key))
 
 
-def section_lines(records: dict[str, list[Record]], keyed: dict[str, dict[str, Record]]) -> SectionLines:
+def section_lines(records: dict[str, list[Record]], by_key: dict[str, Record]) -> SectionLines:
     """Where each loaded section was written: the line maps the records already hold (nothing is copied).
 
-    Single sections by name (each is given once, checked above); records of list sections by
-    ``'section:key'``, with their path in their file.
+    Single sections by name (each is given once, checked above); records of list sections by their
+    ``'section:key'`` (``by_key``), with their path in their file.
     """
     return SectionLines(
         sections={s: recs[0].lines for s, recs in records.items() if not SECTIONS[s].many and recs},
-        records={f"{s}:{k}": (r.lines, r.path) for s, table in keyed.items() for k, r in table.items()},
+        records={key: (r.lines, r.path) for key, r in by_key.items()},
     )
 
 

@@ -11,6 +11,7 @@ Aliases are expanded with a node budget that stops "billion laughs" documents.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,7 @@ class _Builder:
                     self.problems.append(Problem(self.name, key_node.start_mark.line + 1, dotted(path),
                                                  "mapping keys must be plain strings"))
                     continue
-                key = str(key)
+                key = sys.intern(str(key))  # one string per distinct key: the kept line maps stay small
                 child = (*path, key)
                 if key in out:
                     self.problems.append(Problem(
