@@ -32,8 +32,8 @@ _SAFE_TAGS = {
 }
 
 Path_ = FieldPath
-"""A field's path in a file (:data:`rackforge.linemap.FieldPath`; :class:`LineMap` and :func:`dotted` live there too,
-in the foundation layer, so that the schema layer's programme can keep line maps without importing io)."""
+"""A field's path in a file. It, :class:`LineMap` and :func:`dotted` live in :mod:`rackforge.linemap`
+(foundation layer), so that a loaded programme can keep its line maps without the schema importing io."""
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NODES", "LineMap", "Path_", "dotted", "parse_yaml", "read_text", "read_yaml"]
 
