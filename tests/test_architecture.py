@@ -17,8 +17,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "rackforge"
 
 LAYERS: dict[str, int] = {
-    # foundation: no rackforge imports except each other (errors < units/calendar)
-    "errors": 0, "units": 0, "calendar": 0, "__init__": 0,
+    # foundation: no rackforge imports except each other (errors < units/calendar/linemap)
+    "errors": 0, "units": 0, "calendar": 0, "linemap": 0, "__init__": 0,
     "schema": 1,
     "io": 2, "catalog": 2, "reference": 2,
     "core": 3,

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from rackforge.errors import InputError, Problem, UsageError
-from rackforge.evaluate.checks import check_evaluations, section_lines
+from rackforge.evaluate.checks import check_evaluations
 from rackforge.evaluate.criteria import CriterionValue, EvaluationContext, criterion_value, system_tco
 from rackforge.evaluate.scoring import normalise, normalised_weights, ranking, weight_flips, weighted_scores
 from rackforge.evaluate.tco import TcoBreakdown, tco_assumptions
@@ -179,11 +179,9 @@ def evaluate(programme: Programme, analyses: Mapping[str, Any] | None = None,
     criteria = _criteria(ev, values, notes)
     used = [c for c in criteria if c.used]
     if not used:
-        lines = section_lines(programme)
         message = ("no criterion has a value for every system; state values in systems[].values "
                    f"(criteria: {', '.join(c.id for c in ev.criteria)})")
-        raise InputError([lines.problem(("evaluations", "criteria"), message) if lines else
-                          Problem("(programme folder)", None, "evaluations.criteria", message)])
+        raise InputError([programme.problem(("evaluations", "criteria"), message)])
     normalised: dict[str, list[float]] = {}
     for c in used:
         try:

@@ -7,60 +7,27 @@ when the evaluation runs, and report every problem at once as an :class:`InputEr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rackforge.errors import InputError, Problem, did_you_mean
-from rackforge.io.yaml import LineMap, Path_, dotted, read_yaml
+from rackforge.linemap import FieldPath
 
 if TYPE_CHECKING:
     from rackforge.schema import Programme
     from rackforge.schema.evaluations import Evaluations
 
-_SECTION = re.compile(r"^evaluations\s*:", re.MULTILINE)
-
-
-def section_lines(programme: Programme) -> LineMap | None:
-    """The line map of the file that holds the programme's ``evaluations:`` section, if found."""
-    from rackforge.io.loader import REFERENCE_DIR
-
-    folder, prefix = (Path(programme.root), "") if programme.root else (REFERENCE_DIR, "rackforge/reference")
-    if not folder.is_dir():
-        return None
-    for path in sorted(folder.rglob("*")):
-        if path.suffix not in (".yaml", ".yml") or not path.is_file():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if _SECTION.search(text):
-            display = f"{prefix}/{path.relative_to(folder).as_posix()}" if prefix else str(path)
-            try:
-                data, lines = read_yaml(path, display)
-            except InputError:
-                continue
-            if isinstance(data, dict) and "evaluations" in data:
-                return lines
-    return None
-
 
 def evaluation_problems(programme: Programme, evaluations: Evaluations) -> list[Problem]:
     """Every cross-reference problem of the section, each located where it was written."""
-    lines = section_lines(programme)
 
-    def at(path: Path_, message: str) -> Problem:
-        full = ("evaluations", *path)
-        if lines is not None:
-            return lines.problem(full, message)
-        return Problem("(programme folder)", None, dotted(full), message)
+    def at(path: FieldPath, message: str) -> Problem:
+        return programme.problem(("evaluations", *path), message)
 
     return list(_problems(programme, evaluations, at))
 
 
-def _problems(programme: Programme, ev: Evaluations, at: Callable[[Path_, str], Problem]) -> Iterator[Problem]:
+def _problems(programme: Programme, ev: Evaluations, at: Callable[[FieldPath, str], Problem]) -> Iterator[Problem]:
     designs = programme.catalog.designs
     seen: dict[str, int] = {}
     for i, system in enumerate(ev.systems):

@@ -14,7 +14,6 @@ from rackforge.calendar import quarter_end, quarter_start
 from rackforge.core.bom import explode
 from rackforge.core.supply import SourceMode, may_ship_on
 from rackforge.errors import InputError, Problem, did_you_mean
-from rackforge.factory.locate import section_lines, section_problem
 from rackforge.factory.sim import LineSpec, ReleasePeriod, StationSpec, compile_steps
 from rackforge.schema import Programme
 from rackforge.schema.factory import Factory
@@ -64,14 +63,10 @@ def require_factory(programme: Programme) -> Factory:
 
 def check_factory(programme: Programme, factory: Factory) -> None:
     """Cross-references of the factory section to the programme (designs, site); raises InputError."""
-    lines = None
     problems: list[Problem] = []
 
     def add(path: tuple[str | int, ...], message: str) -> None:
-        nonlocal lines
-        if lines is None:
-            lines = section_lines(programme, "factory")
-        problems.append(section_problem(programme, ("factory", *path), message, lines))
+        problems.append(programme.problem(("factory", *path), message))
 
     designs = programme.catalog.designs
     for r_index, route in enumerate(factory.routes):

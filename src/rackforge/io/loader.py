@@ -25,6 +25,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
 from rackforge.io.yaml import LineMap, Path_, read_yaml
+from rackforge.linemap import SectionLines
 from rackforge.schema import (
     Assembly,
     BuildPlan,
@@ -178,11 +179,12 @@ def _inner_model(annotation: Any) -> Any:
 def read_file(path: Path, display: str, collected: Collected) -> None:
     """Parse one file and validate each record it holds; problems go to ``collected``."""
     try:
-        data, lines = read_yaml(path, display)
+        data, full_lines = read_yaml(path, display)
     except InputError as exc:
         collected.problems.extend(exc.problems)
         collected.unreadable.append(display)
         return
+    lines = full_lines.compacted()  # kept by the records, then the programme: about half the entries
     if not isinstance(data, dict):
         collected.problems.append(Problem(display, 1, "", "a programme file is a mapping of sections, e.g. "
                                           "'parts:' or 'build_plan:'; " + valid_list(SECTIONS)))
@@ -302,8 +304,9 @@ def assemble(collected: Collected, root: str | None) -> Programme:
         recs = records.get(section)
         return recs[0].value if recs else None
 
-    locations = {f"{s}:{k}": (r.file, r.line) for s, table in keyed.items() for k, r in table.items()}
-    return Programme(
+    by_key = {f"{s}:{k}": r for s, table in keyed.items() for k, r in table.items()}
+    locations = {key: (r.file, r.line) for key, r in by_key.items()}
+    programme = Programme(
         info=single("programme"),
         catalog=_catalog(keyed),
         sources=tuple(r.value for r in keyed["sources"].values()),
@@ -317,6 +320,19 @@ def assemble(collected: Collected, root: str | None) -> Programme:
         rules=single("rules"),
         root=root,
         locations=locations,
+    )
+    return programme.with_section_lines(section_lines(records, by_key))
+
+
+def section_lines(records: dict[str, list[Record]], by_key: dict[str, Record]) -> SectionLines:
+    """Where each loaded section was written: the line maps the records already hold (nothing is copied).
+
+    Single sections by name (each is given once, checked above); records of list sections by their
+    ``'section:key'`` (``by_key``), with their path in their file.
+    """
+    return SectionLines(
+        sections={s: recs[0].lines for s, recs in records.items() if not SECTIONS[s].many and recs},
+        records={key: (r.lines, r.path) for key, r in by_key.items()},
     )
 
 

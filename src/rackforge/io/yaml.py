@@ -11,13 +11,14 @@ Aliases are expanded with a node budget that stops "billion laughs" documents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from rackforge.errors import InputError, Problem
+from rackforge.linemap import FieldPath, LineMap, dotted
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Largest input file accepted [bytes]; a programme file is text and never needs more."""
@@ -30,39 +31,14 @@ _SAFE_TAGS = {
     for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
 
-Path_ = tuple[str | int, ...]
+Path_ = FieldPath
+"""A field's path in a file. It, :class:`LineMap` and :func:`dotted` live in :mod:`rackforge.linemap`
+(foundation layer), so that a loaded programme can keep its line maps without the schema importing io."""
+
+__all__ = ["MAX_FILE_BYTES", "MAX_NODES", "LineMap", "Path_", "dotted", "parse_yaml", "read_text", "read_yaml"]
 
 # libyaml's C parser when PyYAML was built with it (the wheels are): ~10x faster, same marks
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass
-class LineMap:
-    """Line numbers (1-based) of every mapping key and sequence item in one file."""
-
-    file: str
-    lines: dict[Path_, int] = field(default_factory=dict)
-
-    def line_of(self, path: Path_) -> int | None:
-        """The line of ``path``, or of its nearest ancestor that has one."""
-        path = tuple(path)
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get((), None)
-
-    def problem(self, path: Path_, message: str) -> Problem:
-        """A :class:`Problem` located at ``path`` in this file."""
-        return Problem(self.file, self.line_of(path), dotted(path), message)
-
-
-def dotted(path: Path_) -> str:
-    """``("designs", 0, "power")`` -> ``designs[0].power``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def read_text(path: Path, display: str | None = None) -> str:
@@ -150,7 +126,7 @@ class _Builder:
                     self.problems.append(Problem(self.name, key_node.start_mark.line + 1, dotted(path),
                                                  "mapping keys must be plain strings"))
                     continue
-                key = str(key)
+                key = sys.intern(str(key))  # one string per distinct key: the kept line maps stay small
                 child = (*path, key)
                 if key in out:
                     self.problems.append(Problem(

@@ -174,19 +174,15 @@ def score_assessment(assessment: ReadinessAssessment, criteria: Criteria, target
 
 def check_readiness(programme: Programme, readiness: Readiness) -> None:
     """Assessed parts and sites must exist in the catalog; raises :class:`InputError` naming the line."""
-    from rackforge.factory.locate import section_lines, section_problem
-
     catalog = programme.catalog
     things = {**catalog.parts, **catalog.assemblies, **catalog.designs}
     problems: list[Problem] = []
-    lines = None
     for i, a in enumerate(readiness.assessments):
         for fieldname, value, known, kind in (("part", a.part, things, "part, assembly or design"),
                                               ("site", a.site, catalog.sites, "site")):
             if value not in known:
-                lines = lines or section_lines(programme, "readiness")
-                problems.append(section_problem(programme, ("readiness", "assessments", i, fieldname),
-                                                f"unknown {kind} {value!r}{did_you_mean(value, known)}", lines))
+                problems.append(programme.problem(("readiness", "assessments", i, fieldname),
+                                                  f"unknown {kind} {value!r}{did_you_mean(value, known)}"))
     if problems:
         raise InputError(problems)
 

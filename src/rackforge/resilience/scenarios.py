@@ -4,8 +4,7 @@ checked against the catalog with file and line (the section's types are in :mod:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rackforge.schema.scenarios import ScenarioLibrary
 
@@ -41,8 +40,10 @@ def check_scenarios(programme: Programme) -> list[Problem]:
 
     lib = library_of(programme)
     cat = programme.catalog
-    locate = _locator(programme)
     problems: list[Problem] = []
+
+    def locate(path: tuple[str | int, ...], message: str) -> Problem:
+        return programme.problem(("scenarios", *path), message)
 
     def unknown(path: tuple[str | int, ...], value: str, kind: str, known: Iterable[str]) -> None:
         problems.append(locate(path, f"unknown {kind} {value!r}{did_you_mean(value, list(known))}"))
@@ -99,32 +100,3 @@ def require_valid_scenarios(programme: Programme) -> ScenarioLibrary:
     if problems:
         raise InputError(problems)
     return library_of(programme)
-
-
-def _locator(programme: Programme) -> Any:
-    """A function (path, message) -> Problem pointing into the file that holds ``scenarios:``."""
-    from rackforge.errors import Problem
-    from rackforge.io.yaml import dotted, read_yaml
-
-    file_name, line_map = "(scenarios)", None
-    root = Path(programme.root) if programme.root else None
-    if root is None and programme.scenarios is not None:
-        from rackforge.io.loader import REFERENCE_DIR
-        root = REFERENCE_DIR
-    if root is not None and root.is_dir():
-        for path in sorted(root.rglob("*.y*ml")):
-            try:
-                data, lines = read_yaml(path)
-            except Exception:
-                continue
-            if isinstance(data, dict) and "scenarios" in data:
-                file_name, line_map = str(path), lines
-                break
-
-    def locate(path: tuple[str | int, ...], message: str) -> Problem:
-        full = ("scenarios", *path)
-        if line_map is not None:
-            return line_map.problem(full, message)
-        return Problem(file_name, None, dotted(full), message)
-
-    return locate

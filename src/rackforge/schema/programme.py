@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, PrivateAttr
 
 from rackforge.calendar import Quarter, quarter_start
+from rackforge.errors import Problem
+from rackforge.linemap import FieldPath, SectionLines
 from rackforge.schema.base import Id, Model, Sourced
 from rackforge.schema.designs import Assembly, RackDesign
 from rackforge.schema.evaluations import Evaluations
@@ -101,6 +103,8 @@ class Programme(Model):
     root: str | None = Field(None, description="folder it was loaded from (None for in-memory)")
     locations: dict[str, tuple[str, int | None]] = Field(
         default_factory=dict, description="'kind:id' -> (file, line) where each record is defined")
+    _section_lines: SectionLines = PrivateAttr(default_factory=SectionLines)
+    """Where each section was written (kept by the loader; not serialised, no part of equality)."""
 
     @cached_property
     def sources_by_part(self) -> dict[str, tuple[Source, ...]]:
@@ -123,3 +127,19 @@ class Programme(Model):
     def location(self, kind: str, ident: str) -> tuple[str, int | None] | None:
         """(file, line) where a record was defined, for messages that point at the input."""
         return self.locations.get(f"{kind}:{ident}")
+
+    def with_section_lines(self, section_lines: SectionLines) -> Programme:
+        """This programme, remembering where each of its sections was written (the loader's line maps)."""
+        located = self.model_copy()
+        located._section_lines = section_lines
+        return located
+
+    def problem(self, path: FieldPath, message: str) -> Problem:
+        """A :class:`Problem` at ``path`` of the input, with the file and line it was written at.
+
+        ``path`` starts with the section, e.g. ``("scenarios", "events", 0, "affects", "sites", 1)``;
+        records of list sections are named by key: ``("designs", "gb200-nvl72", "power")``. The line is
+        that of the deepest part of ``path`` the loader saw; a programme built in memory names the
+        section's path with no file or line (see :meth:`SectionLines.problem`). Reads no file.
+        """
+        return self._section_lines.problem(path, message)
