@@ -139,3 +139,36 @@ ARCH_DOC = ROOT / "docs" / "architecture.md"
                                                        ARCH_DOC.read_text(encoding="utf-8")))))
 def test_architecture_doc_names_modules_that_exist(ref: str) -> None:
     assert (PACKAGE / ref).exists(), f"docs/architecture.md names rackforge/{ref}, which does not exist"
+
+
+def test_adding_a_section_touches_the_schema_and_one_registry(tmp_path: pathlib.Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worked example of docs/architecture.md: a new section needs its type, its Programme field
+    and one SECTIONS entry; the loader reads, validates, locates and attaches it with no other change."""
+    import shutil
+
+    from pydantic import Field, create_model
+
+    from rackforge.errors import InputError
+    from rackforge.io import loader
+    from rackforge.schema import Programme
+    from rackforge.schema.base import Model
+
+    class SparesPolicy(Model):
+        racks_of_spares: dict[str, float] = Field(default_factory=dict)
+
+    programme_with_spares = create_model("ProgrammeWithSpares", __base__=Programme,
+                                         spares=(SparesPolicy | None, None))
+    monkeypatch.setattr(loader, "Programme", programme_with_spares)
+    monkeypatch.setitem(loader.SECTIONS, "spares",
+                        loader.SectionSpec("spares", SparesPolicy, False, help="spare parts policy"))
+    folder = tmp_path / "p"
+    shutil.copytree(loader.REFERENCE_DIR, folder)
+    (folder / "spares.yaml").write_text("spares:\n  racks_of_spares:\n    gb200-nvl72: 2.5\n", encoding="utf-8")
+    loaded = loader.load_programme(folder)
+    assert loaded.spares.racks_of_spares == {"gb200-nvl72": 2.5}  # type: ignore[attr-defined]
+    (folder / "spares.yaml").write_text("spares:\n  racks_of_spares:\n    gb200-nvl72: many\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        loader.load_programme(folder)
+    problem = info.value.problems[0]
+    assert problem.file.endswith("spares.yaml") and problem.line == 3 and "racks_of_spares" in problem.field

@@ -60,12 +60,14 @@ class SectionSpec:
     many: bool
     key: Callable[[Any], str] | None = None
     help: str = ""
+    field: str | None = None
+    """The :class:`Programme` field the section fills (default: its name); catalog sections fill the catalog."""
 
 
 SECTIONS: dict[str, SectionSpec] = {
     spec.name: spec
     for spec in (
-        SectionSpec("programme", ProgrammeInfo, False, help="name and integration site"),
+        SectionSpec("programme", ProgrammeInfo, False, help="name and integration site", field="info"),
         SectionSpec("parts", PartType, True, lambda r: r.id, "part types"),
         SectionSpec("assemblies", Assembly, True, lambda r: r.id, "trays, shelves, manifolds"),
         SectionSpec("designs", RackDesign, True, lambda r: r.id, "rack designs"),
@@ -306,21 +308,10 @@ def assemble(collected: Collected, root: str | None) -> Programme:
 
     by_key = {f"{s}:{k}": r for s, table in keyed.items() for k, r in table.items()}
     locations = {key: (r.file, r.line) for key, r in by_key.items()}
-    programme = Programme(
-        info=single("programme"),
-        catalog=_catalog(keyed),
-        sources=tuple(r.value for r in keyed["sources"].values()),
-        trade=tuple(r.value for r in keyed["trade"].values()),
-        build_plan=single("build_plan"),
-        facility=single("facility"),
-        scenarios=single("scenarios"),
-        factory=single("factory"),
-        evaluations=single("evaluations"),
-        readiness=single("readiness"),
-        rules=single("rules"),
-        root=root,
-        locations=locations,
-    )
+    fields = {spec.field or spec.name: (tuple(r.value for r in keyed[spec.name].values()) if spec.many
+                                        else single(spec.name))
+              for spec in SECTIONS.values() if spec.name not in CATALOG_SECTIONS}
+    programme = Programme(catalog=_catalog(keyed), root=root, locations=locations, **fields)
     return programme.with_section_lines(section_lines(records, by_key))
 
 
