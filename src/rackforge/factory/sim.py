@@ -20,6 +20,7 @@ so results do not depend on how many processes run them (:class:`ProcessPoolExec
 from __future__ import annotations
 
 import array
+import itertools
 import math
 import os
 from bisect import bisect_right
@@ -124,17 +125,24 @@ def compile_steps(steps: tuple[Step, ...], station_index: dict[str, int], prefix
 
 
 def _stream(draw: Callable[[int], np.ndarray], chunk: int) -> Iterator[float]:
-    """Pre-drawn samples, refilled in chunks (fast ``next()`` in the rack loop)."""
-    while True:
-        yield from draw(chunk).tolist()
+    """Pre-drawn samples, refilled in chunks of ``chunk`` when used up (fast ``next()`` in the rack loop:
+    a C-level iterator over a list of Python floats)."""
+    return itertools.chain.from_iterable(map(lambda _: draw(chunk).tolist(), itertools.repeat(None)))
 
 
 def _no_calendar(t0: float, w: float) -> float:
+    """End of ``w`` hours of work started at ``t0`` at an always-open station [h]."""
     return t0 + w
 
 
 @dataclass
 class _StepRuntime:
+    """A route step as the rack process uses it: station and rework station (indices and SimPy
+    resources), pre-drawn work times [h] and uniforms, rework times per failure mode [h], test
+    thresholds for the first attempt and retests (see :func:`_thresholds`), scrap fraction per mode,
+    the attempt limit (0: none), the failure/escape counter index per mode, and the calendar
+    ``finish(start_h, work_h)`` of each station (``finish=None``: always open)."""
+
     station: int
     rework_station: int
     is_test: bool
@@ -234,219 +242,302 @@ def simulate_raw(spec: LineSpec, seed: int, replication: int, record_events: boo
 
     ``record_events`` also keeps each rack's visit sequence (station, duration) so the
     benchmark can replay the same events in a bare SimPy loop.
+
+    The parts, in order: random streams (:func:`_rng_streams`), release times
+    (:func:`_release_schedule`), stations and route steps with their pre-drawn samples
+    (:func:`_route_runtimes`), the book-keeping (:class:`_Records`), one process per rack
+    (:func:`_rack_process`, which visits stations with :func:`_station_visit` and judges tests
+    with :func:`_test_verdict`), a release process per design (:func:`_release_process`) and WIP
+    snapshots at the window bounds (:func:`_wip_snapshot`).
     """
-    import numpy as np
     import simpy
 
-    stream_counter = iter(range(1_000_000))
-
-    def new_rng() -> np.random.Generator:
-        # stream k of replication r: independent of the number of processes and of other streams
-        return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, next(stream_counter))))
-
+    new_rng = _rng_streams(seed, replication)
     env = simpy.Environment()
-    stations = spec.stations
-    resources = [simpy.Resource(env, capacity=s.count) for s in stations]
-
-    finish = [station_finisher(s.calendar) for s in stations]
-    always_open = [s.calendar.always_open for s in stations]
-
-    # releases (own stream so that line changes keep the same arrivals)
-    release_rng = new_rng()
-    designs = spec.designs
-    per_design: dict[str, list[np.ndarray]] = {d: [] for d in designs}
-    for period in spec.releases:
-        per_design[period.design].append(release_times(period, spec.release_process, release_rng))
-    released = {d: np.sort(np.concatenate(v)) if v else np.empty(0) for d, v in per_design.items()}
-    n_total = sum(len(v) for v in released.values())
-
-    # counters of failures and escapes per (route step, mode)
+    resources = [simpy.Resource(env, capacity=s.count) for s in spec.stations]
+    released = _release_schedule(spec, new_rng())  # own stream first, so line changes keep the same arrivals
     count_keys: list[tuple[str, str, str, str]] = []
-    runtimes: dict[str, list[_StepRuntime]] = {}
-    for design in designs:
-        n_racks = max(len(released[design]), 1)
-        steps = []
-        for sspec in spec.routes[design]:
-            step = sspec.step
-            avail = stations[sspec.station].availability
-            chunk = int(n_racks * 1.1) + 16
-
-            def draw(n: int, d: Distribution = sspec.time, rng: np.random.Generator = new_rng(),
-                     a: float = avail) -> np.ndarray:
-                return d.sample(rng, n) / a
-
-            uniforms_rng = new_rng()
-
-            def draw_u(n: int, rng: np.random.Generator = uniforms_rng) -> np.ndarray:
-                return rng.random(n)
-
-            rw_avail = stations[sspec.rework_station].availability
-            rework_streams = []
-            for mode in step.failure_modes:
-                dist = mode.rework_time or step.rework_time or Distribution(dist="fixed", mean_h=0.0)
-
-                def draw_rw(n: int, d: Distribution = dist, rng: np.random.Generator = new_rng(),
-                            a: float = rw_avail) -> np.ndarray:
-                    return d.sample(rng, n) / a
-
-                rework_streams.append(_stream(draw_rw, max(16, n_racks // 10)))
-            base = len(count_keys)
-            for mode in step.failure_modes:
-                count_keys.append((design, sspec.key, mode.id, mode.category))
-            steps.append(_StepRuntime(
-                station=sspec.station, rework_station=sspec.rework_station, is_test=step.is_test,
-                times=_stream(draw, chunk),
-                uniforms=_stream(draw_u, chunk),
-                rework_times=rework_streams,
-                first=_thresholds(step, step.first_pass_yield),
-                retest=_thresholds(step, step.retest_yield_or_first),
-                scrap=[m.scrap_fraction for m in step.failure_modes],
-                max_attempts=step.max_attempts or 0,
-                keys=[base + k for k in range(len(step.failure_modes))],
-                resource=resources[sspec.station],
-                finish=None if always_open[sspec.station] else finish[sspec.station],
-                rework_resource=resources[sspec.rework_station],
-                rework_finish=finish[sspec.rework_station],
-            ))
-        runtimes[design] = steps
-
-    fail_counts = [0] * len(count_keys)
-    escape_counts = [0] * len(count_keys)
-    design_of = [0] * n_total
-    entry = [math.nan] * n_total
-    exit_ = [math.nan] * n_total
-    outcome = [IN_PROCESS] * n_total
-    reworks_of = [0] * n_total
-    escapes_of = [0] * n_total
-    # flat doubles: station, requested, started, ended [h] per visit; an array keeps no float objects alive
-    visits = array.array("d")
-    record = visits.append
-    events: list[tuple[int, ...]] = []
-    wip = 0
-    area = 0.0
-    last_t = 0.0
-    area_at: dict[float, float] = {}
-
-    def rack(index: int, steps: list[_StepRuntime]) -> Generator[Any, Any, None]:
-        nonlocal wip, area, last_t
-        now = env.now
-        area += wip * (now - last_t)
-        last_t = now
-        wip += 1
-        entry[index] = now
-        reworks = 0
-        escapes = 0
-        fate = SHIPPED
-        trail: list[float] = []
-        for st in steps:
-            res = st.resource
-            fin = st.finish
-            attempt = 0
-            while True:
-                t_req = env.now
-                req = res.request()
-                yield req
-                t0 = env.now
-                if fin is None:
-                    work = next(st.times)
-                    yield env.timeout(work)
-                    t1 = t0 + work
-                else:
-                    t1 = fin(t0, next(st.times))
-                    yield env.timeout(t1 - t0)
-                res.release(req)
-                record(st.station)
-                record(t_req)
-                record(t0)
-                record(t1)
-                if record_events:
-                    trail += (st.station, t1 - t0)
-                if not st.is_test:
-                    break
-                attempt += 1
-                fail, fail_or_escape, fail_cum, escape_cum = st.first if attempt == 1 else st.retest
-                u = next(st.uniforms)
-                if u >= fail:
-                    if u < fail_or_escape:
-                        escapes += 1
-                        escape_counts[st.keys[min(bisect_right(escape_cum, u), len(escape_cum) - 1)]] += 1
-                    break
-                mode = min(bisect_right(fail_cum, u), len(fail_cum) - 1)
-                fail_counts[st.keys[mode]] += 1
-                if attempt == st.max_attempts or next(st.uniforms) < st.scrap[mode]:
-                    fate = SCRAPPED
-                    break
-                reworks += 1
-                rres = st.rework_resource
-                t_req = env.now
-                req = rres.request()
-                yield req
-                t0 = env.now
-                t1 = st.rework_finish(t0, next(st.rework_times[mode]))
-                yield env.timeout(t1 - t0)
-                rres.release(req)
-                record(st.rework_station)
-                record(t_req)
-                record(t0)
-                record(t1)
-                if record_events:
-                    trail += (st.rework_station, t1 - t0)
-            if fate == SCRAPPED:
-                break
-        now = env.now
-        area += wip * (now - last_t)
-        last_t = now
-        wip -= 1
-        exit_[index] = now
-        outcome[index] = fate
-        reworks_of[index] = reworks
-        escapes_of[index] = escapes
-        if record_events:
-            events.append((index, *trail))  # type: ignore[arg-type]
-
-    def source(design_index: int, first_index: int, times: list[float],
-               steps: list[_StepRuntime]) -> Generator[Any, Any, None]:
-        for k, t in enumerate(times):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            design_of[first_index + k] = design_index
-            env.process(rack(first_index + k, steps))
-
-    def snapshot(t: float) -> Generator[Any, Any, None]:
-        yield env.timeout(t)
-        area_at[t] = area + wip * (env.now - last_t)
-
-    offset = 0
-    for d_index, design in enumerate(designs):
+    runtimes = {design: _route_runtimes(spec, design, max(len(released[design]), 1), new_rng, resources, count_keys)
+                for design in spec.designs}
+    records = _Records(sum(len(v) for v in released.values()), len(count_keys), record_events)
+    rack = _rack_process(env, records)
+    first_index = 0
+    for design_index, design in enumerate(spec.designs):
         times = released[design].tolist()
-        env.process(source(d_index, offset, times, runtimes[design]))
-        offset += len(times)
+        env.process(_release_process(env, records, rack, design_index, first_index, times, runtimes[design]))
+        first_index += len(times)
     for t in {spec.window_start_h, spec.window_end_h}:
         if 0 < t <= spec.horizon_h:
-            env.process(snapshot(t))
+            env.process(_wip_snapshot(env, records, t))
     env.run(until=spec.horizon_h)
     if spec.drain:
         env.run()
-    end = env.now
-    area_end = area + wip * (end - last_t)
-    area_at.setdefault(0.0, 0.0)
-    return RawRun(
-        end_h=end,
-        design_of=np.asarray(design_of, dtype=np.int64),
-        entry_h=np.asarray(entry, dtype=float),
-        exit_h=np.asarray(exit_, dtype=float),
-        outcome=np.asarray(outcome, dtype=np.int8),
-        reworks=np.asarray(reworks_of, dtype=np.int64),
-        escapes=np.asarray(escapes_of, dtype=np.int64),
-        visits=np.frombuffer(visits, dtype=float).copy().reshape(-1, 4),
-        fail_counts=fail_counts,
-        escape_counts=escape_counts,
-        count_keys=count_keys,
-        area_at=area_at,
-        area_end=area_end,
-        wip_end=wip,
-        events=events,
-    )
+    return records.raw_run(env.now, count_keys)
+
+
+# ---- set-up: random streams, releases, route steps
+
+
+def _rng_streams(seed: int, replication: int) -> Callable[[], np.random.Generator]:
+    """A maker of independent random streams for one replication: its ``k``-th call returns the
+    stream ``SeedSequence(seed, spawn_key=(replication, k))``, independent of the number of
+    processes and of the other streams."""
+    import numpy as np
+
+    counter = itertools.count()
+
+    def new_rng() -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, next(counter))))
+
+    return new_rng
+
+
+def _release_schedule(spec: LineSpec, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Release times of each design's kits, sorted [h], drawn period by period from ``rng``."""
+    import numpy as np
+
+    per_design: dict[str, list[np.ndarray]] = {d: [] for d in spec.designs}
+    for period in spec.releases:
+        per_design[period.design].append(release_times(period, spec.release_process, rng))
+    return {d: np.sort(np.concatenate(v)) if v else np.empty(0) for d, v in per_design.items()}
+
+
+def _scaled_sampler(dist: Distribution, rng: np.random.Generator, availability: float
+                    ) -> Callable[[int], np.ndarray]:
+    """``draw(n)``: ``n`` work times of ``dist`` stretched by a station's ``availability`` [h]."""
+    return lambda n: dist.sample(rng, n) / availability
+
+
+def _rework_distribution(step: Step, mode_index: int) -> Distribution:
+    """Rework time of a failure mode: its own, else the step's, else none [h]."""
+    mode = step.failure_modes[mode_index]
+    return mode.rework_time or step.rework_time or Distribution(dist="fixed", mean_h=0.0)
+
+
+def _route_runtimes(spec: LineSpec, design: str, n_racks: int, new_rng: Callable[[], np.random.Generator],
+                    resources: list[Any], count_keys: list[tuple[str, str, str, str]]) -> list[_StepRuntime]:
+    """The run-time form of ``design``'s route for ``n_racks`` racks; appends one failure/escape
+    counter key (design, step, mode, category) per failure mode of each step to ``count_keys``."""
+    stations = spec.stations
+    finishers = [station_finisher(s.calendar) for s in stations]
+    steps = []
+    for sspec in spec.routes[design]:
+        step = sspec.step
+        chunk = int(n_racks * 1.1) + 16
+        # stream order matters (it fixes which stream each draw comes from): times, uniforms, rework per mode
+        times = _stream(_scaled_sampler(sspec.time, new_rng(), stations[sspec.station].availability), chunk)
+        uniforms = _stream(new_rng().random, chunk)
+        rework_availability = stations[sspec.rework_station].availability
+        rework_times = [_stream(_scaled_sampler(_rework_distribution(step, k), new_rng(), rework_availability),
+                                max(16, n_racks // 10)) for k in range(len(step.failure_modes))]
+        base = len(count_keys)
+        count_keys.extend((design, sspec.key, mode.id, mode.category) for mode in step.failure_modes)
+        steps.append(_StepRuntime(
+            station=sspec.station, rework_station=sspec.rework_station, is_test=step.is_test,
+            times=times,
+            uniforms=uniforms,
+            rework_times=rework_times,
+            first=_thresholds(step, step.first_pass_yield),
+            retest=_thresholds(step, step.retest_yield_or_first),
+            scrap=[m.scrap_fraction for m in step.failure_modes],
+            max_attempts=step.max_attempts or 0,
+            keys=[base + k for k in range(len(step.failure_modes))],
+            resource=resources[sspec.station],
+            finish=None if stations[sspec.station].calendar.always_open else finishers[sspec.station],
+            rework_resource=resources[sspec.rework_station],
+            rework_finish=finishers[sspec.rework_station],
+        ))
+    return steps
+
+
+# ---- book-keeping
+
+
+class _Records:
+    """Records of one replication as it runs: per rack (design, entry and exit times [h], outcome,
+    reworks, escapes), per visit (station, requested, started, ended [h]), failure and escape
+    counters, and the time integral of total work in progress [rack·h]."""
+
+    def __init__(self, n_racks: int, n_counters: int, record_events: bool):
+        self.design_of = [0] * n_racks
+        self.entry = [math.nan] * n_racks
+        self.exit = [math.nan] * n_racks
+        self.outcome = [IN_PROCESS] * n_racks
+        self.reworks = [0] * n_racks
+        self.escapes = [0] * n_racks
+        self.fail_counts = [0] * n_counters
+        self.escape_counts = [0] * n_counters
+        # flat doubles: station, requested, started, ended [h] per visit; an array keeps no float objects alive
+        self.visits = array.array("d")
+        self.record_events = record_events
+        self.events: list[tuple[int, ...]] = []
+        self.wip = 0
+        self.area = 0.0
+        self.last_t = 0.0
+        self.area_at: dict[float, float] = {}
+
+    def area_until(self, now: float) -> float:
+        """Integral of WIP from 0 to ``now`` [rack·h] (``now`` not before the last arrival or departure)."""
+        return self.area + self.wip * (now - self.last_t)
+
+    def arrive(self, index: int, now: float) -> None:
+        """Rack ``index`` enters the line at ``now`` [h]."""
+        self.area += self.wip * (now - self.last_t)
+        self.last_t = now
+        self.wip += 1
+        self.entry[index] = now
+
+    def depart(self, index: int, now: float, fate: int, reworks: int, escapes: int) -> None:
+        """Rack ``index`` leaves the line at ``now`` [h], shipped or scrapped."""
+        self.area += self.wip * (now - self.last_t)
+        self.last_t = now
+        self.wip -= 1
+        self.exit[index] = now
+        self.outcome[index] = fate
+        self.reworks[index] = reworks
+        self.escapes[index] = escapes
+
+    def raw_run(self, end_h: float, count_keys: list[tuple[str, str, str, str]]) -> RawRun:
+        """The records as arrays, with the run ending at ``end_h`` [h]."""
+        import numpy as np
+
+        self.area_at.setdefault(0.0, 0.0)
+        return RawRun(
+            end_h=end_h,
+            design_of=np.asarray(self.design_of, dtype=np.int64),
+            entry_h=np.asarray(self.entry, dtype=float),
+            exit_h=np.asarray(self.exit, dtype=float),
+            outcome=np.asarray(self.outcome, dtype=np.int8),
+            reworks=np.asarray(self.reworks, dtype=np.int64),
+            escapes=np.asarray(self.escapes, dtype=np.int64),
+            visits=np.frombuffer(self.visits, dtype=float).copy().reshape(-1, 4),
+            fail_counts=self.fail_counts,
+            escape_counts=self.escape_counts,
+            count_keys=count_keys,
+            area_at=self.area_at,
+            area_end=self.area_until(end_h),
+            wip_end=self.wip,
+            events=self.events,
+        )
+
+
+# ---- the processes: releases, racks, station visits, snapshots
+
+_PASSED, _ESCAPED, _REWORK, _SCRAP = 0, 1, 2, 3
+"""Verdicts of a test attempt: passed, passed with an undetected defect, failed (rework), failed (scrap)."""
+
+
+def _test_verdict(st: _StepRuntime, attempt: int) -> tuple[int, int]:
+    """Verdict of test attempt ``attempt`` (1 = first) at step ``st``, and the failure mode drawn
+    (index into the step's modes; the escaped mode for an escape, 0 for a clean pass).
+
+    Draws one uniform, and a second (the scrap draw) only for a failure that still has attempts left.
+    """
+    fail, fail_or_escape, fail_cum, escape_cum = st.first if attempt == 1 else st.retest
+    u = next(st.uniforms)
+    if u >= fail:
+        if u < fail_or_escape:
+            return _ESCAPED, min(bisect_right(escape_cum, u), len(escape_cum) - 1)
+        return _PASSED, 0
+    mode = min(bisect_right(fail_cum, u), len(fail_cum) - 1)
+    if attempt == st.max_attempts or next(st.uniforms) < st.scrap[mode]:
+        return _SCRAP, mode
+    return _REWORK, mode
+
+
+def _rack_process(env: Any, records: _Records
+                  ) -> Callable[[int, list[_StepRuntime]], Generator[Any, Any, None]]:
+    """``rack(index, steps)``: the SimPy process of one rack walking its route.
+
+    At each step the rack visits the station; at a test step the verdict decides: pass (possibly
+    with an escape), rework at the rework station and retest, or scrap (the rack leaves the line).
+    """
+    visit = _station_visit(env, records)
+    fail_counts, escape_counts = records.fail_counts, records.escape_counts
+
+    def rack(index: int, steps: list[_StepRuntime]) -> Generator[Any, Any, None]:
+        records.arrive(index, env.now)
+        reworks = 0
+        escapes = 0
+        fate = SHIPPED
+        trail: list[float] | None = [] if records.record_events else None
+        for st in steps:
+            attempt = 0
+            while True:
+                yield from visit(st.station, st.resource, st.finish, st.times, trail)
+                if not st.is_test:
+                    break
+                attempt += 1
+                verdict, mode = _test_verdict(st, attempt)
+                if verdict == _PASSED:
+                    break
+                if verdict == _ESCAPED:
+                    escapes += 1
+                    escape_counts[st.keys[mode]] += 1
+                    break
+                fail_counts[st.keys[mode]] += 1
+                if verdict == _SCRAP:
+                    fate = SCRAPPED
+                    break
+                reworks += 1
+                yield from visit(st.rework_station, st.rework_resource, st.rework_finish, st.rework_times[mode],
+                                 trail)
+            if fate == SCRAPPED:
+                break
+        records.depart(index, env.now, fate, reworks, escapes)
+        if trail is not None:
+            records.events.append((index, *trail))  # type: ignore[arg-type]
+
+    return rack
+
+
+def _station_visit(env: Any, records: _Records) -> Callable[..., Generator[Any, Any, None]]:
+    """``visit(station, resource, finish, work_times, trail)``: the SimPy steps of one visit.
+
+    Wait for a server of ``resource``, draw the work time from ``work_times`` once served, work it
+    (through ``finish(start, work)`` for a station with a calendar; ``finish=None``: always open),
+    release the server, and record (station, requested, started, ended) [h]; ``trail`` (when not
+    ``None``) also gets (station, duration [h]).
+    """
+    timeout = env.timeout
+    record = records.visits.extend
+
+    def visit(station: int, resource: Any, finish: Callable[[float, float], float] | None,
+              work_times: Iterator[float], trail: list[float] | None) -> Generator[Any, Any, None]:
+        t_req = env.now
+        req = resource.request()
+        yield req
+        t0 = env.now
+        if finish is None:
+            work = next(work_times)
+            yield timeout(work)
+            t1 = t0 + work
+        else:
+            t1 = finish(t0, next(work_times))
+            yield timeout(t1 - t0)
+        resource.release(req)
+        record((station, t_req, t0, t1))
+        if trail is not None:
+            trail += (station, t1 - t0)
+
+    return visit
+
+
+def _release_process(env: Any, records: _Records, rack: Callable[[int, list[_StepRuntime]], Any],
+                     design_index: int, first_index: int, times: list[float],
+                     steps: list[_StepRuntime]) -> Generator[Any, Any, None]:
+    """Release one design's racks at ``times`` [h]: rack ``first_index + k`` starts at ``times[k]``."""
+    for k, t in enumerate(times):
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        records.design_of[first_index + k] = design_index
+        env.process(rack(first_index + k, steps))
+
+
+def _wip_snapshot(env: Any, records: _Records, t: float) -> Generator[Any, Any, None]:
+    """Record the WIP integral up to ``t`` [rack·h] at time ``t`` [h]."""
+    yield env.timeout(t)
+    records.area_at[t] = records.area_until(env.now)
 
 
 # --------------------------------------------------------------------------------------------

@@ -99,18 +99,15 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
 
 
 def reset_solver_threads() -> None:
-    """Let each analysis choose its own HiGHS thread count.
+    """Release HiGHS's process-wide worker threads between sections.
 
-    HiGHS keeps one thread scheduler per process; once an analysis has started it with one count
-    (e.g. the optimiser's MIP with the default), another that asks for a different count (the
-    stress test asks for 1) gets no answer ("scheduler already initialised"). The pipeline runs
-    several HiGHS analyses in one process, so it releases the scheduler between sections.
+    Analyses that solve through :mod:`rackforge.core.lp` already get a scheduler of the size they ask
+    for (:func:`rackforge.core.lp.fit_thread_scheduler`); releasing it between sections also leaves
+    no idle HiGHS workers behind a section and covers code that drives highspy directly.
     """
-    import sys
+    from rackforge.core.lp import release_thread_scheduler
 
-    highspy = sys.modules.get("highspy")
-    if highspy is not None and hasattr(highspy.Highs, "resetGlobalScheduler"):
-        highspy.Highs.resetGlobalScheduler(True)
+    release_thread_scheduler()
 
 
 def check_inputs(programme: Programme, sections: Sequence[Section] | None = None) -> None:

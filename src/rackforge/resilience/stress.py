@@ -22,15 +22,18 @@ the two passes, the objective) change, so each solve warm-starts from the previo
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rackforge.core import lp
 from rackforge.errors import SolverError
 from rackforge.resilience.network import Disruption, SupplyNetwork
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from numpy.typing import NDArray
 
     from rackforge.schema import Programme
 
@@ -105,6 +108,159 @@ class StressResult:
         } for n in self.nodes])
 
 
+# --------------------------------------------------------------------------------------------
+# the linear program, built once per network
+
+
+@dataclass(frozen=True)
+class StressColumns:
+    """Where each variable of the stress-test program sits.
+
+    Production ``u_j`` of node ``j`` is column ``j``; the flow ``y_ij`` on supply link ``(i, j)`` is
+    column :meth:`flow`; racks lost ``l`` of the ``p``-th product are column ``first_lost + p``; the
+    window ``t`` [weeks] is the last column, :attr:`window`.
+    """
+
+    n_nodes: int
+    links: dict[tuple[int, int], int]
+    """Number of each supply link (supplier node, consumer node), in order of first appearance."""
+    n_products: int
+
+    def flow(self, supplier: int, consumer: int) -> int:
+        """Column of the flow from ``supplier`` to ``consumer`` [units]."""
+        return self.link_flow(self.links[(supplier, consumer)])
+
+    def link_flow(self, link: int) -> int:
+        """Column of the flow on supply link number ``link`` [units]."""
+        return self.n_nodes + link
+
+    @property
+    def first_lost(self) -> int:
+        """Column of the racks lost of the first product."""
+        return self.n_nodes + len(self.links)
+
+    @property
+    def window(self) -> int:
+        """Column of the window ``t`` [weeks]."""
+        return self.first_lost + self.n_products
+
+    @property
+    def n_cols(self) -> int:
+        """Number of columns."""
+        return self.window + 1
+
+
+def stress_columns(network: SupplyNetwork) -> StressColumns:
+    """The column layout of ``network``'s program: one flow column per distinct supply link."""
+    links: dict[tuple[int, int], int] = {}
+    for req in network.requirements:
+        for i in req.suppliers:
+            links.setdefault((i, req.consumer), len(links))
+    return StressColumns(len(network.nodes), links, len(network.products))
+
+
+class ConstraintRows:
+    """Constraint rows collected one at a time: matrix entries as (row, column, value) triplets, and
+    each row's lower and upper bound."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.values: list[float] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+
+    def add(self, entries: Iterable[tuple[int, float]], lower: float, upper: float) -> None:
+        """Append the row ``lower ≤ Σ value·x[column] ≤ upper`` over ``entries`` of (column, value)."""
+        r = len(self.lower)
+        for c, v in entries:
+            self.rows.append(r)
+            self.cols.append(c)
+            self.values.append(v)
+        self.lower.append(lower)
+        self.upper.append(upper)
+
+
+def add_bill_of_materials_rows(rows: ConstraintRows, network: SupplyNetwork, columns: StressColumns) -> None:
+    """1. ``r_kj u_j − Σ_{i∈P_jk} y_ij ≤ 0``: every unit node ``j`` makes takes ``r_kj`` of part ``k``,
+    shipped by any of its suppliers [units]."""
+    for req in network.requirements:
+        rows.add([(req.consumer, req.quantity), *((columns.flow(i, req.consumer), -1.0) for i in req.suppliers)],
+                 -math.inf, 0.0)
+
+
+def add_shipment_rows(rows: ConstraintRows, network: SupplyNetwork, columns: StressColumns) -> None:
+    """2. ``Σ_j y_ij − u_i ≤ s_i``: a node ships no more than it makes plus its stock [units]; one row per
+    node that supplies anything, in order of its first supply link."""
+    out_links: dict[int, list[int]] = {}
+    for (i, _j), e in columns.links.items():
+        out_links.setdefault(i, []).append(e)
+    for i, links in out_links.items():
+        rows.add([*((columns.link_flow(e), 1.0) for e in links), (i, -1.0)], -math.inf, network.nodes[i].stock_units)
+
+
+def add_demand_rows(rows: ConstraintRows, network: SupplyNetwork, columns: StressColumns) -> None:
+    """4. ``u_j + l_j − d_j t ≥ −s_j``: a product's demand over the window [racks] is built, taken
+    from stock, or lost."""
+    for p, j in enumerate(network.products):
+        node = network.nodes[j]
+        rows.add([(j, 1.0), (columns.first_lost + p, 1.0), (columns.window, -node.demand_per_week)],
+                 -node.stock_units, math.inf)
+
+
+def add_capacity_rows(rows: ConstraintRows, network: SupplyNetwork, columns: StressColumns) -> None:
+    """5. ``u_i − c_i t ≤ 0``: a node makes at most its weekly capacity times the window [units]; only
+    nodes with a finite positive capacity get a row."""
+    for i, node in enumerate(network.nodes):
+        if 0 < node.capacity_per_week < math.inf:
+            rows.add([(i, 1.0), (columns.window, -node.capacity_per_week)], -math.inf, 0.0)
+
+
+def production_upper_bounds(network: SupplyNetwork) -> NDArray[np.float64]:
+    """Upper bound of each node's production while it is up [units]: 0 for nodes that make nothing
+    (no capacity), unbounded otherwise (capacity is a row)."""
+    import numpy as np
+
+    return np.array([0.0 if node.capacity_per_week <= 0 else math.inf for node in network.nodes])
+
+
+def stress_program(network: SupplyNetwork, horizon_weeks: float
+                   ) -> tuple[lp.SparseLinearModel, StressColumns, NDArray[np.float64]]:
+    """The time-to-survive program of ``network`` with nothing down, its column layout and the
+    production upper bounds [units].
+
+    Maximise the window ``t`` ≤ ``horizon_weeks`` with no demand lost. The time-to-recover program
+    differs only in its objective and bounds (:meth:`StressModel._set_mode`).
+    """
+    import numpy as np
+
+    columns = stress_columns(network)
+    rows = ConstraintRows()
+    add_bill_of_materials_rows(rows, network, columns)
+    add_shipment_rows(rows, network, columns)
+    add_demand_rows(rows, network, columns)
+    add_capacity_rows(rows, network, columns)
+    production_upper = production_upper_bounds(network)
+    n_cols, n_nodes = columns.n_cols, columns.n_nodes
+    col_upper = np.full(n_cols, math.inf)
+    col_upper[:n_nodes] = production_upper
+    col_upper[columns.first_lost:columns.window] = 0.0  # no lost demand while surviving
+    col_upper[columns.window] = horizon_weeks
+    cost = np.zeros(n_cols)
+    cost[columns.window] = 1.0
+    a_start, a_index, a_value = lp.columnwise_matrix(
+        np.array(rows.rows, dtype=np.int64), np.array(rows.cols, dtype=np.int64), np.array(rows.values), n_cols)
+    program = lp.SparseLinearModel(
+        col_cost=cost, col_lower=np.zeros(n_cols), col_upper=col_upper,
+        row_lower=np.array(rows.lower), row_upper=np.array(rows.upper),
+        a_start=a_start, a_index=a_index, a_value=a_value, maximize=True)
+    return program, columns, production_upper
+
+
+STRESS_SOLVER = lp.SolverSettings(threads=1)
+"""HiGHS settings of the stress test: its solves are small warm-started simplex runs, which use one thread."""
+
+
 class StressModel:
     """The TTS/TTR linear program of one network, built once, solved for many disruptions."""
 
@@ -114,89 +270,18 @@ class StressModel:
 
         self.network = network
         self.horizon_weeks = float(horizon_weeks)
-        self.inf = highspy.kHighsInf
-        nodes = network.nodes
-        n = len(nodes)
+        self.inf = math.inf
         self.products = network.products
-        edges: dict[tuple[int, int], int] = {}
-        for req in network.requirements:
-            for i in req.suppliers:
-                edges.setdefault((i, req.consumer), len(edges))
-        self.n_nodes, self.n_edges, self.n_products = n, len(edges), len(self.products)
-        self.col_l0 = n + self.n_edges
-        self.col_t = self.col_l0 + self.n_products
-        n_cols = self.col_t + 1
-
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        row_lower: list[float] = []
-        row_upper: list[float] = []
-
-        def row(entries: Sequence[tuple[int, float]], lower: float, upper: float) -> None:
-            r = len(row_lower)
-            for c, v in entries:
-                rows.append(r)
-                cols.append(c)
-                vals.append(v)
-            row_lower.append(lower)
-            row_upper.append(upper)
-
-        inf = self.inf
-        # 1. bill of materials
-        for req in network.requirements:
-            row([(req.consumer, req.quantity), *((n + edges[(i, req.consumer)], -1.0) for i in req.suppliers)],
-                -inf, 0.0)
-        # 2. shipments bounded by production plus stock
-        out_edges: dict[int, list[int]] = {}
-        for (i, _j), e in edges.items():
-            out_edges.setdefault(i, []).append(e)
-        for i, es in out_edges.items():
-            row([*((n + e, 1.0) for e in es), (i, -1.0)], -inf, nodes[i].stock_units)
-        # 4. demand of products: u_j + l_j - d_j t >= -s_j
-        for p, j in enumerate(self.products):
-            row([(j, 1.0), (self.col_l0 + p, 1.0), (self.col_t, -nodes[j].demand_per_week)],
-                -nodes[j].stock_units, inf)
-        # 5. capacity: u_i - c_i t <= 0 (nodes with finite positive capacity)
-        for i, node in enumerate(nodes):
-            if 0 < node.capacity_per_week < math.inf:
-                row([(i, 1.0), (self.col_t, -node.capacity_per_week)], -inf, 0.0)
-
-        # production bounds: nodes that make nothing are fixed at zero
-        self.u_upper = np.array([0.0 if node.capacity_per_week <= 0 else inf for node in nodes])
-        col_lower = np.zeros(n_cols)
-        col_upper = np.full(n_cols, inf)
-        col_upper[:n] = self.u_upper
-        col_upper[self.col_l0:self.col_t] = 0.0  # no lost demand while surviving
-        col_upper[self.col_t] = self.horizon_weeks
-        cost = np.zeros(n_cols)
-        cost[self.col_t] = 1.0
-
-        r_arr, c_arr, v_arr = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals)
-        order = np.lexsort((r_arr, c_arr))
-        starts = np.searchsorted(c_arr[order], np.arange(n_cols + 1))
-        lp = highspy.HighsLp()
-        lp.num_col_ = n_cols
-        lp.num_row_ = len(row_lower)
-        lp.col_cost_ = cost
-        lp.col_lower_ = col_lower
-        lp.col_upper_ = col_upper
-        lp.row_lower_ = np.array(row_lower)
-        lp.row_upper_ = np.array(row_upper)
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = starts.astype(np.int32)
-        lp.a_matrix_.index_ = r_arr[order].astype(np.int32)
-        lp.a_matrix_.value_ = v_arr[order]
-        lp.a_matrix_.num_col_ = n_cols
-        lp.a_matrix_.num_row_ = len(row_lower)
-        self.highs = quiet_highs()
-        # no 'threads' option: HiGHS's thread pool is process-wide, and asking for a different count
-        # after another model (e.g. the sourcing optimiser's MIP) started it makes every run fail
-        status = self.highs.passModel(lp)
-        if status != highspy.HighsStatus.kOk:
-            raise SolverError(f"HiGHS rejected the stress-test model ({status}); the network has "
-                              f"{n} nodes and {self.n_edges} supply links")
+        program, self.columns, self.u_upper = stress_program(network, self.horizon_weeks)
+        self.n_nodes, self.n_edges, self.n_products = len(network.nodes), len(self.columns.links), len(self.products)
+        self.col_l0 = self.columns.first_lost
+        self.col_t = self.columns.window
+        self.highs = lp.new_highs(STRESS_SOLVER)
+        try:
+            lp.pass_model(self.highs, program)
+        except lp.ModelRejectedError as exc:
+            raise SolverError(f"HiGHS rejected the stress-test model; the network has {self.n_nodes} nodes "
+                              f"and {self.n_edges} supply links") from exc
         self.mode = "tts"
         self.down: tuple[int, ...] = ()
         self.solves = 0
@@ -217,6 +302,8 @@ class StressModel:
         self.down = tuple(int(x) for x in down)
 
     def _set_mode(self, mode: str, window_weeks: float = 0.0) -> None:
+        """Switch to the TTS program (``"tts"``: maximise the window, nothing lost) or the TTR program
+        (``"ttr"``: window fixed at ``window_weeks`` [weeks], minimise the value of racks lost)."""
         np = self._np
         hs = self._highspy
         v = self.n_products
@@ -242,12 +329,13 @@ class StressModel:
             self.highs.changeColBounds(self.col_t, window_weeks, window_weeks)
         self.mode = mode
 
-    def _run(self, what: str) -> None:
-        self.highs.run()
+    def _run(self, what: str) -> lp.SolveOutcome:
+        """Solve, count the solve and its simplex iterations, and raise in domain words unless optimal."""
+        outcome = lp.solve(self.highs)
         self.solves += 1
-        self.iterations += int(self.highs.getInfo().simplex_iteration_count)
-        status = self.highs.getModelStatus()
-        explain_status(status, what, self._highspy)
+        self.iterations += outcome.simplex_iterations
+        explain_termination(outcome.termination, outcome.model_status, what)
+        return outcome
 
     # -- solves ---------------------------------------------------------------------------------
     def time_to_survive(self, down: Sequence[int], *, from_basis: Any = None) -> float:
@@ -260,8 +348,7 @@ class StressModel:
         self._set_down(down)
         if from_basis is not None:
             self.highs.setBasis(from_basis)
-        self._run(f"time to survive with {self._describe(down)} down")
-        t = float(self.highs.getInfo().objective_function_value)
+        t = self._run(f"time to survive with {self._describe(down)} down").objective
         return math.inf if t >= self.horizon_weeks * (1 - 1e-9) else max(t, 0.0)
 
     def lost_demand(self, down: Sequence[int], window_weeks: float, *,
@@ -294,50 +381,34 @@ class StressModel:
         return ", ".join(names) + more
 
 
-def quiet_highs() -> Any:
-    """A HiGHS instance with logging off.
+def explain_status(status: Any, what: str, highspy: Any = None) -> None:
+    """Raise :class:`SolverError` in domain words unless the HiGHS model status ``status`` is optimal.
 
-    HiGHS prints a banner from C++ on the first instance of a process; it is sent to /dev/null so
-    that ``--json`` output stays pure JSON.
+    ``highspy`` is not needed any more; it is accepted so that existing callers keep working.
     """
-    import ctypes
-    import os
-    import sys
-
-    import highspy
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
-        ctypes.CDLL(None).fflush(None)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-    return highs
+    explain_termination(lp.classify(status.name, has_feasible_point=False), status.name, what)
 
 
-def explain_status(status: Any, what: str, highspy: Any) -> None:
-    """Raise :class:`SolverError` in domain words unless HiGHS reports an optimal solution."""
-    status_enum = highspy.HighsModelStatus
-    if status == status_enum.kOptimal:
+def explain_termination(termination: lp.Termination, model_status: str, what: str) -> None:
+    """Raise :class:`SolverError` in domain words unless ``termination`` is optimal.
+
+    ``model_status``: HiGHS's name of the status, for the message; ``what``: the solve, in words
+    ("time to survive with site:a down").
+    """
+    if termination == lp.OPTIMAL:
         return
-    if status == status_enum.kInfeasible:
+    if termination == lp.INFEASIBLE:
         raise SolverError(
             f"the stress-test program for the {what} has no solution. With every node stopped and "
             "all demand counted as lost it always has one, so some input is negative or inconsistent: "
             "check stock (on_hand_units, pipeline_units), capacity_per_quarter and the build plan")
-    if status in (status_enum.kUnbounded, status_enum.kUnboundedOrInfeasible):
+    if termination in (lp.UNBOUNDED, lp.INFEASIBLE_OR_UNBOUNDED):
         raise SolverError(
             f"the stress-test program for the {what} is unbounded: the window is capped at the horizon, "
             "so a product must be making racks from nothing; check that every design and assembly has "
             "items with positive quantities")
     raise SolverError(f"HiGHS stopped without an optimal answer for the {what} "
-                      f"(status: {status}); try a smaller network")
+                      f"(status: {model_status}); try a smaller network")
 
 
 def stress_test(network: SupplyNetwork, disruptions: Sequence[Disruption] | None = None, *,
