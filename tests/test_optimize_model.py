@@ -11,9 +11,10 @@ import pytest
 from optimize_cases import make_input
 from rackforge.io.loader import load_programme
 from rackforge.optimize import SourcingTargets, build_input, optimise
-from rackforge.optimize.data import available_fraction, ready_date
+from rackforge.optimize.data import NEVER, available_fraction, ready_date
 from rackforge.optimize.feasibility import check_plan, plan_cost_usd
 from rackforge.optimize.model import build_model
+from rackforge.optimize.synthetic import synthetic_programme
 
 TW = {"part": 0, "site": "tw-fab", "country": "TW", "price": 100.0, "freight": 3.0}
 US = {"part": 0, "site": "us-fab", "country": "US", "price": 130.0}
@@ -146,8 +147,6 @@ def test_domestic_content_counts_parts_used_in_the_year_not_bought() -> None:
 
 
 def test_objective_equals_independent_cost_and_plan_passes_check() -> None:
-    from rackforge.optimize.synthetic import synthetic_programme
-
     data = build_input(synthetic_programme(12, 4, 6, seed=3))
     targets = SourcingTargets(domestic_content=0.2, country_cap=0.8)
     result = optimise(data, targets)
@@ -184,16 +183,53 @@ def test_trade_lane_freight_and_duty(mini: Path) -> None:
 
 
 def test_available_fraction_and_ready_date() -> None:
-    from rackforge.schema import Source
-
     quarters = ["2027Q1", "2027Q2", "2027Q3"]
     np.testing.assert_allclose(available_fraction(dt.date(2027, 4, 1), quarters), [0, 1, 1])
     np.testing.assert_allclose(available_fraction(dt.date(2027, 3, 31), quarters), [1 / 90, 1, 1])
-    planned = Source(part="p", site="s", price_usd=1, lead_time_weeks=1, capacity_per_quarter=1,
-                     qualification="planned", qualified_date=dt.date(2027, 2, 1), open_lead_time_weeks=26,
-                     source="estimate: test source for the optimiser")
-    assert ready_date(planned, dt.date(2027, 1, 1)) == dt.date(2027, 1, 1) + dt.timedelta(weeks=26)
-    assert ready_date(planned, dt.date(2026, 1, 1)) == dt.date(2027, 2, 1)
+    np.testing.assert_allclose(available_fraction(None, quarters), [1, 1, 1])
+    np.testing.assert_allclose(available_fraction(NEVER, quarters), [0, 0, 0])
+    # a planned source: the later of its expected date and the decision + its opening lead time
+    planned = {"qualified_date": dt.date(2027, 2, 1), "operational_from": None, "open_lead_time_weeks": 26}
+    assert ready_date("planned", **planned, decision_date=dt.date(2027, 1, 1)) == \
+        dt.date(2027, 1, 1) + dt.timedelta(weeks=26)
+    assert ready_date("planned", **planned, decision_date=dt.date(2026, 1, 1)) == dt.date(2027, 2, 1)
+    # core's start date: a site's first production counts, for any state; disqualified never ships
+    assert ready_date("qualified", None, dt.date(2027, 3, 1), decision_date=dt.date(2027, 1, 1)) == dt.date(2027, 3, 1)
+    assert ready_date("planned", dt.date(2027, 2, 1), dt.date(2028, 1, 1), decision_date=dt.date(2027, 1, 1),
+                      open_lead_time_weeks=4) == dt.date(2028, 1, 1)
+    assert ready_date("qualified", None, None, decision_date=dt.date(2027, 1, 1)) is None
+    assert ready_date("disqualified", None, None, decision_date=dt.date(2027, 1, 1)) == NEVER
+
+
+def test_ready_dates_are_cores_start_dates_with_the_opening_rule_on_top() -> None:
+    from rackforge.core.supply import source_start_date
+    from rackforge.schema import Qualification
+
+    programme = synthetic_programme(8, 4, 8, seed=5)
+    data = build_input(programme, decision_date=dt.date(2027, 2, 15))
+    sources = {(s.part, s.site): s for s in programme.sources}
+    for s in range(data.n_sources):
+        src = sources[str(data.part_ids[data.source_part[s]]), str(data.source_site[s])]
+        start = source_start_date(src.qualification, src.qualified_date,
+                                  programme.catalog.sites[src.site].operational_from)
+        assert start is not None
+        if src.qualification is Qualification.QUALIFIED:
+            assert data.ready_date[s] == (None if start == dt.date.min else start)
+            assert not data.needs_open[s]
+        else:
+            assert data.needs_open[s]
+            assert data.ready_date[s] == max(start, dt.date(2027, 2, 15) + dt.timedelta(weeks=src.open_lead_time_weeks))
+        expected = [_share_of_quarter(data.ready_date[s], str(q)) for q in data.quarters]
+        np.testing.assert_allclose(data.available_fraction[s], expected)
+
+
+def _share_of_quarter(ready: dt.date | None, quarter: str) -> float:
+    from rackforge.calendar import quarter_end, quarter_start
+
+    first, last = quarter_start(quarter), quarter_end(quarter)
+    if ready is None or ready <= first:
+        return 1.0
+    return max(0.0, ((last - ready).days + 1) / ((last - first).days + 1))
 
 
 def test_model_is_built_from_arrays_not_per_variable() -> None:

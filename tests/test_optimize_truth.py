@@ -212,11 +212,14 @@ def test_cost_never_falls_as_the_domestic_target_rises(low: float, step: float) 
 @given(factor=st.floats(0.1, 10.0))
 def test_scaling_every_price_scales_the_cost(factor: float) -> None:
     data = small()
+    network = data.sourcing.calculator.network
+    network = network.with_sources(price_usd=network.price_usd * factor, freight_usd=network.freight_usd * factor,
+                                   duty_usd=network.duty_usd * factor,
+                                   reference_price_usd=network.reference_price_usd * factor)
     scaled = dataclasses.replace(
         data, price_usd=data.price_usd * factor, freight_usd=data.freight_usd * factor,
-        duty_usd=data.duty_usd * factor, content_cost_usd=data.content_cost_usd * factor,
-        open_cost_usd=data.open_cost_usd * factor, unknown_origin_cost_usd=data.unknown_origin_cost_usd * factor,
-        sourcing=None)
+        duty_usd=data.duty_usd * factor, open_cost_usd=data.open_cost_usd * factor,
+        sourcing=data.sourcing.with_network(network))
     targets = SourcingTargets(domestic_content=0.1)
     a = optimise(data, targets, EXACT, duals=False, explain=False)
     b = optimise(scaled, targets, EXACT, duals=False, explain=False)

@@ -64,19 +64,20 @@ def _plan_arrays(model: LinearModel, data: OptimizeInput, x: NDArray[np.float64]
     return plan.buy, plan.use
 
 
-def component_cost_per_rack(data: OptimizeInput, use: NDArray[np.float64], targets: SourcingTargets | None = None
-                            ) -> NDArray[np.float64]:
-    """Component cost per rack of each design and year at each part's supply mix of the year (D, Y) [USD/rack];
-    parts no source makes at their unknown-origin cost; only the targeted categories when ``targets`` says."""
+def content_total_per_rack(data: OptimizeInput, use: NDArray[np.float64],
+                           categories: tuple[str, ...] | None = None) -> NDArray[np.float64]:
+    """Total value per rack of each design and year in the content test (D, Y) [USD/rack]: the sourcing
+    module's coefficients (:meth:`OptimizeInput.content_coefficients`, only ``categories`` when given) at
+    each part's supply mix of the year (units used / demand), parts no source makes at their
+    unknown-origin value. Component cost under a component-cost rule, (1 + value added) × component
+    cost (transaction value) under a regional-value-content rule: the size of 100 points of content."""
+    coef = data.content_coefficients(categories)
     use_y = use @ data.quarter_in_year  # (S, Y)
     dem_y = data.demand_per_year
-    unit_cost = np.zeros_like(dem_y)
-    np.add.at(unit_cost, data.source_part, use_y * data.content_cost_usd[:, None])
-    unit_cost = np.divide(unit_cost, dem_y, out=np.zeros_like(unit_cost), where=dem_y > 0)
-    unsourced = ~data.sourced_parts
-    ref = np.nan_to_num(data.unknown_origin_cost_usd)
-    q = data.parts_per_rack if targets is None else data.parts_per_rack * data.content_parts(targets)[None, :]
-    return q @ unit_cost + (q[:, unsourced] @ ref[unsourced])[:, None]
+    unit_value = np.zeros_like(dem_y)
+    np.add.at(unit_value, data.source_part, use_y * coef.total_usd[:, None])
+    unit_value = np.divide(unit_value, dem_y, out=np.zeros_like(unit_value), where=dem_y > 0)
+    return np.asarray(coef.quantity @ unit_value + coef.total_constant_usd[:, None], dtype=float)
 
 
 # ----- binding constraints ---------------------------------------------------------------------
@@ -143,7 +144,7 @@ def _target_bindings(model: LinearModel, data: OptimizeInput, targets: SourcingT
     out: list[Binding] = []
     block = model.constraints.get("domestic_content")
     if block is not None:
-        comp = component_cost_per_rack(data, use, targets)
+        comp = content_total_per_rack(data, use, targets.domestic_categories)
         for i in range(block.n_rows):
             lam = float(row_dual[block.start + i])
             d, y = block.index[i]
@@ -223,8 +224,9 @@ def marginal_rack_cost(model: LinearModel, data: OptimizeInput, lp: RawSolution)
 # ----- infeasibility -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Violation:
-    """One target missed by the least-violating plan, by ``amount`` in ``unit``."""
+class TargetShortfall:
+    """One target missed by the least-violating plan, by ``amount`` in ``unit`` (the explanation's
+    violated target; a broken rule of a given plan is :class:`~rackforge.optimize.feasibility.PlanViolation`)."""
 
     family: str
     where: dict[str, Any]
@@ -237,7 +239,7 @@ class Violation:
 class Explanation:
     """Why no plan meets the targets: the least-violating plan's misses, and which targets conflict."""
 
-    violations: list[Violation] = field(default_factory=list)
+    violations: list[TargetShortfall] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     impossible_alone: list[str] = field(default_factory=list)
     integrality: bool = False
@@ -323,10 +325,10 @@ def least_violation(data: OptimizeInput, targets: SourcingTargets, options: Solv
     return max(raw.objective, 0.0), model, raw
 
 
-def violations(model: LinearModel, data: OptimizeInput, targets: SourcingTargets,
-               x: NDArray[np.float64]) -> list[Violation]:
+def violations(model: LinearModel, data: OptimizeInput, targets: SourcingTargets, x: NDArray[np.float64]
+               ) -> list[TargetShortfall]:
     """The non-zero slacks of an elastic model's solution, in domain words."""
-    out: list[Violation] = []
+    out: list[TargetShortfall] = []
     _, use = _plan_arrays(model, data, x)
     dem = data.demand
     dem_y = data.demand_per_year
@@ -342,33 +344,33 @@ def violations(model: LinearModel, data: OptimizeInput, targets: SourcingTargets
 
 
 def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeInput, targets: SourcingTargets,
-               use: NDArray[np.float64], dem: NDArray[np.float64], dem_y: NDArray[np.float64]) -> Violation:
+               use: NDArray[np.float64], dem: NDArray[np.float64], dem_y: NDArray[np.float64]) -> TargetShortfall:
     if name in DEMAND_BLOCKS:
         p, t = idx
         part, quarter = str(data.part_ids[p]), str(data.quarters[t])
         cap = float(data.buy_upper_units[data.source_part == p, : t + 1].sum())
-        return Violation("build plan", {"part": part, "quarter": quarter}, slack, "units",
-                         f"{_units(slack)} of the {_units(dem[p, t])} {part} needed in {quarter} cannot be "
-                         f"supplied (all its sources together can ship {_units(cap)} up to then)")
+        return TargetShortfall("build plan", {"part": part, "quarter": quarter}, slack, "units",
+                               f"{_units(slack)} of the {_units(dem[p, t])} {part} needed in {quarter} cannot be "
+                               f"supplied (all its sources together can ship {_units(cap)} up to then)")
     if name == "domestic_content":
         d, y = idx
         year = int(data.years[y])
-        comp = component_cost_per_rack(data, use, targets)[d, y]
+        comp = content_total_per_rack(data, use, targets.domestic_categories)[d, y]
         points = slack / comp if comp > 0 else float("nan")
         tau = targets.domestic_target(year) or 0.0
-        return Violation("domestic content", {"design": str(data.design_ids[d]), "year": year}, 100 * points,
-                         "points", f"domestic content of {data.design_ids[d]} racks in {year} reaches "
-                         f"{tau - points:.1%}, short of the {tau:.1%} target by {100 * points:.1f} points")
+        return TargetShortfall("domestic content", {"design": str(data.design_ids[d]), "year": year}, 100 * points,
+                               "points", f"domestic content of {data.design_ids[d]} racks in {year} reaches "
+                               f"{tau - points:.1%}, short of the {tau:.1%} target by {100 * points:.1f} points")
     if name == "country_cap_part":
         p, k, y = idx
         countries = np.unique(data.source_country)
         year = int(data.years[y])
         points = slack / dem_y[p, y]
         cap = targets.country_cap or 0.0
-        return Violation("country-share cap", {"part": str(data.part_ids[p]), "country": str(countries[k]),
-                                               "year": year}, 100 * points, "points",
-                         f"{countries[k]} supplies {cap + points:.1%} of {data.part_ids[p]} in {year}, "
-                         f"{100 * points:.1f} points over the {cap:.0%} cap")
+        return TargetShortfall("country-share cap", {"part": str(data.part_ids[p]), "country": str(countries[k]),
+                                                     "year": year}, 100 * points, "points",
+                               f"{countries[k]} supplies {cap + points:.1%} of {data.part_ids[p]} in {year}, "
+                               f"{100 * points:.1f} points over the {cap:.0%} cap")
     if name == "country_cap_category":
         g, k, y = idx
         countries = np.unique(data.source_country)
@@ -378,10 +380,10 @@ def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeIn
         total = float(spend[data.part_category[data.source_part] == category].sum())
         points = slack / total if total > 0 else float("nan")
         cap = targets.country_cap or 0.0
-        return Violation("country-share cap", {"category": category, "country": str(countries[k]), "year": year},
-                         100 * points, "points",
-                         f"{countries[k]} has {cap + points:.1%} of {category} spend in {year}, "
-                         f"{100 * points:.1f} points over the {cap:.0%} cap")
+        return TargetShortfall("country-share cap", {"category": category, "country": str(countries[k]), "year": year},
+                               100 * points, "points",
+                               f"{countries[k]} has {cap + points:.1%} of {category} spend in {year}, "
+                               f"{100 * points:.1f} points over the {cap:.0%} cap")
     if name == "critical_share":
         s, y = idx
         p = data.source_part[s]
@@ -389,12 +391,12 @@ def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeIn
         points = slack / dem_y[p, y]
         share = targets.critical_max_source_share or 1.0
         n_src = int(np.sum((data.source_part == p) & (data.buy_upper_units[:, data.year_of_quarter == y].sum(1) > 0)))
-        return Violation("two sources for critical parts", {"part": str(data.part_ids[p]),
-                                                            "site": str(data.source_site[s]), "year": year},
-                         100 * points, "points",
-                         f"critical part {data.part_ids[p]} takes {share + points:.1%} of its {year} units from "
-                         f"{data.source_site[s]} (limit {share:.0%}; {n_src} source{'s' * (n_src != 1)} can ship "
-                         f"that year)")
+        return TargetShortfall("two sources for critical parts", {"part": str(data.part_ids[p]),
+                                                                  "site": str(data.source_site[s]), "year": year},
+                               100 * points, "points",
+                               f"critical part {data.part_ids[p]} takes {share + points:.1%} of its {year} units from "
+                               f"{data.source_site[s]} (limit {share:.0%}; {n_src} source{'s' * (n_src != 1)} can ship "
+                               f"that year)")
     raise ValueError(name)
 
 

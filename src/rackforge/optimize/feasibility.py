@@ -1,9 +1,13 @@
 """Re-check any sourcing plan against the problem, independently of the model builder.
 
 Written apart from :mod:`rackforge.optimize.model` on purpose: plain loops over sources, parts
-and quarters, its own reading of availability from the ready dates and the calendar, its own
-demand from designs × racks, its own stock from receipts and use. A plan the optimiser returns
-must pass :func:`check_plan`; a test that breaks a plan must make it fail.
+and quarters, its own demand from designs × racks, its own stock from receipts and use, its own
+share of each quarter a source can ship. The *rules* are the shared ones, not re-invented here:
+from when a source may ship is core's :func:`~rackforge.core.supply.source_start_date` with the
+optimiser's opening rule (:func:`~rackforge.optimize.data.opening_ready_date`) on top, and domestic
+content is the sourcing module's, through its calculator's coefficients
+(:meth:`~rackforge.optimize.data.OptimizeInput.content_coefficients`) summed here in loops. A plan
+the optimiser returns must pass :func:`check_plan`; a test that breaks a plan must make it fail.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rackforge.calendar import quarter_end, quarter_start
-from rackforge.optimize.data import OptimizeInput, SourcingTargets
+from rackforge.core.supply import source_start_date
+from rackforge.optimize.data import OptimizeInput, SourcingTargets, opening_ready_date
+from rackforge.schema import Qualification
 
 if TYPE_CHECKING:
     from rackforge.optimize.solve import Plan
@@ -24,8 +30,9 @@ TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
-class Violation:
-    """One broken rule: what, where, by how much."""
+class PlanViolation:
+    """One rule a given plan breaks: what, where, by how much (a target the least-violating plan misses
+    is :class:`~rackforge.optimize.explain.TargetShortfall`)."""
 
     rule: str
     where: str
@@ -35,6 +42,16 @@ class Violation:
 
 def _tol(scale: float) -> float:
     return TOLERANCE * max(1.0, abs(scale))
+
+
+def source_ready(data: OptimizeInput, s: int) -> dt.date | None:
+    """First day source ``s`` may ship [date] (None: from the start): core's start date from its
+    qualification, qualified date and site's first production, then the optimiser's opening rule."""
+    state = Qualification(str(data.source_qualification[s]))
+    start = source_start_date(state, data.qualified_date[s], data.operational_from[s])
+    assert data.decision_date is not None  # set on construction
+    return opening_ready_date(start, needs_open=bool(data.needs_open[s]), decision_date=data.decision_date,
+                              open_lead_time_weeks=float(data.open_lead_time_weeks[s]))
 
 
 def _shippable_share(ready: dt.date | None, quarter: str) -> float:
@@ -73,19 +90,26 @@ def yearly_use(data: OptimizeInput, plan: Plan) -> dict[tuple[int, int], float]:
     return dict(out)
 
 
-def domestic_shares(data: OptimizeInput, plan: Plan, categories: tuple[str, ...] | None = None
-                    ) -> dict[tuple[str, int], float]:
-    """Domestic share of component cost per design and year [fraction], over the parts of
-    ``categories`` only when given.
+def domestic_content(data: OptimizeInput, plan: Plan, categories: tuple[str, ...] | None = None
+                     ) -> dict[tuple[str, int], tuple[float, float]]:
+    """Domestic and total value per rack of each design and year with racks [USD/rack], under the
+    sourcing module's content test: {(design, year): (V, T)}; content = V / T.
 
     A part's supply mix in a year is the share of its units used that year that came from each
-    source; a rack's component cost is Σ_part qty × Σ_source share × cost of the component, its
-    domestic cost the same over domestic sources. Parts with no source count as foreign at their
-    reference price.
+    source. Per unit, each source's domestic and total value and each unknown-origin part's value are
+    the calculator's coefficients (:meth:`OptimizeInput.content_coefficients`, only ``categories`` when
+    given); the sums over parts and sources are this module's own loops. A part no source makes, or
+    none supplied in the year, is of unknown origin.
     """
+    coef = data.content_coefficients(categories)
+    unit_domestic, unit_total = coef.domestic_usd.tolist(), coef.total_usd.tolist()
+    unknown_domestic, unknown_total = coef.unknown_domestic_usd.tolist(), coef.unknown_total_usd.tolist()
     use_y = yearly_use(data, plan)
     years = sorted({quarter_start(str(q)).year for q in data.quarters})
-    out: dict[tuple[str, int], float] = {}
+    sources_of: dict[int, list[int]] = defaultdict(list)
+    for s in range(len(data.source_part)):
+        sources_of[int(data.source_part[s])].append(s)
+    out: dict[tuple[str, int], tuple[float, float]] = {}
     for d, design in enumerate(data.design_ids):
         for year in years:
             racks = sum(float(data.racks[d, t]) for t, q in enumerate(data.quarters)
@@ -94,24 +118,28 @@ def domestic_shares(data: OptimizeInput, plan: Plan, categories: tuple[str, ...]
                 continue
             domestic = total = 0.0
             for p in range(len(data.part_ids)):
-                qty = float(data.parts_per_rack[d, p])
-                if not qty or (categories is not None and str(data.part_category[p]) not in categories):
+                qty = float(coef.quantity[d, p])
+                if not qty:
                     continue
-                sources = [s for s in range(len(data.source_part)) if data.source_part[s] == p]
+                sources = sources_of.get(p, [])
                 used = sum(use_y.get((s, year), 0.0) for s in sources)
                 if not sources or used <= 0:
-                    ref = float(data.unknown_origin_cost_usd[p])
-                    total += qty * (0.0 if ref != ref else ref)  # NaN: unknown price adds nothing
+                    domestic += qty * unknown_domestic[p]
+                    total += qty * unknown_total[p]
                     continue
                 for s in sources:
-                    cost = qty * use_y.get((s, year), 0.0) / used * float(data.content_cost_usd[s])
-                    total += cost
-                    if data.source_domestic[s]:
-                        domestic += cost
-            v = data.value_added_fraction  # regional value content: (D + v C) / ((1 + v) C)
-            if total > 0:
-                out[str(design), year] = (domestic + v * total) / ((1 + v) * total)
+                    mix = use_y.get((s, year), 0.0) / used
+                    domestic += qty * mix * unit_domestic[s]
+                    total += qty * mix * unit_total[s]
+            out[str(design), year] = (domestic, total)
     return out
+
+
+def domestic_shares(data: OptimizeInput, plan: Plan, categories: tuple[str, ...] | None = None
+                    ) -> dict[tuple[str, int], float]:
+    """Domestic (or regional value) content per design and year [fraction] = V / T of
+    :func:`domestic_content`, for designs and years with racks and a non-zero total."""
+    return {key: dom / tot for key, (dom, tot) in domestic_content(data, plan, categories).items() if tot > 0}
 
 
 def plan_cost_usd(data: OptimizeInput, plan: Plan) -> dict[str, float]:
@@ -142,31 +170,33 @@ def plan_cost_usd(data: OptimizeInput, plan: Plan) -> dict[str, float]:
     return cost
 
 
-def check_plan(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> list[Violation]:
+def check_plan(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> list[PlanViolation]:
     """Every rule the plan breaks (empty when feasible): capacity, opening, minimum orders, stock,
     demand, domestic content, country caps, critical parts' sources."""
-    out: list[Violation] = []
+    out: list[PlanViolation] = []
     n_s, quarters = len(data.source_part), [str(q) for q in data.quarters]
     for s in range(n_s):
         label = f"{data.part_ids[data.source_part[s]]}@{data.source_site[s]}"
+        ready = source_ready(data, s)
         stock = 0.0
         for t, quarter in enumerate(quarters):
             buy, use = float(plan.buy[s, t]), float(plan.use[s, t])
             where = f"{label} {quarter}"
             if buy < -_tol(0) or use < -_tol(0):
-                out.append(Violation("non-negative", where, min(buy, use), "negative quantity"))
-            limit = float(data.capacity_per_quarter[s]) * _shippable_share(data.ready_date[s], quarter)
+                out.append(PlanViolation("non-negative", where, min(buy, use), "negative quantity"))
+            limit = float(data.capacity_per_quarter[s]) * _shippable_share(ready, quarter)
             if buy > limit + _tol(limit):
-                out.append(Violation("capacity", where, buy - limit,
-                                     f"receives {buy:,.2f} units, can ship {limit:,.2f}"))
+                out.append(PlanViolation("capacity", where, buy - limit,
+                                         f"receives {buy:,.2f} units, can ship {limit:,.2f}"))
             if buy > _tol(0) and data.needs_open[s] and not plan.opened[s]:
-                out.append(Violation("opening", where, buy, "ships from a source the plan did not open"))
+                out.append(PlanViolation("opening", where, buy, "ships from a source the plan did not open"))
             moq = float(data.moq_units[s])
             if _tol(0) < buy < moq - _tol(moq):
-                out.append(Violation("minimum-order", where, moq - buy, f"orders {buy:,.2f} below the MOQ {moq:,.0f}"))
+                out.append(PlanViolation("minimum-order", where, moq - buy,
+                                             f"orders {buy:,.2f} below the MOQ {moq:,.0f}"))
             stock += buy - use
             if stock < -_tol(use):
-                out.append(Violation("stock", where, -stock, f"uses {-stock:,.2f} units more than received so far"))
+                out.append(PlanViolation("stock", where, -stock, f"uses {-stock:,.2f} units more than received so far"))
     need = part_demand(data)
     supplied: dict[tuple[int, int], float] = defaultdict(float)
     for s in range(n_s):
@@ -178,19 +208,19 @@ def check_plan(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> lis
             continue
         got = supplied.get((p, t), 0.0)
         if abs(got - units) > _tol(units):
-            out.append(Violation("demand", f"{data.part_ids[p]} {quarters[t]}", units - got,
-                                 f"needs {units:,.2f} units, plan uses {got:,.2f}"))
+            out.append(PlanViolation("demand", f"{data.part_ids[p]} {quarters[t]}", units - got,
+                                     f"needs {units:,.2f} units, plan uses {got:,.2f}"))
     out.extend(_check_targets(data, plan, targets))
     return out
 
 
-def _check_targets(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> list[Violation]:
-    out: list[Violation] = []
+def _check_targets(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> list[PlanViolation]:
+    out: list[PlanViolation] = []
     for (design, year), share in domestic_shares(data, plan, targets.domestic_categories).items():
         target = targets.domestic_target(year)
         if target is not None and share < target - TOLERANCE:
-            out.append(Violation("domestic-content", f"{design} {year}", target - share,
-                                 f"domestic content {share:.4%} below target {target:.4%}"))
+            out.append(PlanViolation("domestic-content", f"{design} {year}", target - share,
+                                     f"domestic content {share:.4%} below target {target:.4%}"))
     use_y = yearly_use(data, plan)
     need_y: dict[tuple[int, int], float] = defaultdict(float)
     for (p, t), units in part_demand(data).items():
@@ -204,8 +234,8 @@ def _check_targets(data: OptimizeInput, plan: Plan, targets: SourcingTargets) ->
             for (p, country, year), units in by_country.items():
                 total = need_y.get((p, year), 0.0)
                 if total > 0 and units > cap * total + _tol(total):
-                    out.append(Violation("country-cap", f"{data.part_ids[p]} {country} {year}", units / total - cap,
-                                         f"{country} share {units / total:.4%} above cap {cap:.0%}"))
+                    out.append(PlanViolation("country-cap", f"{data.part_ids[p]} {country} {year}", units / total - cap,
+                                             f"{country} share {units / total:.4%} above cap {cap:.0%}"))
         else:
             spend: dict[tuple[str, str, int], float] = defaultdict(float)
             cat_total: dict[tuple[str, int], float] = defaultdict(float)
@@ -217,8 +247,8 @@ def _check_targets(data: OptimizeInput, plan: Plan, targets: SourcingTargets) ->
             for (category, country, year), value in spend.items():
                 total = cat_total[category, year]
                 if total > 0 and value > cap * total + _tol(total):
-                    out.append(Violation("country-cap", f"{category} {country} {year}", value / total - cap,
-                                         f"{country} share of {category} {value / total:.4%} above cap {cap:.0%}"))
+                    out.append(PlanViolation("country-cap", f"{category} {country} {year}", value / total - cap,
+                                             f"{country} share of {category} {value / total:.4%} above cap {cap:.0%}"))
     max_share = targets.critical_max_source_share
     if max_share is not None and max_share < 1.0:
         for p in range(len(data.part_ids)):
@@ -229,11 +259,11 @@ def _check_targets(data: OptimizeInput, plan: Plan, targets: SourcingTargets) ->
                     continue
                 used = {s: use_y.get((s, year), 0.0) for s in range(len(data.source_part)) if data.source_part[s] == p}
                 if sum(1 for u in used.values() if u > _tol(total)) < 2:
-                    out.append(Violation("critical-two-sources", f"{data.part_ids[p]} {year}", 1.0,
-                                         "critical part supplied by fewer than two sources"))
+                    out.append(PlanViolation("critical-two-sources", f"{data.part_ids[p]} {year}", 1.0,
+                                             "critical part supplied by fewer than two sources"))
                 for s, units in used.items():
                     if units > max_share * total + _tol(total):
-                        out.append(Violation("critical-share", f"{data.part_ids[p]}@{data.source_site[s]} {year}",
-                                             units / total - max_share,
-                                             f"one source supplies {units / total:.4%} (limit {max_share:.0%})"))
+                        out.append(PlanViolation("critical-share", f"{data.part_ids[p]}@{data.source_site[s]} {year}",
+                                                 units / total - max_share,
+                                                 f"one source supplies {units / total:.4%} (limit {max_share:.0%})"))
     return out

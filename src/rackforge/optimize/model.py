@@ -31,9 +31,10 @@ Constraints:
   ``carry_total[part, year]``: the year-end stock is the sum of the carries of the part's sources;
   ``carry_from_last_quarter[source, year]``: carry ≤ buy in the year's last quarter;
 - ``opening[source, quarter]``: buy ≤ capacity × open (a source not opened ships nothing);
-- ``domestic_content[design, year]``: domestic component cost ≥ τ × all component cost per rack
-  (FAR 25.101 test in linear form; component cost = price, transport and duty), through the
-  auxiliary ``domestic_excess[part, year]`` (see :func:`define_domestic_content`);
+- ``domestic_content[design, year]``: domestic value ≥ τ × total value per rack, the sourcing
+  module's content test in linear form (its calculator's coefficients under the programme's rule:
+  FAR 25.101 by default, domestic component cost ≥ τ × all component cost with transport and duty),
+  through the auxiliary ``domestic_excess[part, year]`` (see :func:`define_domestic_content`);
 - ``country_cap_part[part, country, year]``: Σ_{sources in country} U ≤ cap × Dem_y, or
   ``country_cap_category[category, country, year]`` by landed cost;
 - ``critical_share[source, year]``: a source of a critical part supplies ≤ m × Dem_y.
@@ -54,6 +55,8 @@ from rackforge.optimize.data import OptimizeInput, SourcingTargets
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
+
+    from rackforge.sourcing.domestic import ContentCoefficients
 
 CONTINUOUS, INTEGER, SEMI_CONTINUOUS, SEMI_INTEGER = 0, 1, 2, 3
 """HiGHS variable types (HighsVarType values)."""
@@ -408,28 +411,32 @@ def define_opening(m: LinearModel, data: OptimizeInput) -> None:
 
 
 def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: SourcingTargets) -> None:
-    """Domestic content ≥ τ per design and year, in two sparse steps.
+    """Domestic content ≥ τ per design and year, in two sparse steps, from the sourcing module's
+    coefficients of the content test (:meth:`OptimizeInput.content_coefficients`: the rule's component
+    cost, domestic origins, unknown-origin handling, value added and the targets' category scope).
 
-    1. ``domestic_excess[part, year]`` E_py = Σ_{s∈p} c_s (δ_s − τ_y) U[s, y] [USD]: domestic cost minus
-       τ × component cost of the part's units used in the year;
-    2. ``domestic_content[design, year]``: Σ_p q_dp / Dem_py · E_py ≥ τ_y u_d [USD/rack], with q_dp the
-       parts per rack, Dem_py the part's demand in the year and u_d the cost per rack of parts no source
-       makes (unknown origin counts as foreign).
+    With, per source, t_s the total value of one unit and f_s its domestic fraction (domestic value
+    v_s = f_s t_s), per design and part q_dp the units per rack in the test's scope, and per design V⁰_d,
+    T⁰_d the values of parts no source makes:
 
-    Step 2 is D_dy − τ C_dy ≥ 0 with D and C the domestic and total component cost per rack at each
-    part's supply mix of the year. The auxiliary E keeps each row short: P entries instead of S × T.
+    1. ``domestic_excess[part, year]`` E_py = Σ_{s∈p} t_s (f_s − τ_y) U[s, y] [USD]: domestic minus τ ×
+       total value of the part's units used in the year;
+    2. ``domestic_content[design, year]``: Σ_p q_dp / Dem_py · E_py ≥ τ_y T⁰_d − V⁰_d [USD/rack], with
+       Dem_py the part's demand in the year.
+
+    Step 2 is V_dy − τ T_dy ≥ 0 with V and T the domestic and total value per rack at each part's supply
+    mix of the year (U[s, y] / Dem_py), i.e. the calculator's content ≥ τ. The auxiliary E keeps each row
+    short: P entries instead of S × T.
     """
     years = data.years
-    target = np.array([np.nan if (t := targets.domestic_target(int(y))) is None else t for y in years])
-    # regional value content (D + vC) / ((1 + v) C) ≥ τ  ⇔  D ≥ (τ (1 + v) − v) C
-    v = data.value_added_fraction
-    tau_y = target * (1.0 + v) - v
+    tau_y = np.array([np.nan if (t := targets.domestic_target(int(y))) is None else t for y in years])
     racks_y = data.racks_per_year
     dy = np.argwhere((racks_y > 0) & ~np.isnan(tau_y)[None, :])  # rows: (design, year)
     if len(dy) == 0:
         return
+    coef = data.content_coefficients(targets.domestic_categories)
     dem_y = data.demand_per_year
-    parts_per_rack = data.parts_per_rack * data.content_parts(targets)[None, :]
+    parts_per_rack = coef.quantity
     dy = dy[parts_per_rack[dy[:, 0]].sum(axis=1) > 0]  # designs with parts in the targeted categories
     if len(dy) == 0:
         return
@@ -446,31 +453,31 @@ def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: Sourci
     s_of, y_of, col, sign = yearly_use_terms(m, data)
     rows = row_of[data.source_part[s_of], y_of]
     keep = rows >= 0
-    coef = sign * data.content_cost_usd[s_of] * (data.source_domestic[s_of] - np.nan_to_num(tau_y[y_of]))
+    vals = sign * coef.total_usd[s_of] * (coef.domestic_fraction[s_of] - np.nan_to_num(tau_y[y_of]))
     m.add_constraints("domestic_excess_def", {"part": data.part_ids, "year": years}, py,
                       np.concatenate([rows[keep], np.arange(len(py))]),
                       np.concatenate([col[keep], excess.ids[py[:, 0], py[:, 1]]]),
-                      np.concatenate([coef[keep], -np.ones(len(py))]), lower=0.0, upper=0.0)
+                      np.concatenate([vals[keep], -np.ones(len(py))]), lower=0.0, upper=0.0)
     rows_l, cols_l, vals_l = [], [], []
     for r, (d, y) in enumerate(dy):
         p_idx = np.flatnonzero(used[:, y] & (parts_per_rack[d] > 0))
         rows_l.append(np.full(len(p_idx), r))
         cols_l.append(excess.ids[p_idx, y])
         vals_l.append(parts_per_rack[d, p_idx] / dem_y[p_idx, y])
-    unsourced = ~data.sourced_parts
-    ref = np.nan_to_num(data.unknown_origin_cost_usd)
-    unsourced_cost = parts_per_rack[:, unsourced] @ ref[unsourced]  # (D,) USD/rack
+    lower = tau_y[dy[:, 1]] * coef.total_constant_usd[dy[:, 0]] - coef.domestic_constant_usd[dy[:, 0]]
     m.add_constraints("domestic_content", {"design": data.design_ids, "year": years}, dy,
                       np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l),
-                      lower=tau_y[dy[:, 1]] * unsourced_cost[dy[:, 0]], scale=_typical_rack_cost(data)[dy[:, 0]])
+                      lower=lower, scale=typical_content_value(data, coef)[dy[:, 0]])
 
 
-def _typical_rack_cost(data: OptimizeInput) -> NDArray[np.float64]:
-    """Component cost per rack of each design at the mean content cost of each part's sources [USD/rack]."""
-    total = np.bincount(data.source_part, weights=data.content_cost_usd, minlength=data.n_parts)
+def typical_content_value(data: OptimizeInput, coef: ContentCoefficients) -> NDArray[np.float64]:
+    """Total value per rack of each design in the content test's scope, each part at the mean total
+    value of its sources (parts no source makes at their unknown-origin value) [USD/rack], at least 1:
+    the size of one unit (100 %) of content, to normalise the row's slack."""
+    total = np.bincount(data.source_part, weights=coef.total_usd, minlength=data.n_parts)
     count = np.bincount(data.source_part, minlength=data.n_parts)
-    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan_to_num(data.unknown_origin_cost_usd))
-    return np.maximum(data.parts_per_rack @ mean, 1.0)
+    mean = np.where(count > 0, total / np.maximum(count, 1), coef.unknown_total_usd)
+    return np.maximum(coef.quantity @ mean, 1.0)
 
 
 def define_country_cap(m: LinearModel, data: OptimizeInput, targets: SourcingTargets) -> None:

@@ -126,23 +126,13 @@ class OptimizeResult:
         """Domestic content per design and year achieved by the plan, with the target it was held to.
 
         Computed by the sourcing module's own code (its calculator and rule) from the plan's supply mix
-        of each year, when the problem came from a programme; by :func:`~rackforge.optimize.feasibility.
-        domestic_shares` for hand-made problems.
+        of each year (:func:`sourcing_domestic_content`).
         """
-        plan = self._plan()
-        categories = self.targets.domestic_categories
-        if self.data.sourcing is not None:
-            table = sourcing_domestic_content(self.data, plan, categories)
-            return [{"design": r["design"], "year": int(r["year"]), "domestic_share": float(r["domestic_content"]),
-                     "target": self.targets.domestic_target(int(r["year"])), "rule_threshold": r["threshold"],
-                     "meets_rule": bool(r["meets_threshold"]), "racks": int(r["racks"])}
-                    for r in table.to_dict("records")]
-        from rackforge.optimize.feasibility import domestic_shares
-
-        shares = domestic_shares(self.data, plan, categories)
-        return [{"design": design, "year": year, "domestic_share": share,
-                 "target": self.targets.domestic_target(year)}
-                for (design, year), share in sorted(shares.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+        table = sourcing_domestic_content(self.data, self._plan(), self.targets.domestic_categories)
+        return [{"design": r["design"], "year": int(r["year"]), "domestic_share": float(r["domestic_content"]),
+                 "target": self.targets.domestic_target(int(r["year"])), "rule_threshold": r["threshold"],
+                 "meets_rule": bool(r["meets_threshold"]), "racks": int(r["racks"])}
+                for r in table.to_dict("records")]
 
     def country_shares(self) -> pd.DataFrame:
         """Share of landed cost by country per year, over all parts bought [fraction]."""
@@ -230,6 +220,7 @@ def sourcing_domestic_content(data: OptimizeInput, plan: Plan, categories: tuple
     if categories is None:
         return table
     rule = ctx.calculator.rule
+    made_ok = rule.end_product_ok(ctx.end_product_country)
     by_cat = tables.by_category[tables.by_category["category"].isin(list(categories))]
     sums = by_cat.groupby(["design", "year"])[["domestic_cost_per_rack_usd", "component_cost_per_rack_usd"]].sum()
     rows = []
@@ -241,7 +232,7 @@ def sourcing_domestic_content(data: OptimizeInput, plan: Plan, categories: tuple
         share = float(ctx.calculator.share(dom, tot))
         rows.append({**r, "domestic_content": share, "domestic_cost_per_rack_usd": dom,
                      "component_cost_per_rack_usd": tot,
-                     "meets_threshold": bool(rule.passes(share, r["threshold"]))})
+                     "meets_threshold": bool(made_ok and rule.passes(share, r["threshold"]))})
     return pd.DataFrame(rows, columns=table.columns)
 
 

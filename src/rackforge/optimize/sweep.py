@@ -145,7 +145,7 @@ def _point(result: OptimizeResult, target: float | None, cap: float | None, base
     rows = result.domestic_content()
     shares = [r["domestic_share"] for r in rows if r["target"] is not None]
     overall = None
-    if rows and all("racks" in r for r in rows) and result.data.sourcing is not None:
+    if rows:
         from rackforge.optimize.solve import sourcing_domestic_content
 
         table = sourcing_domestic_content(result.data, result.plan, result.targets.domestic_categories)

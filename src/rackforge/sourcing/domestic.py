@@ -21,9 +21,16 @@ Per rack of design d, with q_dp units of part p per rack (from the BOM explosion
 FAR 25.101 passes when share_d *exceeds* the year's threshold (65% in 2024–2028), the fallback
 55% until 2030-01-01, and the end product is made in the US (the integration site's country).
 
-For a linear optimiser, :func:`domestic_content_coefficients` gives, per source row, the
-coefficients a_s = q_{d,p(s)} c_s and b_s = a_s δ_s, so that D_d = b·x and C_d = a·x (plus the
-unknown-origin constant), and "share > τ" becomes the linear constraint (b − τ a)·x > τ U.
+For a linear optimiser, :meth:`DomesticContentCalculator.content_coefficients` gives the content
+test as linear functions of the shares (:class:`ContentCoefficients`): per source row the domestic
+value and total value of one unit, per design and part the units per rack (only the parts the test
+covers), and per design constants for the parts of unknown origin, under the rule's own choices
+(what a component's cost includes, which origins are domestic, unknown origin foreign or excluded,
+value added for regional value content, category scope). "content ≥ τ" is then the linear
+constraint V − τ T ≥ 0 (see :class:`ContentCoefficients`); the sourcing optimiser builds its rows
+from these coefficients only. :func:`domestic_content_coefficients` is the one-design form of the
+same coefficients for the component-cost method: a_s = q_{d,p(s)} c_s and b_s = a_s δ_s, so that
+D_d = b·x and C_d = a·x (plus the unknown-origin constant).
 """
 
 from __future__ import annotations
@@ -109,6 +116,88 @@ def is_domestic_source(country: npt.NDArray[np.str_], rule: DomesticContentRule)
     return np.isin(country, np.array(rule.domestic_countries, dtype=str))
 
 
+# -- the content test as linear coefficients ---------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class ContentCoefficients:
+    """A rule's content test as linear functions of source shares, per rack of each design.
+
+    For shares x (per source row) under which every *covered* part's shares sum to 1 and every other
+    part is of unknown origin::
+
+        V_d = Σ_p quantity[d, p] Σ_{s∈p} x_s domestic_usd[s] + domestic_constant_usd[d]   domestic value
+        T_d = Σ_p quantity[d, p] Σ_{s∈p} x_s total_usd[s]    + total_constant_usd[d]      total value
+        content_d = V_d / T_d
+
+    with domestic_usd = total_usd × domestic_fraction per source row. Component-cost method: V = D
+    (domestic component cost), T = C (all component cost), domestic_fraction = δ (1 for a domestic
+    origin, else 0). Regional value content with value added v: V = D + v C and T = (1 + v) C
+    (transaction value), so V / T is the RVC and domestic_fraction = (δ + v) / (1 + v). ``quantity`` is
+    zero for parts outside the test's category scope. A unit of unknown origin has total value
+    ``unknown_total_usd`` (0 when the rule leaves unknown origins out) of which
+    ``unknown_domestic_fraction`` counts as domestic; the constants are the parts not covered.
+
+    "content ≥ τ" is the linear test V_d − τ T_d ≥ 0:
+    Σ_p q_dp Σ_s x_s total_usd_s (domestic_fraction_s − τ) ≥ τ total_constant_usd_d − domestic_constant_usd_d.
+    Build with :meth:`DomesticContentCalculator.content_coefficients`.
+    """
+
+    quantity: FloatArray  # (n_designs, n_parts) [units/rack], 0 outside the scope
+    source_part: IntArray  # (n_sources,) index into parts
+    total_usd: FloatArray  # (n_sources,) [USD/unit], 0 for rows of parts not covered
+    domestic_fraction: FloatArray  # (n_sources,) [fraction] of a unit's total value that is domestic
+    unknown_total_usd: FloatArray  # (n_parts,) [USD/unit]
+    unknown_domestic_fraction: float  # [fraction]
+    covered: BoolArray  # (n_parts,)
+
+    @property
+    def domestic_usd(self) -> FloatArray:
+        """Domestic value of one unit from each source row [USD/unit] (0 for rows of parts not covered)."""
+        return self.total_usd * self.domestic_fraction
+
+    @property
+    def unknown_domestic_usd(self) -> FloatArray:
+        """Domestic value of one unit of each part of unknown origin [USD/unit]."""
+        return self.unknown_total_usd * self.unknown_domestic_fraction
+
+    @property
+    def domestic_constant_usd(self) -> FloatArray:
+        """Domestic value per rack of the parts not covered (unknown origin) [USD/rack], (n_designs,)."""
+        return np.asarray(self.quantity[:, ~self.covered] @ self.unknown_domestic_usd[~self.covered], dtype=float)
+
+    @property
+    def total_constant_usd(self) -> FloatArray:
+        """Total value per rack of the parts not covered (unknown origin) [USD/rack], (n_designs,)."""
+        return np.asarray(self.quantity[:, ~self.covered] @ self.unknown_total_usd[~self.covered], dtype=float)
+
+    def per_rack(self, share: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """(V, T) per rack of each design [USD] for shares (n_sources,) or (k, n_sources); each (…, n_designs)."""
+        n_parts = self.quantity.shape[1]
+        dom = per_part_sum(self.source_part, share * self.domestic_usd, n_parts) @ self.quantity.T
+        tot = per_part_sum(self.source_part, share * self.total_usd, n_parts) @ self.quantity.T
+        return dom + self.domestic_constant_usd, tot + self.total_constant_usd
+
+    def take(self, designs: IntArray, parts: IntArray, sources: IntArray) -> ContentCoefficients:
+        """The coefficients over a subset: rows ``designs``, parts ``parts``, source rows ``sources``
+        (each of a part in ``parts``), renumbered in that order. A part left out must have no
+        quantity in the designs kept (its value would be lost): ValueError otherwise."""
+        designs, parts, sources = (np.asarray(a, dtype=np.int64) for a in (designs, parts, sources))
+        dropped = np.ones(self.quantity.shape[1], dtype=bool)
+        dropped[parts] = False
+        if np.any(self.quantity[np.ix_(designs, np.flatnonzero(dropped))]):
+            raise ValueError("a part left out is used by a design kept")
+        new_index = -np.ones(self.quantity.shape[1], dtype=np.int64)
+        new_index[parts] = np.arange(len(parts))
+        source_part = new_index[self.source_part[sources]]
+        if np.any(source_part < 0):
+            raise ValueError("a source row kept supplies a part left out")
+        return ContentCoefficients(
+            quantity=self.quantity[np.ix_(designs, parts)], source_part=source_part,
+            total_usd=self.total_usd[sources], domestic_fraction=self.domestic_fraction[sources],
+            unknown_total_usd=self.unknown_total_usd[parts], unknown_domestic_fraction=self.unknown_domestic_fraction,
+            covered=self.covered[parts])
+
+
 # -- the calculator: precomputed arrays for one structure, network and rule ------------------------
 
 @dataclass(frozen=True, eq=False)
@@ -158,10 +247,52 @@ class DomesticContentCalculator:
         tot = np.matmul(q * total[..., None, :], cat)
         return dom, tot
 
+    @property
+    def value_added_fraction(self) -> float:
+        """Value added at integration as a share of component cost [fraction]: the rule's for the
+        regional-value-content method, 0 for the component-cost method."""
+        return self.rule.value_added_fraction if self.rule.method == "regional-value-content" else 0.0
+
     def share(self, domestic_usd: FloatArray | float, total_usd: FloatArray | float) -> FloatArray:
         """Content share [fraction] under this rule's method."""
-        v = self.rule.value_added_fraction if self.rule.method == "regional-value-content" else 0.0
-        return content_share(domestic_usd, total_usd, v)
+        return content_share(domestic_usd, total_usd, self.value_added_fraction)
+
+    def scope(self, categories: Sequence[str] | None = None) -> BoolArray:
+        """Parts whose cost enters the content test [bool per part]: those of ``categories``, or every
+        part when None (the rule's whole-rack test). The same scope as summing
+        :meth:`evaluate_by_category` over ``categories``."""
+        if categories is None:
+            return np.ones(len(self.structure.part_ids), dtype=bool)
+        return np.isin(self.structure.part_category, np.array(list(categories), dtype=str))
+
+    def content_coefficients(self, covered: BoolArray | None = None,
+                             categories: Sequence[str] | None = None) -> ContentCoefficients:
+        """The content test as linear functions of source shares (see :class:`ContentCoefficients`).
+
+        ``covered`` [bool per part]: the parts whose supply the shares cover in full (their shares sum
+        to 1); every other part is of unknown origin, costed at :attr:`fallback_cost_usd`. Default: the
+        parts with a source that is not disqualified. ``categories``: only parts of these categories
+        enter the test (:meth:`scope`). On such shares, :meth:`ContentCoefficients.per_rack` gives
+        (V, T) with V / T = :meth:`share` of :meth:`evaluate` (or of the categories' sums of
+        :meth:`evaluate_by_category`).
+        """
+        network = self.network
+        if covered is None:
+            covered = np.zeros(network.n_parts, dtype=bool)
+            covered[network.source_part[network.status != 3]] = True
+        covered = np.asarray(covered, dtype=bool)
+        v = self.value_added_fraction
+        row_covered = covered[network.source_part]
+        unknown = self.fallback_cost_usd if self.rule.unknown_origin == "foreign" else np.zeros(network.n_parts)
+        return ContentCoefficients(
+            quantity=self.structure.quantity_per_rack * self.scope(categories)[None, :].astype(float),
+            source_part=network.source_part,
+            total_usd=np.where(row_covered, self.cost_usd * (1.0 + v), 0.0),
+            domestic_fraction=np.asarray((self.is_domestic + v) / (1.0 + v), dtype=float),
+            unknown_total_usd=unknown * (1.0 + v),
+            unknown_domestic_fraction=v / (1.0 + v),
+            covered=covered,
+        )
 
 
 # -- per design and year ---------------------------------------------------------------------------
