@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rackforge.errors import SolverError
-from rackforge.resilience.network import Disruption, SupplyNetwork
+from rackforge.resilience.network import Disruption, SupplyGraph
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +108,7 @@ class StressResult:
 class StressModel:
     """The TTS/TTR linear program of one network, built once, solved for many disruptions."""
 
-    def __init__(self, network: SupplyNetwork, horizon_weeks: float = DEFAULT_HORIZON_WEEKS):
+    def __init__(self, network: SupplyGraph, horizon_weeks: float = DEFAULT_HORIZON_WEEKS):
         import highspy
         import numpy as np
 
@@ -340,7 +340,7 @@ def explain_status(status: Any, what: str, highspy: Any) -> None:
                       f"(status: {status}); try a smaller network")
 
 
-def stress_test(network: SupplyNetwork, disruptions: Sequence[Disruption] | None = None, *,
+def stress_test(network: SupplyGraph, disruptions: Sequence[Disruption] | None = None, *,
                 horizon_weeks: float = DEFAULT_HORIZON_WEEKS,
                 progress: Callable[[int], None] | None = None) -> StressResult:
     """TTS, TTR impact, REI and the exposed flag for every disruption (default: every site,
