@@ -17,7 +17,7 @@ from rackforge.resilience.montecarlo import (
     EventSpec,
     SimulationModel,
     histogram_quantile,
-    planned_shares,
+    order_shares_by_quarter,
     run,
     sample,
     simulate,
@@ -320,13 +320,18 @@ def test_up_fraction_by_hand() -> None:
     np.testing.assert_allclose(frac, [[1, 1, 0.5, 0, 0], [1, 1, 1, 1, 0], [1, 1, 1, 1, 0]])
 
 
-def test_planned_shares_normalise_over_shipping_sources() -> None:
-    base = np.array([[10.0, 0.0, 30.0], [10.0, 10.0, 30.0]])
-    share = np.array([0.5, 0.5, np.nan])
-    out = planned_shares(base, share, np.array([0, 0, 1]), 2)
-    np.testing.assert_allclose(out, [[1.0, 0.0, 1.0], [0.5, 0.5, 1.0]])
-    by_capacity = planned_shares(base, np.full(3, np.nan), np.array([0, 0, 1]), 2)
-    np.testing.assert_allclose(by_capacity, [[1.0, 0.0, 1.0], [0.5, 0.5, 1.0]])
+def test_order_shares_follow_the_one_rule_over_sources_that_may_ship() -> None:
+    """The rule of rackforge.core.supply.resolve_order_shares, quarter by quarter: part 0 has a
+    source with a planned 60 % and two without a share, which split the other 40 %; while only the
+    first two may ship, the 60 % and the open source's 40 % are kept as they are; part 1's single
+    source carries everything once it may ship."""
+    may_ship = np.array([[True, True, False, False], [True, True, True, True]])
+    share = np.array([0.6, np.nan, np.nan, np.nan])
+    out = order_shares_by_quarter(np.array([0, 0, 0, 1]), share, may_ship, 2)
+    np.testing.assert_allclose(out, [[0.6, 0.4, 0.0, 0.0], [0.6, 0.2, 0.2, 1.0]])
+    # sources without a share are not starved by one that has a share (the old rule gave them 0)
+    only_given = order_shares_by_quarter(np.array([0, 0]), np.array([0.5, np.nan]), np.ones((1, 2), bool), 1)
+    np.testing.assert_allclose(only_given, [[0.5, 0.5]])
 
 
 @settings(max_examples=30, deadline=None)

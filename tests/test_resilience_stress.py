@@ -16,14 +16,14 @@ from rackforge.resilience.network import (
     Disruption,
     Node,
     Requirement,
-    SupplyNetwork,
+    SupplyGraph,
     synthetic_network,
     with_stock,
 )
 from rackforge.resilience.stress import StressModel, explain_status, stress_test
 
 
-def one_product(product_stock: float, part_stock: float, *, alternate_capacity: float = 0.0) -> SupplyNetwork:
+def one_product(product_stock: float, part_stock: float, *, alternate_capacity: float = 0.0) -> SupplyGraph:
     """Product P (2 racks/week, $100 a rack) needs 5 units of part k per rack, from source A
     (capacity 20/week) or, optionally, alternate B in another country."""
     nodes = [Node("design:p", "design", "P", "us-site", "US", "NA", stock_units=product_stock, demand_per_week=2.0,
@@ -35,7 +35,7 @@ def one_product(product_stock: float, part_stock: float, *, alternate_capacity: 
         nodes.append(Node("source:k@b", "source", "k from B", "b", "MX", "NA", part="k",
                           capacity_per_week=alternate_capacity))
         suppliers = (1, 2)
-    return SupplyNetwork(tuple(nodes), (Requirement(0, "k", 5.0, suppliers),), ttr_of={"site:a": 8.0})
+    return SupplyGraph(tuple(nodes), (Requirement(0, "k", 5.0, suppliers),), ttr_of={"site:a": 8.0})
 
 
 def by_id(result, node_id):  # type: ignore[no-untyped-def]
@@ -99,7 +99,7 @@ def test_more_inventory_never_shortens_survival(seed: int, extra: float, which: 
         assert n.value_lost_usd <= lost_before[n.disruption.id] + 1e-3 * (1 + lost_before[n.disruption.id])
 
 
-def check_feasible(network: SupplyNetwork, model: StressModel, down: tuple[int, ...], tol: float = 1e-6) -> None:
+def check_feasible(network: SupplyGraph, model: StressModel, down: tuple[int, ...], tol: float = 1e-6) -> None:
     """An independent check of the LP's answer against the constraints, in plain Python."""
     values = list(model.highs.getSolution().col_value)
     n = len(network.nodes)

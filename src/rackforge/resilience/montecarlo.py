@@ -5,8 +5,9 @@ when they start (uniformly in the horizon), how long they last (triangular), and
 lead times, how late each quarter's deliveries of each part are. Then, quarter by quarter:
 
 1. **orders**: every quarter the programme orders the parts its build plan needs, plus what is
-   still owed from earlier quarters, split between the part's sources by planned share
-   (sources that ship in that quarter; by capacity when no shares are given);
+   still owed from earlier quarters, split between the part's sources by the one order-share rule
+   of :func:`rackforge.core.supply.resolve_order_shares` (among the sources that may ship on the
+   quarter's first day, planned shares are kept and sources without one split the rest equally);
 2. **supply**: a source delivers ``min(order, capacity × availability)``; what the planned
    sources fail to deliver is called from the spare capacity of all the part's sources, of which
    only ``alternate_response`` can be reached within the quarter; the rest stays owed;
@@ -24,20 +25,29 @@ into, and any range of scenarios can be computed on its own (by another process,
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from rackforge.calendar import WEEKS_PER_QUARTER
-from rackforge.core.bom import explode
+from rackforge.calendar import WEEKS_PER_QUARTER, quarter_start
+from rackforge.core.bom import BomStructure, explode, racks_by_quarter
+from rackforge.core.supply import SourceMode, resolve_order_shares, supply_view
+from rackforge.resilience.network import (
+    default_part_stock,
+    part_lead_times_weeks,
+    part_values_usd,
+    plan_start,
+    rack_value_usd,
+)
 from rackforge.schema.scenarios import ScenarioLibrary
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rackforge.schema import Programme
+    from rackforge.schema import BuildPlan, Programme
 
 BLOCK = 1024
 """Scenarios per random-number block: scenario i draws from block i // BLOCK."""
@@ -84,15 +94,16 @@ class SimulationModel:
     part_starts: Array              # (K,) first source of each part
     capacity_per_quarter: Array     # (S,) full capacity [units/quarter]
     start_weeks: Array              # (S,) weeks from plan start until the source ships (−inf: already)
-    share: Array                    # (P, S) share of the part's orders per quarter (sums to 1 per part)
+    share: Array                    # (P, S) share of the part's orders per quarter (sums to 1 per part
+                                    # with a source that may ship; see order_shares_by_quarter)
     plan: Array                     # (P, D) racks planned
     bom: Array                      # (D, K) units per rack
     stock_units: Array              # (K,) parts on hand at plan start
     pipeline_units: Array           # (K,) parts in transit, arriving in the first quarter
     rack_stock: Array               # (D,) finished racks on hand
-    lead_time_weeks: Array          # (K,) planned lead time per part
+    lead_time_weeks: Array          # (K,) planned lead time per part, order to integration site
     rack_value_usd: Array           # (D,) value of one rack
-    part_price_usd: Array           # (K,) price of one part
+    part_price_usd: Array           # (K,) value of one part (landed cost)
     events: tuple[EventSpec, ...] = ()
     lead_time_cv: float = 0.0
     alternate_response: float = 0.5
@@ -100,6 +111,7 @@ class SimulationModel:
     priority: tuple[int, ...] = ()  # design indices, highest first
     period_weeks: float = WEEKS_PER_QUARTER
     warnings: tuple[str, ...] = ()
+    may_ship: Array | None = None   # (P, S) bool: may ship on the quarter's first day (None: from start_weeks)
 
     def __post_init__(self) -> None:
         periods, n_designs, n_parts, n_sources = self.shape
@@ -107,6 +119,8 @@ class SimulationModel:
             (self.plan.shape == (periods, n_designs), "plan must be (quarters, designs)"),
             (self.bom.shape == (n_designs, n_parts), "bom must be (designs, parts)"),
             (self.share.shape == (periods, n_sources), "share must be (quarters, sources)"),
+            (self.may_ship is None or self.may_ship.shape == (periods, n_sources),
+             "may_ship must be (quarters, sources)"),
             (bool(np.all((self.bom > 0).any(axis=1))), "every design needs at least one part"),
             (self.part_starts.shape == (n_parts,) and n_parts > 0 and self.part_starts[0] == 0
              and bool(np.all(np.diff(np.append(self.part_starts, n_sources)) >= 1)),
@@ -140,10 +154,19 @@ class SimulationModel:
         return self.capacity_per_quarter[None, :] * up_fraction(self.start_weeks, self.period_weeks,
                                                                 len(self.quarters))
 
+    def ships_at_quarter_start(self) -> Array:
+        """(P, S) bool: True where a source may ship on a quarter's first day, i.e. counts in that
+        quarter's order shares (``may_ship`` when given, else ``start_weeks`` ≤ the quarter's start)."""
+        if self.may_ship is not None:
+            return self.may_ship
+        quarter_starts = np.arange(len(self.quarters), dtype=float) * self.period_weeks
+        return np.asarray(self.start_weeks[None, :] <= quarter_starts[:, None])
+
     def with_shares(self, shares: Mapping[str, float]) -> SimulationModel:
         """A copy with planned shares overridden: ``{"part@site": share}``. Parts named in
         ``shares`` take their split from it (unnamed sources of those parts get 0); other parts keep
-        theirs. Shares are normalised over the sources shipping in each quarter."""
+        theirs. Each quarter the split is resolved by the one order-share rule
+        (:func:`order_shares_by_quarter`) over the sources that may ship on its first day."""
         from dataclasses import replace
 
         index = {s: i for i, s in enumerate(self.sources)}
@@ -160,7 +183,7 @@ class SimulationModel:
         for s in range(len(self.sources)):
             if overridden[self.source_part[s]] and np.isnan(raw[s]):
                 raw[s] = 0.0
-        new_share = planned_shares(self.base_capacity(), raw, self.source_part, len(self.parts))
+        new_share = order_shares_by_quarter(self.source_part, raw, self.ships_at_quarter_start(), len(self.parts))
         keep = ~overridden[self.source_part]
         new_share[:, keep] = self.share[:, keep]
         return replace(self, share=new_share)
@@ -177,27 +200,14 @@ def up_fraction(start_weeks: Array, period_weeks: float, periods: int) -> Array:
     return np.clip(frac, 0.0, 1.0)
 
 
-def planned_shares(base_capacity: Array, share: Array, source_part: Array, n_parts: int) -> Array:
-    """Share of each part's orders per source and quarter (P, S), summing to 1 over each part's
-    shipping sources.
-
-    ``share`` holds the planned share per source (NaN: none given). In each quarter the given
-    shares of shipping sources are normalised; a part with no share among its shipping sources
-    splits by capacity.
-    """
-    periods, n_sources = base_capacity.shape
-    shipping = base_capacity > 0
-    given = np.where(np.isnan(share), 0.0, share)[None, :] * shipping
-    by_cap = base_capacity.astype(float)
-    out = np.zeros((periods, n_sources))
-    for t in range(periods):
-        total_given = np.bincount(source_part, given[t], minlength=n_parts)
-        total_cap = np.bincount(source_part, by_cap[t], minlength=n_parts)
-        use_given = total_given[source_part] > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[t] = np.where(use_given, given[t] / total_given[source_part],
-                              np.where(total_cap[source_part] > 0, by_cap[t] / total_cap[source_part], 0.0))
-    return np.nan_to_num(out)
+def order_shares_by_quarter(source_part: Array, planned_share: Array, may_ship: Array, n_parts: int) -> Array:
+    """Share of each part's orders per quarter and source (P, S) by the one order-share rule,
+    :func:`rackforge.core.supply.resolve_order_shares`: among the sources that may ship on the
+    quarter's first day (``may_ship``, (P, S) bool), planned shares (``planned_share``, (S,), NaN:
+    none given) are kept, sources without one split the rest equally, and the result is normalised
+    to 1 per part; a part with no source that may ship gets 0 everywhere."""
+    part_of = np.asarray(source_part, dtype=np.int64)
+    return np.vstack([resolve_order_shares(part_of, planned_share, active, n_parts) for active in may_ship])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -816,19 +826,174 @@ def run(model: SimulationModel, scenarios: int, seed: int = 0, *, chunk: int = 8
 
 
 # ---------------------------------------------------------------------------------------------
-# from a programme
+# from a programme: parts and sources, shares and capacities, BOM and plan, stock, events
+#
+# Every supply figure comes from rackforge.core through rackforge.resilience.network (may ship,
+# order shares, lead times to the integration site, landed part costs, rack component costs), so
+# the Monte Carlo values a rack and splits an order exactly as the BOM, the TCO and the optimiser do.
+
+
+@dataclass(frozen=True)
+class _ModelSources:
+    """The model's parts and source rows (see :func:`_parts_and_sources`)."""
+
+    parts: tuple[str, ...]
+    ids: tuple[str, ...]            # (S,) "part@site"
+    view_row: Array                 # (S,) row of the programme's supply view; −1 for a placeholder
+    source_part: Array              # (S,) part index of each source
+    part_starts: Array              # (K,) first source of each part
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _SourceFigures:
+    """Per-source and per-part supply figures of the model (see :func:`_shares_and_capacities`)."""
+
+    capacity_per_quarter: Array     # (S,) [units/quarter]
+    start_weeks: Array              # (S,) weeks from plan start until the source may ship
+    may_ship: Array                 # (P, S) may ship on the quarter's first day
+    share: Array                    # (P, S) order share per quarter
+    lead_time_weeks: Array          # (K,) order to integration site
+
+
+def _parts_and_sources(programme: Programme, structure: BomStructure, designs: Sequence[str]) -> _ModelSources:
+    """The parts the planned ``designs`` contain and the sources the Monte Carlo draws on.
+
+    Parts are ordered by their number of sources, then by id (the kernel handles runs of parts
+    with as many sources as one block). A part's sources are the rows of the programme's supply
+    view (:func:`rackforge.core.supply.supply_view`, programme order) that ever may ship under the
+    plan's expectation; a part with none gets one zero-capacity placeholder ``part@(none)`` (and a
+    warning), so its racks can be built only from stock.
+    """
+    view = supply_view(programme)
+    rows = [structure.design_index[d] for d in designs]
+    used = [structure.part_ids[k] for k in np.flatnonzero(structure.quantity_per_rack[rows].any(axis=0))]
+    ever_ships = view.may_ship_on(dt.date.max, SourceMode.ALTERNATES)
+    rows_of = {p: np.flatnonzero((view.source_part == view.part_index[p]) & ever_ships) for p in used}
+    parts = tuple(sorted(used, key=lambda p: (max(1, len(rows_of[p])), p)))
+    ids: list[str] = []
+    view_row: list[int] = []
+    source_part: list[int] = []
+    part_starts: list[int] = []
+    warnings: list[str] = []
+    for k, part in enumerate(parts):
+        part_starts.append(len(ids))
+        found = rows_of[part].tolist() or [-1]
+        if found == [-1]:
+            warnings.append(f"part {part} has no source that ever ships: racks that need it are built from "
+                            "stock only")
+        for row in found:
+            ids.append(f"{part}@{view.site[row] if row >= 0 else '(none)'}")
+            view_row.append(row)
+            source_part.append(k)
+    return _ModelSources(parts, tuple(ids), np.array(view_row, dtype=np.intp), np.array(source_part, dtype=np.intp),
+                         np.array(part_starts, dtype=np.intp), tuple(warnings))
+
+
+def _shares_and_capacities(programme: Programme, src: _ModelSources, quarters: Sequence[str]) -> _SourceFigures:
+    """Capacities, start dates, order shares and lead times of the model's sources and parts.
+
+    - capacity: the source's ``capacity_per_quarter`` (0 for a placeholder);
+    - start: weeks from the plan's first day until the source may ship (−inf: it already may;
+      +inf: never), from the supply view's first shipping date;
+    - order shares per quarter: :meth:`SupplyView.order_shares` with alternates on the quarter's first
+      day (planned shares kept, sources without one split the rest, over the sources that may ship
+      then), read at the model's rows; ``may_ship`` records which sources counted;
+    - part lead time: :func:`~rackforge.resilience.network.part_lead_times_weeks` (order to arrival
+      at the integration site, the lane's transit included).
+    """
+    view = supply_view(programme)
+    real = src.view_row >= 0
+    rows = src.view_row[real]
+    capacity = np.zeros(len(src.ids))
+    capacity[real] = view.capacity_per_quarter[rows]
+    start_weeks = np.full(len(src.ids), np.inf)
+    begins = view.qualified_from[rows]
+    first_day = plan_start(programme).toordinal()
+    start_weeks[real] = np.where(begins <= first_day, -np.inf, (begins - first_day) / 7.0)
+    may_ship = np.zeros((len(quarters), len(src.ids)), dtype=bool)
+    share = np.zeros((len(quarters), len(src.ids)))
+    for t, quarter in enumerate(quarters):
+        when = quarter_start(quarter)
+        may_ship[t, real] = view.may_ship_on(when, SourceMode.ALTERNATES)[rows]
+        share[t, real] = view.order_shares(when, SourceMode.ALTERNATES)[rows]
+    lead = part_lead_times_weeks(programme)
+    return _SourceFigures(capacity, start_weeks, may_ship, share, np.array([lead[p] for p in src.parts]))
+
+
+def _bom_and_plan(structure: BomStructure, build_plan: BuildPlan, designs: Sequence[str],
+                  parts: Sequence[str]) -> tuple[Array, Array]:
+    """Racks planned per quarter and design (P, D) and units of each part per rack (D, K), from the
+    one bill-of-materials explosion (:class:`rackforge.core.bom.BomStructure`)."""
+    rows = [structure.design_index[d] for d in designs]
+    columns = [structure.part_index[p] for p in parts]
+    plan = racks_by_quarter(structure, build_plan)[:, rows].astype(float)
+    bom = structure.quantity_per_rack[np.ix_(rows, columns)].astype(float)
+    return plan, bom
+
+
+def _stock(programme: Programme, library: ScenarioLibrary, parts: Sequence[str],
+           designs: Sequence[str]) -> tuple[Array, Array, Array]:
+    """Stock at plan start: parts on hand (K,) and in the pipeline (K,), finished racks (D,) [units].
+
+    Part stock: the library's entries for parts plus, exploded into their parts, its entries for
+    assemblies; parts without an entry get :func:`~rackforge.resilience.network.default_part_stock`.
+    Pipeline units arrive in the first quarter.
+    """
+    catalog = programme.catalog
+    part_index = {p: k for k, p in enumerate(parts)}
+    stock = np.zeros(len(parts))
+    pipeline = np.zeros(len(parts))
+    rack_stock = np.zeros(len(designs))
+    for part, units in default_part_stock(programme, library).items():
+        if part in part_index:
+            stock[part_index[part]] += units
+    for entry in library.stock:
+        if entry.ref in part_index:
+            stock[part_index[entry.ref]] += entry.on_hand_units
+            pipeline[part_index[entry.ref]] += entry.pipeline_units
+        elif entry.ref in designs:
+            rack_stock[list(designs).index(entry.ref)] += entry.total_units
+        elif entry.ref in catalog.assemblies:
+            for p, q in explode(catalog, entry.ref).items():
+                if p in part_index:
+                    stock[part_index[p]] += q * entry.on_hand_units
+                    pipeline[part_index[p]] += q * entry.pipeline_units
+    return stock, pipeline, rack_stock
+
+
+def _events(programme: Programme, library: ScenarioLibrary, src: _ModelSources,
+            horizon_weeks: float) -> tuple[tuple[EventSpec, ...], list[str]]:
+    """The library's events resolved to the model's sources: each event hits the sources whose part,
+    site, supplier, country, region and category it ``affects`` (placeholders are never hit), with
+    its probability over the plan's horizon. Warns of events that hit no source."""
+    view = supply_view(programme)
+    catalog = programme.catalog
+    located = [(i, src.parts[src.source_part[i]], str(view.site[row]), str(view.supplier[row]),
+                str(view.country[row])) for i, row in enumerate(src.view_row) if row >= 0]
+    events: list[EventSpec] = []
+    warnings: list[str] = []
+    for ev in library.events:
+        hit = tuple(i for i, part, site, supplier, country in located
+                    if ev.affects.matches(part=part, site=site, supplier=supplier, country=country,
+                                          region=catalog.sites[site].region,
+                                          category=catalog.parts[part].category.value))
+        if not hit:
+            warnings.append(f"event {ev.id} hits no source of the planned designs")
+        span = ev.duration
+        events.append(EventSpec(ev.id, ev.name, ev.kind, ev.horizon_probability(horizon_weeks),
+                                span.low_weeks, span.mode_weeks, span.high_weeks, ev.capacity_factor, hit))
+    return tuple(events), warnings
 
 
 def simulation_model(programme: Programme, library: ScenarioLibrary | None = None) -> SimulationModel:
-    """The Monte Carlo inputs of a programme: plan, bills of materials, sources, stock, events."""
+    """The Monte Carlo inputs of a programme: the designs with racks in the plan, their parts and
+    sources (:func:`_parts_and_sources`), capacities, order shares and lead times
+    (:func:`_shares_and_capacities`), bills of materials and plan (:func:`_bom_and_plan`), stock
+    (:func:`_stock`) and events (:func:`_events`); racks valued by
+    :func:`~rackforge.resilience.network.rack_value_usd` and parts by
+    :func:`~rackforge.resilience.network.part_values_usd`."""
     from rackforge.errors import InputError, Problem
-    from rackforge.resilience.network import (
-        default_part_stock,
-        part_unit_price_usd,
-        plan_start,
-        rack_value_usd,
-        source_start,
-    )
     from rackforge.resilience.scenarios import require_valid_scenarios
 
     lib = library if library is not None else require_valid_scenarios(programme)
@@ -838,101 +1003,25 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
     if not designs:
         raise InputError([Problem("(build plan)", None, "build_plan.quarters",
                                   "the build plan has no racks to simulate; plan at least one rack")])
-    cat = programme.catalog
-    exploded = {d: explode(cat, d) for d in designs}
-    n_sources = {p: sum(source_start(programme, s) is not None for s in programme.sources_by_part.get(p, ()))
-                 for e in exploded.values() for p in e}
-    # parts with the same number of sources next to each other: the kernel handles them as one block
-    parts = tuple(sorted(n_sources, key=lambda p: (max(1, n_sources[p]), p)))
-    part_index = {p: k for k, p in enumerate(parts)}
-    start = plan_start(programme)
-    warnings: list[str] = []
-    source_ids: list[str] = []
-    source_part: list[int] = []
-    capacity: list[float] = []
-    start_weeks: list[float] = []
-    raw_share: list[float] = []
-    lead: list[tuple[float, float]] = []
-    lead_time = np.zeros(len(parts))
-    meta: list[tuple[str, str, str, str, str, str]] = []  # part, site, supplier, country, region, category
-    part_starts = []
-    for k, part in enumerate(parts):
-        part_starts.append(len(source_ids))
-        srcs = [s for s in programme.sources_by_part.get(part, ()) if source_start(programme, s) is not None]
-        lead.clear()
-        for s in srcs:
-            site = cat.sites[s.site]
-            begins = source_start(programme, s)
-            assert begins is not None
-            source_ids.append(f"{part}@{s.site}")
-            source_part.append(k)
-            capacity.append(s.capacity_per_quarter)
-            start_weeks.append(-np.inf if begins <= start else (begins - start).days / 7.0)
-            raw_share.append(np.nan if s.share is None else s.share)
-            meta.append((part, s.site, site.supplier, site.country, site.region, cat.parts[part].category.value))
-            lead.append((s.lead_time_weeks, s.share if s.share is not None else s.capacity_per_quarter))
-        if not srcs:
-            warnings.append(f"part {part} has no source that ever ships: racks that need it are built from "
-                            "stock only")
-            source_ids.append(f"{part}@(none)")
-            source_part.append(k)
-            capacity.append(0.0)
-            start_weeks.append(np.inf)
-            raw_share.append(np.nan)
-            meta.append((part, "", "", "", "", ""))
-        weights = np.array([w for _, w in lead]) if lead else np.zeros(0)
-        if lead:
-            times = np.array([t for t, _ in lead])
-            lead_time[k] = float(times @ weights / weights.sum()) if weights.sum() > 0 else float(times.mean())
-    cap_arr = np.array(capacity)
-    start_arr = np.array(start_weeks)
-    sp = np.array(source_part, dtype=np.intp)
-    base = cap_arr[None, :] * up_fraction(start_arr, WEEKS_PER_QUARTER, len(quarters))
-    share = planned_shares(base, np.array(raw_share), sp, len(parts))
-    plan_arr = np.array([[plan.quarters[q].get(d, 0) for d in designs] for q in quarters], dtype=float)
-    bom = np.zeros((len(designs), len(parts)))
-    for d, design in enumerate(designs):
-        for p, q in exploded[design].items():
-            bom[d, part_index[p]] = q
-    stock = np.zeros(len(parts))
-    pipeline = np.zeros(len(parts))
-    rack_stock = np.zeros(len(designs))
-    for part, units in default_part_stock(programme, lib).items():
-        if part in part_index:
-            stock[part_index[part]] += units
-    for entry in lib.stock:
-        if entry.ref in part_index:
-            stock[part_index[entry.ref]] += entry.on_hand_units
-            pipeline[part_index[entry.ref]] += entry.pipeline_units
-        elif entry.ref in designs:
-            rack_stock[designs.index(entry.ref)] += entry.total_units
-        elif entry.ref in cat.assemblies:
-            for p, q in explode(cat, entry.ref).items():
-                if p in part_index:
-                    stock[part_index[p]] += q * entry.on_hand_units
-                    pipeline[part_index[p]] += q * entry.pipeline_units
-    events = []
-    for ev in lib.events:
-        hit = tuple(i for i, (part, site, supplier, country, region, category) in enumerate(meta)
-                    if site and ev.affects.matches(part=part, site=site, supplier=supplier, country=country,
-                                                   region=region, category=category))
-        if not hit:
-            warnings.append(f"event {ev.id} hits no source of the planned designs")
-        span = ev.duration
-        events.append(EventSpec(ev.id, ev.name, ev.kind, ev.horizon_probability(len(quarters) * WEEKS_PER_QUARTER),
-                                span.low_weeks, span.mode_weeks, span.high_weeks, ev.capacity_factor, hit))
+    structure = BomStructure.from_catalog(programme.catalog, plan.designs)
+    src = _parts_and_sources(programme, structure, designs)
+    figures = _shares_and_capacities(programme, src, quarters)
+    plan_arr, bom = _bom_and_plan(structure, plan, designs, src.parts)
+    stock, pipeline, rack_stock = _stock(programme, lib, src.parts, designs)
+    events, event_warnings = _events(programme, lib, src, len(quarters) * WEEKS_PER_QUARTER)
+    part_value = part_values_usd(programme)
     priority = tuple(designs.index(d) for d in lib.priority if d in designs)
     priority += tuple(i for i in range(len(designs)) if i not in priority)
     return SimulationModel(
-        quarters=quarters, designs=designs, parts=parts, sources=tuple(source_ids), source_part=sp,
-        part_starts=np.array(part_starts, dtype=np.intp), capacity_per_quarter=cap_arr, start_weeks=start_arr,
-        share=share, plan=plan_arr, bom=bom, stock_units=stock, pipeline_units=pipeline, rack_stock=rack_stock,
-        lead_time_weeks=lead_time,
+        quarters=quarters, designs=designs, parts=src.parts, sources=src.ids, source_part=src.source_part,
+        part_starts=src.part_starts, capacity_per_quarter=figures.capacity_per_quarter,
+        start_weeks=figures.start_weeks, share=figures.share, plan=plan_arr, bom=bom, stock_units=stock,
+        pipeline_units=pipeline, rack_stock=rack_stock, lead_time_weeks=figures.lead_time_weeks,
         rack_value_usd=np.array([rack_value_usd(programme, d, lib) for d in designs]),
-        part_price_usd=np.array([part_unit_price_usd(programme, p) for p in parts]),
-        events=tuple(events), lead_time_cv=lib.lead_time.cv if lib.lead_time is not None else 0.0,
+        part_price_usd=np.array([part_value[p] for p in src.parts]),
+        events=events, lead_time_cv=lib.lead_time.cv if lib.lead_time is not None else 0.0,
         alternate_response=lib.alternate_response, allocation=lib.allocation, priority=priority,
-        warnings=tuple(warnings))
+        warnings=(*src.warnings, *event_warnings), may_ship=figures.may_ship)
 
 
 def simulate_programme(programme: Programme, scenarios: int = 10_000, seed: int = 0, *, chunk: int = 8 * BLOCK,
@@ -1012,7 +1101,7 @@ def synthetic_model(seed: int = 0, *, designs: int = 2, parts: int = 12, sources
     sp = np.array(source_part, dtype=np.intp)
     cap = np.array(capacity)
     st = np.array(start)
-    base = cap[None, :] * up_fraction(st, WEEKS_PER_QUARTER, quarters)
+    may_ship = st[None, :] <= (np.arange(quarters) * WEEKS_PER_QUARTER)[:, None]
     evs = []
     for e in range(events):
         low = float(rng.uniform(1, 20))
@@ -1028,10 +1117,10 @@ def synthetic_model(seed: int = 0, *, designs: int = 2, parts: int = 12, sources
         designs=tuple(f"d{d}" for d in range(designs)), parts=tuple(f"p{k}" for k in range(parts)),
         sources=tuple(f"p{sp[i]}@s{i}" for i in range(len(sp))), source_part=sp,
         part_starts=np.array(part_starts, dtype=np.intp), capacity_per_quarter=cap, start_weeks=st,
-        share=planned_shares(base, np.array(raw_share), sp, parts), plan=plan, bom=bom,
+        share=order_shares_by_quarter(sp, np.array(raw_share), may_ship, parts), plan=plan, bom=bom,
         stock_units=rng.uniform(0, 0.5, parts) * need.mean(axis=0),
         pipeline_units=rng.uniform(0, 0.3, parts) * need.mean(axis=0),
         rack_stock=rng.integers(0, 3, designs).astype(float), lead_time_weeks=rng.uniform(2, 30, parts),
         rack_value_usd=rng.uniform(1e5, 4e6, designs), part_price_usd=rng.uniform(10, 4e4, parts),
         events=tuple(evs), lead_time_cv=lead_time_cv, alternate_response=float(rng.uniform(0, 1)),
-        allocation=allocation, priority=order)
+        allocation=allocation, priority=order, may_ship=may_ship)

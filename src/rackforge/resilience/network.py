@@ -11,6 +11,14 @@ Nodes follow Simchi-Levi et al. (2015): each node makes something and keeps stoc
 A :class:`Requirement` says that a consumer node needs ``quantity`` of an item per unit it makes,
 from any of its supplier nodes (the alternates). Groups of nodes (a site, a country, a region)
 are what a disruption takes down.
+
+Every supply figure comes from :mod:`rackforge.core` (the definitions the BOM, the TCO and the
+optimiser use): whether a source ships (:func:`rackforge.core.supply.may_ship_on`, alternates
+counting from their expected dates), the value of a rack (:func:`rack_value_usd`: the scenario
+library's override, else :func:`rackforge.core.supply.rack_component_cost_usd`), the value of a part
+(:func:`part_values_usd`, landed cost), part lead times (:func:`part_lead_times_weeks`) and the
+bill-of-materials walk (:mod:`rackforge.core.bom`). The Monte Carlo and the safety-stock trees take
+them from here.
 """
 
 from __future__ import annotations
@@ -21,13 +29,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from rackforge.calendar import WEEKS_PER_QUARTER
-from rackforge.core.bom import explode
+import numpy as np
+
+from rackforge.calendar import WEEKS_PER_QUARTER, quarter_start
+from rackforge.core.bom import BomStructure, catalog_walk, part_demand_by_quarter
+from rackforge.core.supply import (
+    SourceMode,
+    may_ship_on,
+    part_unit_cost_on,
+    plan_view_date,
+    rack_component_cost_usd,
+    source_start_date,
+    supply_view,
+)
 from rackforge.resilience.scenarios import library_of
 from rackforge.schema.scenarios import ScenarioLibrary
 
 if TYPE_CHECKING:
-    from rackforge.schema import Programme, Source
+    from rackforge.schema import Programme
 
 NodeKind = Literal["source", "stock", "assembly", "design"]
 
@@ -75,7 +94,7 @@ class Disruption:
 
 
 @dataclass(frozen=True)
-class SupplyNetwork:
+class SupplyGraph:
     """Nodes and bill-of-materials requirements; the input of the stress test."""
 
     nodes: tuple[Node, ...]
@@ -131,73 +150,68 @@ class SupplyNetwork:
 
 
 # ---------------------------------------------------------------------------------------------
-# from a programme
+# supply figures of a programme: all from rackforge.core, so they are the BOM's, the TCO's and the
+# optimiser's figures too
 
 
 def plan_start(programme: Programme) -> dt.date:
     """First day of the build plan [date]."""
-    from rackforge.calendar import quarter_start
-
     return quarter_start(programme.build_plan.quarter_list[0])
 
 
-def source_start(programme: Programme, source: Source) -> dt.date | None:
-    """Date from which a source can ship: the later of its qualification and its site's start
-    (None: never, for a disqualified source)."""
-    from rackforge.schema import Qualification
-
-    if source.qualification is Qualification.DISQUALIFIED:
-        return None
-    dates = [d for d in (source.qualified_date, programme.catalog.sites[source.site].operational_from) if d]
-    if source.qualification is not Qualification.QUALIFIED and source.qualified_date is None:
-        return None
-    return max(dates) if dates else dt.date.min
-
-
-def ships_on(programme: Programme, source: Source, when: dt.date) -> bool:
-    """True if ``source`` can ship on ``when`` (qualified, and its site is operating)."""
-    start = source_start(programme, source)
-    return start is not None and start <= when
-
-
-def part_unit_price_usd(programme: Programme, part: str) -> float:
-    """Price of one unit of a part [USD]: the mean over its sources weighted by planned share
-    (by capacity when no share is given), else the part's reference price, else 0."""
-    sources = [s for s in programme.sources_by_part.get(part, ()) if s.qualification.value != "disqualified"]
-    if sources:
-        weights = [s.share if s.share is not None else s.capacity_per_quarter for s in sources]
-        if sum(weights) <= 0:
-            weights = [1.0] * len(sources)
-        return sum(w * s.price_usd for w, s in zip(weights, sources, strict=True)) / sum(weights)
-    ref = programme.catalog.parts[part].reference_price_usd
-    return float(ref) if ref is not None else 0.0
+def part_values_usd(programme: Programme) -> dict[str, float]:
+    """Value of one unit of every part of the catalog [USD]: its landed unit cost at the integration
+    site (order-share-weighted price + freight + duty, the unknown-origin rest at the part's fallback
+    cost) in the programme-wide qualified view, i.e. :func:`rackforge.core.supply.part_unit_cost_on`
+    on :func:`~rackforge.core.supply.plan_view_date` (the plan's first day)."""
+    when = plan_view_date(programme.build_plan, SourceMode.QUALIFIED)
+    return part_unit_cost_on(programme, when, SourceMode.QUALIFIED)
 
 
 def rack_value_usd(programme: Programme, design: str, library: ScenarioLibrary | None = None) -> float:
-    """Value of one rack [USD]: the library's ``rack_value_usd`` or the sum of its parts at source prices."""
+    """Value of one rack [USD]: the scenario library's ``rack_value_usd`` for the design when given,
+    else its component cost at the integration site (:func:`rackforge.core.supply.rack_component_cost_usd`,
+    the same figure as the BOM and the TCO)."""
     lib = library if library is not None else library_of(programme)
     if design in lib.rack_value_usd:
         return lib.rack_value_usd[design]
-    return sum(q * part_unit_price_usd(programme, p) for p, q in explode(programme.catalog, design).items())
+    return rack_component_cost_usd(programme, design)
+
+
+def part_lead_times_weeks(programme: Programme) -> dict[str, float]:
+    """Lead time of every part of the catalog from order to the integration site [weeks], as the plan
+    expects it at its start: :meth:`SupplyView.part_lead_time_weeks` (sources' lead times plus the
+    trade lane's transit, weighted by order share) on the order shares with alternates of the plan's
+    first day. A part that no source may ship that day takes the shares of the first quarter in which
+    one may; a part that no source ships during the plan gets 0 (nothing of it arrives anyway)."""
+    view = supply_view(programme)
+    lead = np.full(view.n_parts, np.nan)
+    for quarter in programme.build_plan.quarter_list:
+        missing = np.isnan(lead)
+        if not missing.any():
+            break
+        shares = view.order_shares(quarter_start(quarter), SourceMode.ALTERNATES)
+        lead[missing] = view.part_lead_time_weeks(shares)[missing]
+    return dict(zip(view.part_ids, np.nan_to_num(lead, nan=0.0).tolist(), strict=True))
 
 
 def default_part_stock(programme: Programme, library: ScenarioLibrary | None = None) -> dict[str, float]:
     """Stock of the parts that have no ``stock`` entry [units]: ``default_stock_weeks`` of each
-    part's first non-zero planned quarterly need (over the designs of the build plan)."""
+    part's first non-zero planned quarterly need (over the designs of the build plan, exploded by
+    :func:`rackforge.core.bom.part_demand_by_quarter`)."""
     lib = library if library is not None else library_of(programme)
     if lib.default_stock_weeks <= 0:
         return {}
     listed = {entry.ref for entry in lib.stock}
     plan = programme.build_plan
+    structure = BomStructure.from_catalog(programme.catalog, plan.designs)
+    _, need = part_demand_by_quarter(structure, plan)
     out: dict[str, float] = {}
-    for quarter in plan.quarter_list:
-        need: dict[str, float] = {}
-        for design, racks in plan.quarters[quarter].items():
-            for part, qty in explode(programme.catalog, design, racks).items():
-                need[part] = need.get(part, 0.0) + qty
-        for part, units in need.items():
-            if part not in listed and part not in out and units > 0:
-                out[part] = lib.default_stock_weeks * units / WEEKS_PER_QUARTER
+    for row in need:
+        for k in np.flatnonzero(row > 0):
+            part = structure.part_ids[k]
+            if part not in listed and part not in out:
+                out[part] = lib.default_stock_weeks * float(row[k]) / WEEKS_PER_QUARTER
     return out
 
 
@@ -214,101 +228,149 @@ def planned_demand_per_week(programme: Programme, quarter: str | None = None) ->
     return out
 
 
-def build_network(programme: Programme, quarter: str | None = None) -> SupplyNetwork:
-    """The supply network of a programme as it stands at the start of ``quarter`` (default: the
+# ---------------------------------------------------------------------------------------------
+# the graph of a programme, in four steps: stock, designs and assemblies, sources, requirements
+
+StockKey = tuple[str, str | None]
+"""(item, site): stock of a part, assembly or design; site None = at the integration site."""
+
+
+@dataclass
+class _GraphNodes:
+    """Nodes of a graph being built, in the order they are added, with their index by id."""
+
+    nodes: list[Node] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def add(self, node: Node) -> int:
+        self.index[node.id] = len(self.nodes)
+        self.nodes.append(node)
+        return self.index[node.id]
+
+
+def stock_by_location(programme: Programme, library: ScenarioLibrary) -> dict[StockKey, float]:
+    """Stock at plan start per (item, site) [units]: the library's ``stock`` entries (on hand plus
+    pipeline; no site = at the integration site) and, at the integration site, the default stock
+    of every part without an entry (:func:`default_part_stock`)."""
+    stock: dict[StockKey, float] = {}
+    for entry in library.stock:
+        key = (entry.ref, entry.site)
+        stock[key] = stock.get(key, 0.0) + entry.total_units
+    for part, units in default_part_stock(programme, library).items():
+        stock[(part, None)] = units
+    return stock
+
+
+def _add_product_nodes(programme: Programme, library: ScenarioLibrary, graph: _GraphNodes,
+                       demand: dict[str, float], stock: dict[StockKey, float]) -> list[tuple[int, str, float]]:
+    """Add, at the integration site, a node for every design with demand (its racks per week and
+    :func:`rack_value_usd`) followed by the assemblies its bill of materials contains (found by the
+    :mod:`rackforge.core.bom` walk, each added once). Returns each node's requirements as
+    (consumer node, item, quantity per unit made), from the record's own items."""
+    catalog = programme.catalog
+    integ = programme.integration_site
+    walk, _ = catalog_walk(catalog)
+    assembly_of_column = {column: ref for ref, column in walk.assembly_index.items()}
+    requirements: list[tuple[int, str, float]] = []
+
+    def add(ref: str, kind: NodeKind) -> None:
+        is_design = kind == "design"
+        record = catalog.designs[ref] if is_design else catalog.assemblies[ref]
+        consumer = graph.add(Node(
+            f"{kind}:{ref}", kind, record.name, integ.id, integ.country, integ.region,
+            stock_units=stock.get((ref, None), 0.0),
+            demand_per_week=demand.get(ref, 0.0) if is_design else 0.0,
+            value_usd=rack_value_usd(programme, ref, library) if is_design else 0.0))
+        merged: dict[str, float] = {}
+        for item in record.items:
+            merged[item.ref] = merged.get(item.ref, 0.0) + item.quantity
+        requirements.extend((consumer, item_ref, qty) for item_ref, qty in merged.items())
+
+    for design in demand:
+        add(design, "design")
+        _, assemblies = walk.unit(design)
+        for column in assemblies:
+            if f"assembly:{assembly_of_column[column]}" not in graph.index:
+                add(assembly_of_column[column], "assembly")
+    return requirements
+
+
+def _add_source_nodes(programme: Programme, graph: _GraphNodes, parts: Sequence[str], when: dt.date,
+                      stock: dict[StockKey, float]) -> tuple[dict[str, list[int]], list[str]]:
+    """Add the nodes that supply each of ``parts``: one per source, making ``capacity_per_quarter``
+    / 13.04 a week if it may ship on ``when`` under the plan's expectation
+    (:func:`rackforge.core.supply.may_ship_on` with alternates), else nothing (its stock still
+    counts); and a ``stock:`` node for part stock at the integration site. Returns the supplier
+    nodes of each part and the warnings (sources not shipping yet, parts with no shipping source)."""
+    catalog = programme.catalog
+    integ = programme.integration_site
+    suppliers_of: dict[str, list[int]] = {}
+    not_yet: list[str] = []
+    warnings: list[str] = []
+    for part in parts:
+        for src in programme.sources_by_part.get(part, ()):
+            site = catalog.sites[src.site]
+            shipping = may_ship_on(src, site, when, SourceMode.ALTERNATES)
+            i = graph.add(Node(f"source:{part}@{src.site}", "source", f"{part} from {site.name}", site.id,
+                               site.country, site.region, part=part, stock_units=stock.get((part, src.site), 0.0),
+                               capacity_per_week=src.capacity_per_quarter / WEEKS_PER_QUARTER if shipping else 0.0))
+            suppliers_of.setdefault(part, []).append(i)
+            start = source_start_date(src.qualification, src.qualified_date, site.operational_from)
+            if not shipping and start is not None:
+                not_yet.append(f"{part}@{src.site} (from {start})")
+        if (part, None) in stock:
+            i = graph.add(Node(f"stock:{part}", "stock", f"{part} stock at {integ.name}", integ.id, integ.country,
+                               integ.region, part=part, stock_units=stock[(part, None)], capacity_per_week=0.0))
+            suppliers_of.setdefault(part, []).append(i)
+        if not any(graph.nodes[i].capacity_per_week > 0 for i in suppliers_of.get(part, [])):
+            warnings.append(f"part {part} has no source shipping at {when.isoformat()}: racks that need it "
+                            "can be built only from stock")
+    if not_yet:
+        warnings.insert(0, f"{len(not_yet)} sources do not ship yet on {when.isoformat()} and count for their "
+                           f"stock only: {', '.join(not_yet)}")
+    return suppliers_of, warnings
+
+
+def _resolve_requirements(programme: Programme, graph: _GraphNodes, requirements: list[tuple[int, str, float]],
+                          suppliers_of: dict[str, list[int]]) -> tuple[Requirement, ...]:
+    """Turn (consumer, item, quantity) into :class:`Requirement` s naming the nodes that can supply the
+    item: an assembly's own node, or every source and stock node of a part (the alternates)."""
+    assemblies = programme.catalog.assemblies
+    return tuple(
+        Requirement(consumer, item, qty,
+                    (graph.index[f"assembly:{item}"],) if item in assemblies else tuple(suppliers_of.get(item, ())))
+        for consumer, item, qty in requirements)
+
+
+def build_network(programme: Programme, quarter: str | None = None) -> SupplyGraph:
+    """The supply graph of a programme as it stands at the start of ``quarter`` (default: the
     first quarter of the plan).
 
-    Demand per design: that quarter's planned racks per week. Sources count as shipping if
-    qualified and their site operates on the quarter's first day; the others keep their stock but
-    make nothing. Stock comes from the scenario library's ``stock`` entries.
+    Demand per design: that quarter's planned racks per week. A source counts as shipping if it may
+    ship on the quarter's first day under the plan's expectation (qualified, or an alternate past its
+    expected date, and its site operating); the others keep their stock but make nothing. Stock
+    comes from the scenario library's ``stock`` entries and ``default_stock_weeks``.
     """
-    from rackforge.calendar import quarter_start
     from rackforge.errors import InputError, Problem
     from rackforge.resilience.scenarios import require_valid_scenarios
 
     lib = require_valid_scenarios(programme)
-    if quarter is not None and quarter not in programme.build_plan.quarters:
+    plan = programme.build_plan
+    if quarter is not None and quarter not in plan.quarters:
         raise InputError([Problem("(command line)", None, "quarter",
-                                  f"{quarter!r} is not in the build plan; valid: "
-                                  f"{', '.join(programme.build_plan.quarter_list)}")])
+                                  f"{quarter!r} is not in the build plan; valid: {', '.join(plan.quarter_list)}")])
     if quarter is None:
-        quarter = programme.build_plan.quarter_list[0]
+        quarter = plan.quarter_list[0]
     when = quarter_start(quarter)
-    demand = planned_demand_per_week(programme, quarter)
-    cat = programme.catalog
-    integ = programme.integration_site
-    nodes: list[Node] = []
-    index: dict[str, int] = {}
-    warnings: list[str] = []
-
-    def add(node: Node) -> int:
-        index[node.id] = len(nodes)
-        nodes.append(node)
-        return index[node.id]
-
-    stock_at: dict[tuple[str, str | None], float] = {}
-    for entry in lib.stock:
-        key = (entry.ref, entry.site)
-        stock_at[key] = stock_at.get(key, 0.0) + entry.total_units
-    for part, units in default_part_stock(programme, lib).items():
-        stock_at[(part, None)] = units
-
-    requirements: list[tuple[int, str, float]] = []  # (consumer, item, quantity), resolved below
-
-    def visit(ref: str) -> None:
-        """Add the node of an assembly or design and, recursively, what it is made of."""
-        is_design = ref in cat.designs
-        node_id = f"{'design' if is_design else 'assembly'}:{ref}"
-        if node_id in index:
-            return
-        record = cat.designs[ref] if is_design else cat.assemblies[ref]
-        consumer = add(Node(
-            node_id, "design" if is_design else "assembly", record.name, integ.id, integ.country, integ.region,
-            stock_units=stock_at.get((ref, None), 0.0),
-            demand_per_week=demand.get(ref, 0.0) if is_design else 0.0,
-            value_usd=rack_value_usd(programme, ref, lib) if is_design else 0.0))
-        merged: dict[str, float] = {}
-        for item in record.items:
-            merged[item.ref] = merged.get(item.ref, 0.0) + item.quantity
-        for item_ref, qty in merged.items():
-            requirements.append((consumer, item_ref, qty))
-            if item_ref in cat.assemblies:
-                visit(item_ref)
-
-    for design in demand:
-        visit(design)
-
-    parts_needed = sorted({item for _, item, _ in requirements if item in cat.parts})
-    not_yet: list[str] = []
-    suppliers_of: dict[str, list[int]] = {}
-    for part in parts_needed:
-        for src in programme.sources_by_part.get(part, ()):
-            site = cat.sites[src.site]
-            shipping = ships_on(programme, src, when)
-            i = add(Node(f"source:{part}@{src.site}", "source", f"{part} from {site.name}", site.id, site.country,
-                         site.region, part=part, stock_units=stock_at.get((part, src.site), 0.0),
-                         capacity_per_week=src.capacity_per_quarter / WEEKS_PER_QUARTER if shipping else 0.0))
-            suppliers_of.setdefault(part, []).append(i)
-            if not shipping and src.qualification.value != "disqualified":
-                not_yet.append(f"{part}@{src.site} (from {source_start(programme, src)})")
-        if (part, None) in stock_at:
-            i = add(Node(f"stock:{part}", "stock", f"{part} stock at {integ.name}", integ.id, integ.country,
-                         integ.region, part=part, stock_units=stock_at[(part, None)], capacity_per_week=0.0))
-            suppliers_of.setdefault(part, []).append(i)
-        if not any(nodes[i].capacity_per_week > 0 for i in suppliers_of.get(part, [])):
-            warnings.append(f"part {part} has no source shipping at {when.isoformat()}: racks that need it "
-                            "can be built only from stock")
-
-    if not_yet:
-        warnings.insert(0, f"{len(not_yet)} sources do not ship yet on {when.isoformat()} and count for their "
-                           f"stock only: {', '.join(not_yet)}")
-    resolved = tuple(
-        Requirement(consumer, item, qty,
-                    (index[f"assembly:{item}"],) if item in cat.assemblies else tuple(suppliers_of.get(item, ())))
-        for consumer, item, qty in requirements)
+    stock = stock_by_location(programme, lib)
+    graph = _GraphNodes()
+    requirements = _add_product_nodes(programme, lib, graph, planned_demand_per_week(programme, quarter), stock)
+    parts_needed = sorted({item for _, item, _ in requirements if item in programme.catalog.parts})
+    suppliers_of, warnings = _add_source_nodes(programme, graph, parts_needed, when, stock)
     basis = f"{quarter}: that quarter's planned racks per week; sources shipping on {when.isoformat()}"
     ttr = {r.target: r.ttr_weeks for r in lib.recovery}
-    return SupplyNetwork(tuple(nodes), resolved, tuple(warnings), basis, ttr, lib.default_ttr_weeks)
+    return SupplyGraph(tuple(graph.nodes), _resolve_requirements(programme, graph, requirements, suppliers_of),
+                       tuple(warnings), basis, ttr, lib.default_ttr_weeks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,15 +379,13 @@ def build_network(programme: Programme, quarter: str | None = None) -> SupplyNet
 
 def synthetic_network(n_nodes: int, seed: int = 0, *, products: int | None = None,
                       sources_per_part: tuple[int, int] = (1, 3), stock_weeks: float = 4.0,
-                      capacity_margin: float = 1.3) -> SupplyNetwork:
+                      capacity_margin: float = 1.3) -> SupplyGraph:
     """A random three-tier network (products ← assemblies ← sources) with about ``n_nodes`` nodes.
 
     Roughly 2 % products, 10 % assemblies and the rest sources, grouped about three to a site, with
     sites spread over countries and regions. Stock covers about ``stock_weeks`` of demand and
     capacities exceed demand by ``capacity_margin`` on average, so no disruption means no loss.
     """
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     n_products = products if products is not None else max(1, n_nodes // 50)
     n_assemblies = max(1, n_nodes // 10)
@@ -387,10 +447,10 @@ def synthetic_network(n_nodes: int, seed: int = 0, *, products: int | None = Non
         k += n_alt
         part_no += 1
     ttr = {f"node:{n.id}": float(rng.uniform(2, 30)) for n in nodes}
-    return SupplyNetwork(tuple(nodes), tuple(reqs), (), "synthetic", ttr, WEEKS_PER_QUARTER)
+    return SupplyGraph(tuple(nodes), tuple(reqs), (), "synthetic", ttr, WEEKS_PER_QUARTER)
 
 
-def with_stock(network: SupplyNetwork, extra_units: Sequence[float] | Callable[[int, Node], float]) -> SupplyNetwork:
+def with_stock(network: SupplyGraph, extra_units: Sequence[float] | Callable[[int, Node], float]) -> SupplyGraph:
     """A copy of ``network`` with stock added to each node [units]."""
     from dataclasses import replace
 

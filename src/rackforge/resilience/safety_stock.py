@@ -565,13 +565,16 @@ def design_tree(programme: Programme, design: str, settings: Any = None,
     sub-assembly and per part occurrence (a part used in two assemblies is two stages, so the
     network is a tree), weeks as periods.
 
-    Part stages: the lead time (rounded up to whole weeks) of the part's main source (largest
-    planned share, else capacity) and its unit price; assembly stages: ``assembly_weeks`` and the
-    value of their contents; holding cost = value × ``holding_rate_per_year`` / 52.18 per week.
-    Rack demand: σ = ``demand_cv`` × the plan's mean weekly racks (quarters with racks).
+    Part stages: the part's lead time from order to the integration site, rounded up to whole
+    weeks (:func:`~rackforge.resilience.network.part_lead_times_weeks`, the Monte Carlo's figure),
+    and its landed unit cost (:func:`~rackforge.resilience.network.part_values_usd`); assembly
+    stages: ``assembly_weeks`` and the landed cost of their contents; the rack stage: the value of
+    a rack (:func:`~rackforge.resilience.network.rack_value_usd`, the BOM's component cost unless
+    the scenario library overrides it); holding cost = value × ``holding_rate_per_year`` / 52.18
+    per week. Rack demand: σ = ``demand_cv`` × the plan's mean weekly racks (quarters with racks).
     """
     from rackforge.calendar import WEEKS_PER_QUARTER
-    from rackforge.resilience.network import part_unit_price_usd, rack_value_usd
+    from rackforge.resilience.network import part_lead_times_weeks, part_values_usd, rack_value_usd
     from rackforge.resilience.scenarios import library_of
     from rackforge.schema.scenarios import SafetyStockSettings
 
@@ -589,20 +592,20 @@ def design_tree(programme: Programme, design: str, settings: Any = None,
     stages: list[Stage] = []
     links: list[Link] = []
 
-    def main_source_weeks(part: str) -> int:
-        sources = [s for s in programme.sources_by_part.get(part, ()) if s.qualification.value != "disqualified"]
-        if not sources:
-            return 0
-        best = max(sources, key=lambda s: (s.share or 0.0, s.capacity_per_quarter))
-        return math.ceil(best.lead_time_weeks - 1e-9)
+    part_value = part_values_usd(programme)
+    lead_time = part_lead_times_weeks(programme)
+
+    def part_weeks(part: str) -> int:
+        """The part's lead time rounded up to whole weeks (periods)."""
+        return math.ceil(lead_time[part] - 1e-9)
 
     def value_of(ref: str) -> float:
-        return sum(q * part_unit_price_usd(programme, p) for p, q in explode(cat, ref).items())
+        """Landed cost of the parts in one unit of an assembly [USD]."""
+        return sum(q * part_value[p] for p, q in explode(cat, ref).items())
 
     def add(ref: str, path: str, parent: str | None, qty: float) -> None:
         if ref in cat.parts:
-            stages.append(Stage(path, main_source_weeks(ref), part_unit_price_usd(programme, ref) * weekly_rate,
-                                name=cat.parts[ref].name))
+            stages.append(Stage(path, part_weeks(ref), part_value[ref] * weekly_rate, name=cat.parts[ref].name))
         else:
             record = cat.assemblies[ref]
             stages.append(Stage(path, cfg.assembly_weeks, value_of(ref) * weekly_rate, name=record.name))

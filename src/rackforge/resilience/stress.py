@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from rackforge.core import lp
 from rackforge.errors import SolverError
-from rackforge.resilience.network import Disruption, SupplyNetwork
+from rackforge.resilience.network import Disruption, SupplyGraph
 
 if TYPE_CHECKING:
     import numpy as np
@@ -264,7 +264,7 @@ STRESS_SOLVER = lp.SolverSettings(threads=1)
 class StressModel:
     """The TTS/TTR linear program of one network, built once, solved for many disruptions."""
 
-    def __init__(self, network: SupplyNetwork, horizon_weeks: float = DEFAULT_HORIZON_WEEKS):
+    def __init__(self, network: SupplyGraph, horizon_weeks: float = DEFAULT_HORIZON_WEEKS):
         import highspy
         import numpy as np
 
@@ -411,7 +411,7 @@ def explain_termination(termination: lp.Termination, model_status: str, what: st
                       f"(status: {model_status}); try a smaller network")
 
 
-def stress_test(network: SupplyNetwork, disruptions: Sequence[Disruption] | None = None, *,
+def stress_test(network: SupplyGraph, disruptions: Sequence[Disruption] | None = None, *,
                 horizon_weeks: float = DEFAULT_HORIZON_WEEKS,
                 progress: Callable[[int], None] | None = None) -> StressResult:
     """TTS, TTR impact, REI and the exposed flag for every disruption (default: every site,
