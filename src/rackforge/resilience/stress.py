@@ -1,7 +1,7 @@
 """Stress test: time to survive (TTS) and time to recover (TTR) of every node.
 
 Linear programs of Simchi-Levi et al., "Identifying Risks and Mitigating Disruptions in the
-Automotive Supply Chain", Interfaces 45(5):375–390, 2015, over a :class:`SupplyNetwork`.
+Automotive Supply Chain", Interfaces 45(5):375–390, 2015, over a :class:`SupplyGraph`.
 Variables over a window of ``t`` weeks (all ≥ 0): production ``u_j``, flow ``y_ij`` from supplier
 ``i`` to consumer ``j``, lost demand ``l_j`` of each product. Constraints:
 
@@ -150,7 +150,7 @@ class StressColumns:
         return self.window + 1
 
 
-def stress_columns(network: SupplyNetwork) -> StressColumns:
+def stress_columns(network: SupplyGraph) -> StressColumns:
     """The column layout of ``network``'s program: one flow column per distinct supply link."""
     links: dict[tuple[int, int], int] = {}
     for req in network.requirements:
@@ -181,7 +181,7 @@ class ConstraintRows:
         self.upper.append(upper)
 
 
-def add_bill_of_materials_rows(rows: ConstraintRows, network: SupplyNetwork, columns: StressColumns) -> None:
+def add_bill_of_materials_rows(rows: ConstraintRows, network: SupplyGraph, columns: StressColumns) -> None:
     """1. ``r_kj u_j − Σ_{i∈P_jk} y_ij ≤ 0``: every unit node ``j`` makes takes ``r_kj`` of part ``k``,
     shipped by any of its suppliers [units]."""
     for req in network.requirements:
@@ -189,7 +189,7 @@ def add_bill_of_materials_rows(rows: ConstraintRows, network: SupplyNetwork, col
                  -math.inf, 0.0)
 
 
-def add_shipment_rows(rows: ConstraintRows, network: SupplyNetwork, columns: StressColumns) -> None:
+def add_shipment_rows(rows: ConstraintRows, network: SupplyGraph, columns: StressColumns) -> None:
     """2. ``Σ_j y_ij − u_i ≤ s_i``: a node ships no more than it makes plus its stock [units]; one row per
     node that supplies anything, in order of its first supply link."""
     out_links: dict[int, list[int]] = {}
@@ -199,7 +199,7 @@ def add_shipment_rows(rows: ConstraintRows, network: SupplyNetwork, columns: Str
         rows.add([*((columns.link_flow(e), 1.0) for e in links), (i, -1.0)], -math.inf, network.nodes[i].stock_units)
 
 
-def add_demand_rows(rows: ConstraintRows, network: SupplyNetwork, columns: StressColumns) -> None:
+def add_demand_rows(rows: ConstraintRows, network: SupplyGraph, columns: StressColumns) -> None:
     """4. ``u_j + l_j − d_j t ≥ −s_j``: a product's demand over the window [racks] is built, taken
     from stock, or lost."""
     for p, j in enumerate(network.products):
@@ -208,7 +208,7 @@ def add_demand_rows(rows: ConstraintRows, network: SupplyNetwork, columns: Stres
                  -node.stock_units, math.inf)
 
 
-def add_capacity_rows(rows: ConstraintRows, network: SupplyNetwork, columns: StressColumns) -> None:
+def add_capacity_rows(rows: ConstraintRows, network: SupplyGraph, columns: StressColumns) -> None:
     """5. ``u_i − c_i t ≤ 0``: a node makes at most its weekly capacity times the window [units]; only
     nodes with a finite positive capacity get a row."""
     for i, node in enumerate(network.nodes):
@@ -216,7 +216,7 @@ def add_capacity_rows(rows: ConstraintRows, network: SupplyNetwork, columns: Str
             rows.add([(i, 1.0), (columns.window, -node.capacity_per_week)], -math.inf, 0.0)
 
 
-def production_upper_bounds(network: SupplyNetwork) -> NDArray[np.float64]:
+def production_upper_bounds(network: SupplyGraph) -> NDArray[np.float64]:
     """Upper bound of each node's production while it is up [units]: 0 for nodes that make nothing
     (no capacity), unbounded otherwise (capacity is a row)."""
     import numpy as np
@@ -224,7 +224,7 @@ def production_upper_bounds(network: SupplyNetwork) -> NDArray[np.float64]:
     return np.array([0.0 if node.capacity_per_week <= 0 else math.inf for node in network.nodes])
 
 
-def stress_program(network: SupplyNetwork, horizon_weeks: float
+def stress_program(network: SupplyGraph, horizon_weeks: float
                    ) -> tuple[lp.SparseLinearModel, StressColumns, NDArray[np.float64]]:
     """The time-to-survive program of ``network`` with nothing down, its column layout and the
     production upper bounds [units].
