@@ -17,7 +17,6 @@ from rackforge.schema import Rules
 from rackforge.sourcing.domestic import (
     DomesticContentCalculator,
     content_share,
-    domestic_content_coefficients,
     programme_domestic_content,
 )
 from rackforge.sourcing.rules import builtin_rules
@@ -170,8 +169,8 @@ def test_linear_coefficients_reproduce_the_calculator():
     calc = DomesticContentCalculator.build(s, net, FAR)
     x = net.order_shares(dt.date(2027, 1, 1), SourceMode.QUALIFIED)
     dom, tot = calc.evaluate(x)
-    a, b = domestic_content_coefficients(s.quantity_per_rack[0], net.source_part, calc.cost_usd, calc.is_domestic)
-    assert a @ x == pytest.approx(tot[0]) and b @ x == pytest.approx(dom[0])
+    domestic, total = calc.content_coefficients().per_rack(x)
+    assert total[0] == pytest.approx(tot[0]) and domestic[0] == pytest.approx(dom[0])
 
 
 @settings(max_examples=40, deadline=None)

@@ -224,8 +224,8 @@ class ScenarioLibrary(Model):
         "proportional", description="how scarce parts are shared between designs")
     priority: tuple[Id, ...] = Field((), description="designs in priority order (default: build-plan order)")
     rack_value_usd: dict[Id, Usd] = Field(default_factory=dict,
-                                          description="value of one rack per design (default: its parts at source "
-                                                      "prices)")
+                                          description="value of one rack per design (default: its component "
+                                                      "cost, the landed cost of its parts as in the BOM)")
     safety_stock: SafetyStockSettings | None = None
 
     @model_validator(mode="after")

@@ -28,9 +28,7 @@ covers), and per design constants for the parts of unknown origin, under the rul
 (what a component's cost includes, which origins are domestic, unknown origin foreign or excluded,
 value added for regional value content, category scope). "content ≥ τ" is then the linear
 constraint V − τ T ≥ 0 (see :class:`ContentCoefficients`); the sourcing optimiser builds its rows
-from these coefficients only. :func:`domestic_content_coefficients` is the one-design form of the
-same coefficients for the component-cost method: a_s = q_{d,p(s)} c_s and b_s = a_s δ_s, so that
-D_d = b·x and C_d = a·x (plus the unknown-origin constant).
+from these coefficients only.
 """
 
 from __future__ import annotations
@@ -98,17 +96,6 @@ def content_share(domestic_usd: FloatArray | float, total_usd: FloatArray | floa
     num = d + value_added_fraction * c
     den = (1.0 + value_added_fraction) * c
     return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
-
-
-def domestic_content_coefficients(quantity_per_part: FloatArray | IntArray, source_part: IntArray,
-                                  cost_usd: FloatArray, is_domestic: BoolArray) -> tuple[FloatArray, FloatArray]:
-    """Linear coefficients over source-row shares x for one design [USD per rack per unit share].
-
-    Returns (a, b) with a_s = q_{p(s)} c_s and b_s = a_s δ_s: component cost per rack from known
-    sources = a·x, domestic cost per rack = b·x.
-    """
-    a = np.asarray(quantity_per_part, dtype=float)[source_part] * cost_usd
-    return a, a * is_domestic
 
 
 def is_domestic_source(country: npt.NDArray[np.str_], rule: DomesticContentRule) -> BoolArray:
