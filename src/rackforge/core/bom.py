@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse
 
 from rackforge.errors import InputError, Problem
 
 if TYPE_CHECKING:
+    import scipy.sparse
+
     from rackforge.schema import BuildPlan, Catalog, Item
 
 FloatArray = npt.NDArray[np.float64]
@@ -185,6 +186,8 @@ class BomStructure:
             rows.extend([a] * len(part_qty))
             cols.extend(part_qty)
             vals.extend(part_qty.values())
+        import scipy.sparse  # imported here: scipy costs ~90 ms and the engineering checks never need it
+
         assembly_parts = scipy.sparse.csr_array(
             (np.array(vals, dtype=np.int64), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
             shape=(len(assemblies), len(parts)))

@@ -41,12 +41,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse
 
 from rackforge.calendar import quarter_start
 from rackforge.schema import Qualification
 
 if TYPE_CHECKING:
+    import scipy.sparse
+
     from rackforge.schema import BuildPlan, Programme, Site, Source
 
 FloatArray = npt.NDArray[np.float64]
@@ -320,6 +321,8 @@ def incidence_matrix(source_part: IntArray, n_parts: int) -> scipy.sparse.csr_ar
     ``shares @ M`` sums any per-source quantity to its part; an optimiser's variables over source
     rows map to parts the same way.
     """
+    import scipy.sparse  # imported here: scipy costs ~90 ms at start-up
+
     n = len(source_part)
     return scipy.sparse.csr_array((np.ones(n), (np.arange(n), source_part)), shape=(n, n_parts))
 
