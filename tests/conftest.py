@@ -1,11 +1,19 @@
-"""Shared fixtures: a tiny self-contained programme for loader and CLI tests."""
+"""Shared fixtures (a tiny self-contained programme for loader and CLI tests) and hypothesis profiles."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI draws the same examples on every run (a failure there is reproducible from the log); local runs
+# keep exploring new ones, and print the blob that replays any failure they find.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "explore")
 
 DATA = Path(__file__).parent / "data"
 

@@ -93,7 +93,8 @@ def yearly_use(data: OptimizeInput, plan: Plan) -> dict[tuple[int, int], float]:
 def domestic_content(data: OptimizeInput, plan: Plan, categories: tuple[str, ...] | None = None
                      ) -> dict[tuple[str, int], tuple[float, float]]:
     """Domestic and total value per rack of each design and year with racks [USD/rack], under the
-    sourcing module's content test: {(design, year): (V, T)}; content = V / T.
+    sourcing module's content test: {(design, year): (V, T)}; content = V / T. Designs with no part
+    in the test's scope (``categories``) are not tested and left out.
 
     A part's supply mix in a year is the share of its units used that year that came from each
     source. Per unit, each source's domestic and total value and each unknown-origin part's value are
@@ -111,6 +112,8 @@ def domestic_content(data: OptimizeInput, plan: Plan, categories: tuple[str, ...
         sources_of[int(data.source_part[s])].append(s)
     out: dict[tuple[str, int], tuple[float, float]] = {}
     for d, design in enumerate(data.design_ids):
+        if not any(float(q) for q in coef.quantity[d]):
+            continue  # no part of the design is in the test's scope: the design is not tested
         for year in years:
             racks = sum(float(data.racks[d, t]) for t, q in enumerate(data.quarters)
                         if quarter_start(str(q)).year == year)
@@ -138,8 +141,9 @@ def domestic_content(data: OptimizeInput, plan: Plan, categories: tuple[str, ...
 def domestic_shares(data: OptimizeInput, plan: Plan, categories: tuple[str, ...] | None = None
                     ) -> dict[tuple[str, int], float]:
     """Domestic (or regional value) content per design and year [fraction] = V / T of
-    :func:`domestic_content`, for designs and years with racks and a non-zero total."""
-    return {key: dom / tot for key, (dom, tot) in domestic_content(data, plan, categories).items() if tot > 0}
+    :func:`domestic_content`, for designs and years with racks; a zero total (every part of unknown
+    origin, excluded by the rule) gives 0, as the sourcing module's ``content_share`` defines it."""
+    return {key: dom / tot if tot > 0 else 0.0 for key, (dom, tot) in domestic_content(data, plan, categories).items()}
 
 
 def plan_cost_usd(data: OptimizeInput, plan: Plan) -> dict[str, float]:
@@ -216,9 +220,11 @@ def check_plan(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> lis
 
 def _check_targets(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> list[PlanViolation]:
     out: list[PlanViolation] = []
-    for (design, year), share in domestic_shares(data, plan, targets.domestic_categories).items():
+    for (design, year), (domestic, total) in domestic_content(data, plan, targets.domestic_categories).items():
         target = targets.domestic_target(year)
-        if target is not None and share < target - TOLERANCE:
+        share = domestic / total if total > 0 else 0.0
+        # nothing in the test's scope has a known cost (V = T = 0): "V ≥ τ T" holds, as in the model
+        if target is not None and total > 0 and share < target - TOLERANCE:
             out.append(PlanViolation("domestic-content", f"{design} {year}", target - share,
                                      f"domestic content {share:.4%} below target {target:.4%}"))
     use_y = yearly_use(data, plan)

@@ -223,12 +223,17 @@ def sourcing_domestic_content(data: OptimizeInput, plan: Plan, categories: tuple
     made_ok = rule.end_product_ok(ctx.end_product_country)
     by_cat = tables.by_category[tables.by_category["category"].isin(list(categories))]
     sums = by_cat.groupby(["design", "year"])[["domestic_cost_per_rack_usd", "component_cost_per_rack_usd"]].sum()
+    structure = ctx.calculator.structure
+    in_scope = (structure.quantity_per_rack * ctx.calculator.scope(categories)).sum(axis=1) > 0
     rows = []
     for r in table.to_dict("records"):
         key = (r["design"], r["year"])
-        if key not in sums.index:
-            continue
-        dom, tot = (float(x) for x in sums.loc[key])
+        if key in sums.index:
+            dom, tot = (float(x) for x in sums.loc[key])
+        elif in_scope[structure.design_index[r["design"]]]:
+            dom = tot = 0.0  # parts in scope, none with a known cost: a zero total, share 0 (content_share)
+        else:
+            continue  # no part of the design is in the scope: not tested
         share = float(ctx.calculator.share(dom, tot))
         rows.append({**r, "domestic_content": share, "domestic_cost_per_rack_usd": dom,
                      "component_cost_per_rack_usd": tot,
