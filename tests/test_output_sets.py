@@ -130,6 +130,16 @@ def test_stale_staging_folders_are_cleaned_on_the_next_run(tmp_path, fake_render
     assert clean_stale_staging(tmp_path) == []
 
 
+def test_a_kill_between_the_renames_gives_the_previous_set_back_on_the_next_run(tmp_path):
+    write_tables(_tables("old"), tmp_path / "csv")
+    aside = tmp_path / f"{STAGING_PREFIX}999999999-old-csv"  # the first rename done, then SIGKILL
+    (tmp_path / "csv").rename(aside)
+    (tmp_path / f"{STAGING_PREFIX}999999999-abcd").mkdir()  # the staged new set, never renamed in
+    write_tables(_tables("other"), tmp_path / "elsewhere")
+    assert (tmp_path / "csv" / "a.csv").read_bytes() == b"x\r\nold\r\n"
+    assert _staging(tmp_path) == []
+
+
 # -- output paths checked first ---------------------------------------------------------------------------
 
 def test_an_existing_file_where_a_folder_is_wanted_is_refused(tmp_path):

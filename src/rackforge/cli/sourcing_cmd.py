@@ -267,7 +267,8 @@ def import_(spreadsheet: Path, folder: Path, file_name: str, as_json: bool) -> N
     if as_json:
         echo_json(data)
         return
-    same = f"; {result.unchanged} rows equal to the programme's own left out" if result.unchanged else ""
+    same = (f"; {result.unchanged} sources and assemblies equal to the programme's own left out"
+            if result.unchanged else "")
     if not result.written:
         click.echo(f"nothing to change in {folder}: {result.file.name} already holds this import"
                    if result.sources or result.assemblies else f"nothing to import into {folder}{same}")

@@ -167,9 +167,31 @@ def clean_stale_staging(folder: str | Path) -> list[Path]:
         return []
     for entry in entries:
         if is_stale_staging(entry):
+            previous = _interrupted_swap_target(entry)
+            if previous is not None and not (previous.exists() or previous.is_symlink()):
+                with contextlib.suppress(OSError):
+                    os.rename(entry, previous)  # killed between the renames: the previous set comes back
+                    continue
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
+
+
+_OLD_MARK = "-old-"
+
+
+def _aside_name(target: Path) -> str:
+    """Name of the previous set while it is renamed aside: ``.rackforge-PID-old-NAME``."""
+    name = f"{STAGING_PREFIX}{os.getpid()}{_OLD_MARK}{target.name}"
+    if len(name.encode()) > 240 or (target.parent / name).exists():
+        name = f"{STAGING_PREFIX}{os.getpid()}-aside-{secrets.token_hex(4)}"
+    return name
+
+
+def _interrupted_swap_target(entry: Path) -> Path | None:
+    """The output folder a renamed-aside previous set belongs to (``.rackforge-PID-old-NAME``), if any."""
+    head, mark, name = entry.name[len(STAGING_PREFIX):].partition(_OLD_MARK)
+    return entry.parent / name if mark and head.isdigit() and name else None
 
 
 def _writable(folder: Path) -> bool:
@@ -243,13 +265,15 @@ def check_output_file(path: str | Path) -> Path:
 def swap_in(stage: Path, target: Path) -> None:
     """Replace folder ``target`` by folder ``stage`` (same parent) with two renames.
 
-    The previous folder is renamed aside first and removed only once the new one is in place;
-    if the second rename fails it is put back. At no moment does ``target`` hold a mix.
+    The previous folder is renamed aside first (``.rackforge-PID-old-NAME``) and removed only once
+    the new one is in place; if the second rename fails it is put back, and if the process is
+    killed between the renames the next run puts it back (:func:`clean_stale_staging`). At no
+    moment does ``target`` hold a mix.
     """
     if not target.exists():
         os.rename(stage, target)
         return
-    old = target.parent / f"{STAGING_PREFIX}{os.getpid()}-old-{secrets.token_hex(4)}"
+    old = target.parent / _aside_name(target)
     os.rename(target, old)
     try:
         os.rename(stage, target)
