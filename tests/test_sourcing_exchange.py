@@ -173,7 +173,8 @@ def test_import_is_all_or_nothing(tmp_path):
     with pytest.raises(InputError) as err:
         import_into_programme(path, folder)
     assert "unknown part 'ex-gpux'" in err.value.render() and "did you mean 'ex-gpu'" in err.value.render()
-    assert str(folder) in err.value.problems[0].file  # points at the programme, not a scratch copy
+    problem = err.value.problems[0]  # the user's sheet, row and column, not the generated YAML's line
+    assert (problem.file, problem.line, problem.field) == (f"{path} [sheet sources]", 3, "column part (A)")
     assert not (folder / "imported.yaml").exists()
     # the good row alone imports, and the programme then uses it
     path = _xlsx(tmp_path / "in2.xlsx", {"sources": [header, good]})

@@ -36,7 +36,11 @@ def bom(path: Path | None, design: str | None, tree: bool, mode: str, as_json: b
     in the 'plan_cost' table of --xlsx/--csv and the JSON.
     """
     from rackforge import api
+    from rackforge.io.exchange import check_tables_target
 
+    for target in (xlsx, csv_dir):
+        if target is not None:
+            check_tables_target(target)
     bill = api.bill_of_materials(load(path), design, "alternates" if mode == "alternates" else "qualified")
     _write_outputs(bill.tables, xlsx, csv_dir)
     if as_json:

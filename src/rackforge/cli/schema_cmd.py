@@ -44,6 +44,10 @@ def schema(output: Path | None) -> None:
     """
     import json
 
+    if output is not None:
+        from rackforge.io.files import check_output_file
+
+        check_output_file(output)
     text = json.dumps(programme_file_schema(), indent=2)
     if output is None:
         click.echo(text)

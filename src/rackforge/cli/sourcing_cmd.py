@@ -42,8 +42,11 @@ def sourcing(path: Path | None, as_json: bool, rule_id: str | None, xlsx: Path |
     """
     from rackforge import api
     from rackforge.errors import ChecksFailed
-    from rackforge.io.exchange import write_tables
+    from rackforge.io.exchange import check_tables_target, write_tables
 
+    for target in (xlsx, csv_dir):
+        if target is not None:
+            check_tables_target(target)
     analysis = api.sourcing(load(path), rule_id)
     for target in (xlsx, csv_dir):
         if target is not None:
@@ -233,8 +236,9 @@ def sheets() -> None:
 @click.argument("target", type=click.Path(path_type=Path))
 def template(target: Path) -> None:
     """Write an empty import workbook (TARGET.xlsx) or CSV files (TARGET folder) with the column layout."""
-    from rackforge.io.exchange import write_template
+    from rackforge.io.exchange import check_tables_target, write_template
 
+    check_tables_target(target, ("sources", "bom"))
     for written in write_template(target):
         click.echo(f"wrote {written}", err=True)
 
@@ -243,24 +247,37 @@ def template(target: Path) -> None:
 @click.argument("spreadsheet", type=click.Path(path_type=Path))
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--file", "file_name", default="imported.yaml", show_default=True,
-              help="File in FOLDER to write (replaced by each import).")
+              help="File in FOLDER to write (a .yaml name inside FOLDER; replaced by each import, never a "
+              "hand-written file).")
 @json_option
 def import_(spreadsheet: Path, folder: Path, file_name: str, as_json: bool) -> None:
     """Import sources and BOM rows from SPREADSHEET (.xlsx or .csv) into programme FOLDER.
 
     Every row is checked; the programme is loaded with the new file before anything is
-    written, so a bad row changes nothing.
+    written, so a bad row changes nothing. Rows equal to sources or assemblies defined in
+    other files are left out (importing an export changes nothing). The file is written only
+    if it is new or was written by an earlier import, one import at a time.
     """
     from rackforge.io.exchange import import_into_programme
 
     result = import_into_programme(spreadsheet, folder, file_name)
     data = {"file": str(result.file), "sources": result.sources, "assemblies": result.assemblies,
-            "designs_updated": list(result.designs_updated)}
+            "designs_updated": list(result.designs_updated), "unchanged": result.unchanged,
+            "written": result.written}
     if as_json:
         echo_json(data)
-    else:
-        click.echo(f"wrote {result.file}: {result.sources} sources, {result.assemblies} assemblies"
-                   + (f", items of {', '.join(result.designs_updated)}" if result.designs_updated else ""))
+        return
+    same = (f"; {result.unchanged} sources and assemblies equal to the programme's own left out"
+            if result.unchanged else "")
+    if not result.written:
+        click.echo(f"nothing to change in {folder}: {result.file.name} already holds this import"
+                   if result.sources or result.assemblies else f"nothing to import into {folder}{same}")
+        return
+    if not result.sources and not result.assemblies:
+        click.echo(f"removed {result.file}: no row differs from the programme's other files{same}")
+        return
+    click.echo(f"wrote {result.file}: {result.sources} sources, {result.assemblies} assemblies"
+               + (f", items of {', '.join(result.designs_updated)}" if result.designs_updated else "") + same)
 
 
 @sheets.command("export")
@@ -271,8 +288,9 @@ def export(target: Path, path: Path | None) -> None:
 
     PATH is the programme folder (default: the built-in reference programme).
     """
-    from rackforge.io.exchange import bom_frame, sources_frame, write_tables
+    from rackforge.io.exchange import bom_frame, check_tables_target, sources_frame, write_tables
 
+    check_tables_target(target, ("sources", "bom"))
     programme = load(path)
     for written in write_tables({"sources": sources_frame(programme.sources), "bom": bom_frame(programme)}, target):
         click.echo(f"wrote {written}", err=True)

@@ -69,6 +69,10 @@ def import_(file: Path, programme_path: Path | None, into: Path | None, as_json:
     from rackforge import api
     from rackforge.factory.testresults import write_normalised_csv
 
+    if into is not None:
+        from rackforge.io.files import check_output_file
+
+        check_output_file(into / "test_results" / (file.stem + ".csv"))
     programme = load(programme_path) if programme_path is not None else None
     records, result = api.rack_test_results(file, programme)
     saved = None

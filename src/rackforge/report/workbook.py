@@ -1,11 +1,16 @@
-"""results.xlsx: every section's tables as sheets (openpyxl), plus an About sheet."""
+"""results.xlsx: every section's tables as sheets (openpyxl), plus an About sheet.
+
+Text cells are written as text, never as formulas (see :func:`rackforge.io.exchange.set_text_cell`).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from rackforge.io.exchange import excel_value, set_text_cell
 
 if TYPE_CHECKING:
     from rackforge.report.assess import AssessmentRun
@@ -25,20 +30,11 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _excel_value(value: Any) -> Any:
-    import pandas as pd
-
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, list | tuple | dict | set):
-        return str(value)
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
-    return value
+def _write_row(sheet: Any, row: int, values: Sequence[Any]) -> None:
+    """Write one row; text stays text (never a live formula: :func:`rackforge.io.exchange.set_text_cell`)."""
+    for column, value in enumerate(values, start=1):
+        if value is not None:
+            set_text_cell(sheet.cell(row=row, column=column), value)
 
 
 def write_workbook(assessment: AssessmentRun, path: Path) -> list[str]:
@@ -66,8 +62,8 @@ def write_workbook(assessment: AssessmentRun, path: Path) -> list[str]:
         ("Not assessed",),
         *[(a["title"], a["reason"]) for a in assessment.absent],
     ]
-    for row in rows:
-        about.append(list(row))
+    for r, row in enumerate(rows, start=1):
+        _write_row(about, r, row)
     about["A1"].font = Font(bold=True, size=13)
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 120
@@ -78,11 +74,11 @@ def write_workbook(assessment: AssessmentRun, path: Path) -> list[str]:
             name = sheet_name(table.sheet, taken)
             sheet = book.create_sheet(name)
             frame = table.frame
-            sheet.append([str(c) for c in frame.columns])
+            _write_row(sheet, 1, [str(c) for c in frame.columns])
             for cell in sheet[1]:
                 cell.font = Font(bold=True)
-            for record in frame.itertuples(index=False):
-                sheet.append([_excel_value(v) for v in record])
+            for r, record in enumerate(frame.itertuples(index=False), start=2):
+                _write_row(sheet, r, [excel_value(v) for v in record])
             sheet.freeze_panes = "A2"
             for i, column in enumerate(frame.columns, start=1):
                 sheet.column_dimensions[get_column_letter(i)].width = min(60, max(10, len(str(column)) + 2))

@@ -24,14 +24,30 @@ def results_json_text(results: dict[str, Any]) -> str:
     return json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def check_report_dir(directory: str | Path) -> Path:
+    """Check the report folder before any analysis runs (exit 2 at once if it cannot be written).
+
+    Refused: an existing file, a read-only folder, a folder holding files other than
+    :data:`FILES` (the report replaces the whole folder).
+    """
+    from rackforge.io.files import check_output_dir
+
+    return check_output_dir(directory, FILES)
+
+
 def write_report(assessment: AssessmentRun, directory: str | Path, plotly_js: str | None = None) -> dict[str, Path]:
-    """Write the four files into ``directory`` atomically (a failure leaves the folder as it was)."""
-    from rackforge.io.files import atomic_directory
+    """Write the four files into ``directory`` as one set (a failure or a kill leaves the folder as it was).
+
+    The files are written into a staging folder beside ``directory`` that then replaces it
+    whole (:func:`rackforge.io.files.output_set`); ``directory`` is checked first
+    (:func:`check_report_dir`).
+    """
+    from rackforge.io.files import output_set
     from rackforge.report.html import render_html
     from rackforge.report.workbook import write_workbook
 
     directory = Path(directory)
-    with atomic_directory(directory) as tmp:
+    with output_set(directory, FILES) as tmp:
         (tmp / "results.json").write_text(results_json_text(assessment.results), encoding="utf-8")
         (tmp / "results.schema.json").write_text(SCHEMA_PATH.read_text(encoding="utf-8"), encoding="utf-8")
         write_workbook(assessment, tmp / "results.xlsx")
