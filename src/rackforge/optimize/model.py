@@ -7,8 +7,8 @@ single call. No Python call per variable or per constraint.
 
 Variables (quantities in units, money in USD):
 
-- ``buy[source, quarter]``: units received from a source in a quarter; 0 or between the source's
-  minimum order quantity and what it can ship (semi-continuous when the source has a MOQ);
+- ``buy[source, quarter]``: units received from a source in a quarter, at most what it can ship;
+- ``order[source, quarter]``: 1 if an order is placed (binary; only where the source has a MOQ);
 - ``open[source]``: 1 if a planned or qualifying source is opened (binary);
 - stock, tracked one of two ways (``stock=``):
 
@@ -31,6 +31,8 @@ Constraints:
   ``carry_total[part, year]``: the year-end stock is the sum of the carries of the part's sources;
   ``carry_from_last_quarter[source, year]``: carry ≤ buy in the year's last quarter;
 - ``opening[source, quarter]``: buy ≤ capacity × open (a source not opened ships nothing);
+- ``minimum_order[source, quarter]``: buy ≥ moq × order; ``order_placed[source, quarter]``:
+  buy ≤ capacity × order (0 or between the MOQ and the capacity);
 - ``domestic_content[design, year]``: domestic value ≥ τ × total value per rack, the sourcing
   module's content test in linear form (its calculator's coefficients under the programme's rule:
   FAR 25.101 by default, domestic component cost ≥ τ × all component cost with transport and duty),
@@ -284,9 +286,10 @@ def define_variables(m: LinearModel, data: OptimizeInput, *, integer_quantities:
     ``stock="pooled"``: ``stock`` (part × quarter) and ``carry`` (source × year): smaller; stock over a
     year end comes from the year's last-quarter receipts.
 
-    ``buy`` is semi-continuous where the source has a MOQ that fits in the quarter's capacity
-    (0 or MOQ ≤ buy ≤ capacity); where the MOQ exceeds what the source can ship that quarter it is
-    fixed at 0. With ``integer_quantities`` the quantities are whole units.
+    ``order`` (binary) is added for each (source, quarter) whose source has a MOQ that fits in the
+    quarter's capacity: 1 if an order is placed (see :func:`define_minimum_order`); where the MOQ exceeds
+    what the source can ship that quarter ``buy`` is fixed at 0. With ``integer_quantities`` the
+    quantities are whole units.
     """
     if stock not in STOCK_TRACKING:
         raise ValueError(f"stock tracking {stock!r}; valid: {', '.join(STOCK_TRACKING)}")
@@ -299,11 +302,11 @@ def define_variables(m: LinearModel, data: OptimizeInput, *, integer_quantities:
     has_moq = moq > 0
     too_big = has_moq & (moq > upper + 1e-9)
     upper = np.where(too_big, 0.0, upper)
-    semi = has_moq & ~too_big
-    lower = np.where(semi, moq, 0.0)
-    base, semi_type = (INTEGER, SEMI_INTEGER) if integer_quantities else (CONTINUOUS, SEMI_CONTINUOUS)
-    m.add_variables("buy", {"source": sources, "quarter": quarters}, lower=lower, upper=upper,
-                    cost=data.landed_cost_usd[:, None], integrality=np.where(semi, semi_type, base))
+    base = INTEGER if integer_quantities else CONTINUOUS
+    m.add_variables("buy", {"source": sources, "quarter": quarters}, upper=upper,
+                    cost=data.landed_cost_usd[:, None], integrality=base)
+    ordered = np.flatnonzero((has_moq & ~too_big).ravel())  # flat (source, quarter) with a minimum order
+    m.add_variables("order", {"order": ordered}, upper=1.0, integrality=INTEGER)
     holding = part_holding_cost_usd(data)
     if stock == "source":
         m.add_variables("use", {"source": sources, "quarter": quarters}, upper=data.demand[data.source_part],
@@ -408,6 +411,38 @@ def define_opening(m: LinearModel, data: OptimizeInput) -> None:
     index = np.column_stack([src[ot[:, 0]], ot[:, 1]])
     m.add_constraints("opening", {"source": np.arange(data.n_sources), "quarter": data.quarters}, index,
                       rows, cols, vals, upper=0.0, scale=upper[ot[:, 0], ot[:, 1]])
+
+
+def define_minimum_order(m: LinearModel, data: OptimizeInput) -> None:
+    """Minimum orders with an explicit yes/no per (source, quarter) that has one:
+
+    ``minimum_order[source, quarter]``: buy − moq · order ≥ 0 (an order placed is at least the MOQ);
+    ``order_placed[source, quarter]``: buy − upper · order ≤ 0 (no order, nothing bought), with
+    ``upper`` the column bound of ``buy`` (capacity, or what the part still needs).
+
+    Explicit rows rather than semi-continuous variables: HiGHS replaces the upper bound of a
+    semi-continuous variable above about 1e5 ("semi-variables are active at modified upper bounds"),
+    which changed the answer (kSolveError, or "infeasible") on large programmes. Only pairs with a MOQ
+    get a binary, so the model stays small.
+    """
+    order = m.variables["order"]
+    flat = order.coords["order"]
+    if len(flat) == 0:
+        return
+    buy = m.variables["buy"]
+    n_t = data.n_quarters
+    s_idx, t_idx = flat // n_t, flat % n_t
+    n = len(flat)
+    upper = buy.upper[flat]
+    moq = data.moq_units[s_idx]
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([buy.start + flat, order.ids])
+    index = np.column_stack([s_idx, t_idx])
+    coords = {"source": np.arange(data.n_sources), "quarter": data.quarters}
+    m.add_constraints("minimum_order", coords, index, rows, cols, np.concatenate([np.ones(n), -moq]),
+                      lower=0.0, scale=moq)
+    m.add_constraints("order_placed", coords, index, rows, cols, np.concatenate([np.ones(n), -upper]),
+                      upper=0.0, scale=upper)
 
 
 def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: SourcingTargets) -> None:
@@ -590,6 +625,7 @@ def build_model(data: OptimizeInput, targets: SourcingTargets, *, integer_quanti
         define_balance(m, data)
         define_carry(m, data)
     define_opening(m, data)
+    define_minimum_order(m, data)
     define_domestic_content(m, data, targets)
     define_country_cap(m, data, targets)
     define_critical_share(m, data, targets)

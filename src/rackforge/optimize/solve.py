@@ -19,7 +19,7 @@ import pandas as pd
 
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.highs import RawSolution, SolveOptions, solve
-from rackforge.optimize.model import CONTINUOUS, SEMI_CONTINUOUS, SEMI_INTEGER, LinearModel, build_model
+from rackforge.optimize.model import CONTINUOUS, LinearModel, build_model
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -289,18 +289,34 @@ def fixed_decisions(model: LinearModel, x: NDArray[np.float64]) -> tuple[NDArray
                                                                           NDArray[np.int8]]:
     """Bounds and integrality of the LP with the yes/no decisions of ``x`` fixed.
 
-    Opening decisions are fixed at their value; a semi-continuous order is fixed off (upper bound 0)
-    or on (between its MOQ and its capacity); whole-unit quantities become continuous.
+    Opening and order decisions are fixed at their value; an order not placed also fixes its ``buy``
+    at 0 (an order placed keeps buy between its MOQ and its capacity through the ``minimum_order`` and
+    ``order_placed`` rows); whole-unit quantities become continuous.
     """
     lower, upper, kinds = model.col_lower.copy(), model.col_upper.copy(), model.integrality.copy()
-    open_ids = model.variables["open"].ids.ravel()
-    lower[open_ids] = upper[open_ids] = np.round(x[open_ids])
-    semi = (kinds == SEMI_CONTINUOUS) | (kinds == SEMI_INTEGER)
-    off = semi & (x < 0.5 * lower)
-    upper[off] = 0.0
-    lower[off] = 0.0
+    for name in ("open", "order"):
+        ids = model.variables[name].ids.ravel()
+        lower[ids] = upper[ids] = np.round(x[ids])
+    order = model.variables["order"]
+    buy = model.variables["buy"]
+    off = order.coords["order"][np.round(x[order.ids.ravel()]) < 0.5]
+    upper[buy.start + off] = 0.0
     kinds[:] = CONTINUOUS
     return lower, upper, kinds
+
+
+def model_size(model: LinearModel) -> dict[str, Any]:
+    """Columns, rows, nonzeros, yes/no decisions and the coefficient range of ``model``.
+
+    ``coefficient_range``: largest ÷ smallest absolute nonzero of the matrix (a well-scaled model stays
+    far below 1e9).
+    """
+    a = model.matrix()
+    mags = np.abs(a.data[a.data != 0])
+    return {"columns": model.n_cols, "rows": model.n_rows, "nonzeros": int(a.nnz),
+            "binaries": int(model.variables["open"].size + model.variables["order"].size),
+            "order_binaries": int(model.variables["order"].size),
+            "coefficient_range": float(mags.max() / mags.min()) if len(mags) else 1.0}
 
 
 def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions | None = None, *,
@@ -321,10 +337,7 @@ def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOption
     model = build_model(data, targets, integer_quantities=integer_quantities, stock=stock)
     build_s = time.perf_counter() - t0
     raw = solve(model, options)
-    size = {"columns": model.n_cols, "rows": model.n_rows, "nonzeros": int(model.matrix().nnz),
-            "binaries": int(model.variables["open"].size),
-            "semi_continuous": int(np.sum((model.integrality == SEMI_CONTINUOUS) |
-                                          (model.integrality == SEMI_INTEGER)))}
+    size = model_size(model)
     timings = {"build": build_s, "solve": raw.solve_s}
     if raw.status in ("infeasible",):
         explanation = None

@@ -1,0 +1,61 @@
+"""The optimiser at scale: minimum orders on sources that ship more than 1e5 units a quarter.
+
+HiGHS replaces the upper bound of a semi-continuous variable above about 1e5; the old model (MOQs as
+semi-continuous ``buy``) stopped with kSolveError on this case. Minimum orders are now explicit
+binaries (buy ≥ moq · order, buy ≤ capacity · order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimize_cases import make_input
+from rackforge.optimize import SourcingTargets, optimise
+from rackforge.optimize.feasibility import check_plan, plan_cost_usd
+from rackforge.optimize.highs import SolveOptions
+
+TW = {"part": 0, "site": "tw-fab", "country": "TW", "price": 100.0, "freight": 3.0,
+      "capacity": 500_000, "moq": 150_000}
+US = {"part": 0, "site": "us-fab", "country": "US", "price": 130.0, "capacity": 400_000, "moq": 20_000}
+QUARTERS = ["2027Q1", "2027Q2", "2027Q3", "2027Q4"]
+
+
+def big_input(demand: list[float]):
+    return make_input(parts=["cold-plate"], quarters=QUARTERS, parts_per_rack=[[1.0]], racks=[demand],
+                      sources=[TW, US])
+
+
+def test_minimum_order_above_1e5_units_gives_the_hand_optimum() -> None:
+    # everything from TW (103 $/unit, stock free): 670,000 units; Q1 needs 120,000 < MOQ 150,000, so
+    # the first order is the MOQ and the surplus is used in Q2
+    data = big_input([120_000, 300_000, 50_000, 200_000])
+    result = optimise(data, SourcingTargets())
+    assert result.status == "optimal"
+    assert result.plan is not None
+    assert result.objective_usd == pytest.approx(670_000 * 103.0, rel=1e-6)
+    assert check_plan(data, result.plan, SourcingTargets()) == []
+    assert plan_cost_usd(data, result.plan)["total"] == pytest.approx(result.objective_usd, rel=1e-6)
+    placed = result.plan.buy[result.plan.buy > 1e-6]
+    assert np.all(placed >= 20_000 - 1e-6)
+    assert result.plan.buy[0, 0] >= 150_000 - 1e-6
+
+
+def test_a_domestic_target_at_scale_splits_orders_that_respect_both_moqs() -> None:
+    data = big_input([200_000, 200_000, 200_000, 200_000])
+    targets = SourcingTargets(domestic_content=0.3)
+    result = optimise(data, targets)
+    assert result.status == "optimal" and result.plan is not None
+    assert check_plan(data, result.plan, targets) == []
+    # 130 u ≥ 0.3 (130 u + 103 (D − u)) per year: u = 0.3·103·D / (130 − 0.3·130 + 0.3·103)
+    demand = 800_000
+    us_units = 0.3 * 103 * demand / (0.7 * 130 + 0.3 * 103)
+    assert result.objective_usd == pytest.approx(103 * demand + 27 * us_units, rel=1e-3)
+
+
+def test_the_model_reports_its_size_and_coefficient_range() -> None:
+    result = optimise(big_input([120_000, 300_000, 50_000, 200_000]), SourcingTargets(),
+                      SolveOptions(time_limit_s=30))
+    size = result.model_size
+    assert size["order_binaries"] == 8
+    assert 1.0 <= size["coefficient_range"] < 1e7
