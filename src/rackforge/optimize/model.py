@@ -438,7 +438,7 @@ def define_minimum_order(m: LinearModel, data: OptimizeInput) -> None:
     rows = np.concatenate([np.arange(n), np.arange(n)])
     cols = np.concatenate([buy.start + flat, order.ids])
     index = np.column_stack([s_idx, t_idx])
-    coords = {"source": np.arange(data.n_sources), "quarter": data.quarters}
+    coords: dict[str, ArrayLike] = {"source": np.arange(data.n_sources), "quarter": data.quarters}
     m.add_constraints("minimum_order", coords, index, rows, cols, np.concatenate([np.ones(n), -moq]),
                       lower=0.0, scale=moq)
     m.add_constraints("order_placed", coords, index, rows, cols, np.concatenate([np.ones(n), -upper]),
