@@ -59,3 +59,64 @@ def test_the_model_reports_its_size_and_coefficient_range() -> None:
     size = result.model_size
     assert size["order_binaries"] == 8
     assert 1.0 <= size["coefficient_range"] < 1e7
+
+
+def test_a_time_limit_hit_gives_the_best_plan_with_its_gap_in_domain_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    import rackforge.optimize.solve as solve_mod
+
+    real = solve_mod.solve
+    calls = []
+
+    def stopped_early(model, options, **overrides):
+        raw = real(model, options, **overrides)
+        calls.append(overrides)
+        if overrides:  # the LP with decisions fixed: as HiGHS gives it
+            return raw
+        return replace(raw, status="feasible", highs_status="kTimeLimit", mip_gap=0.0123)
+
+    monkeypatch.setattr(solve_mod, "solve", stopped_early)
+    result = optimise(big_input([120_000, 300_000, 50_000, 200_000]), SourcingTargets(),
+                      SolveOptions(time_limit_s=7, mip_rel_gap=0.001))
+    assert result.plan is not None and result.status == "feasible"
+    assert "time limit of 7 s reached" in result.status_message
+    assert "1.230%" in result.status_message
+    out = result.to_dict()
+    assert out["mip_gap"] == pytest.approx(0.0123)
+    assert out["time_limit_s"] == 7 and out["gap_limit"] == 0.001
+    assert out["solve_time_s"] >= 0 and out["status_message"] == result.status_message
+
+
+def test_an_optimal_plan_reports_status_gap_and_time() -> None:
+    out = optimise(big_input([120_000, 300_000, 50_000, 200_000]), SourcingTargets()).to_dict()
+    assert out["status"] == "optimal" and out["status_message"].startswith("least-cost plan")
+    assert out["mip_gap"] is not None and out["solve_time_s"] >= 0 and out["time_limit_s"] == 120
+
+
+def test_the_report_curve_bisects_once_and_solves_its_foot_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary curve (as the report's optimiser section asks for it) runs one bisection for the
+    reachable target and one least-cost solve with no target: each used to be solved twice."""
+    import rackforge.optimize.highs as highs_mod
+    import rackforge.optimize.sweep as sweep_mod
+    from rackforge import api
+    from rackforge.io.loader import load_programme
+
+    bisections, highs_runs = [], []
+    real_bisect, real_run = sweep_mod.max_achievable_target, highs_mod.run
+
+    def counted_bisect(*args, **kwargs):
+        bisections.append(1)
+        return real_bisect(*args, **kwargs)
+
+    def counted_run(*args, **kwargs):
+        highs_runs.append(1)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_mod, "max_achievable_target", counted_bisect)
+    monkeypatch.setattr(highs_mod, "run", counted_run)
+    answer = api.optimize_sweep(load_programme(None), points=4, scenarios=0)
+    assert len(bisections) == 1
+    assert answer.curve.max_achievable_target is not None
+    assert answer.curve.base_cost_usd == pytest.approx(answer.least_cost.result.objective_usd)
+    print(f"HiGHS runs for the summary curve: {len(highs_runs)}")

@@ -246,7 +246,7 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
     no target). ``shortfall_scenarios`` Monte Carlo scenarios with ``seed`` per point (0: none).
     """
     from rackforge.optimize.highs import SolveOptions
-    from rackforge.optimize.sweep import DEFAULT_TARGETS, max_achievable_target, sweep
+    from rackforge.optimize.sweep import DEFAULT_TARGETS, KnownAnswers, max_achievable_target, sweep
 
     policy = policy or SourcingPolicy()
     options = options or SolveOptions()
@@ -257,10 +257,14 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
     rules = replace(targets, critical_max_source_share=None) if least.relaxed_rules else targets
     years = None if policy.from_year is None else [int(y) for y in data.years if y >= policy.from_year]
     grid = list(domestic_targets) if domestic_targets is not None else None
+    foot_plan = least.result.plan is not None
+    known = KnownAnswers(base_solved=True, base_cost_usd=least.result.objective_usd if foot_plan else None)
     if grid is None and points is not None:
         best = max_achievable_target(data, replace(rules, country_cap=None), options, stock=stock, years=years)
         grid = spread_targets(best, DEFAULT_TARGETS, points) or [0.0]
+        known = replace(known, best_solved=True, max_achievable_target=best)
     curve = sweep(data, rules, domestic_targets=grid, country_caps=[None, *country_caps], programme=programme,
-                  shortfall_scenarios=shortfall_scenarios, seed=seed, options=options, stock=stock, years=years)
+                  shortfall_scenarios=shortfall_scenarios, seed=seed, options=options, stock=stock, years=years,
+                  known=known)
     return CostOfResilience(least, curve)
 

@@ -74,11 +74,33 @@ class OptimizeResult:
     marginal_rack_cost: dict[tuple[str, str], float] = field(default_factory=dict)
     explanation: Explanation | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
-    model_size: dict[str, int] = field(default_factory=dict)
+    model_size: dict[str, Any] = field(default_factory=dict)
+    time_limit_s: float = math.nan
+    """The solver's time limit for the plan [s]."""
+    gap_limit: float = math.nan
+    """The relative MIP gap the solver stopped at [fraction]."""
 
     @property
     def feasible(self) -> bool:
         return self.plan is not None
+
+    @property
+    def solve_time_s(self) -> float:
+        """Wall time of the yes/no solve that produced the plan [s]."""
+        return float(self.timings_s.get("solve", math.nan))
+
+    @property
+    def status_message(self) -> str:
+        """The solve's outcome in domain words: status, gap to the least cost and time."""
+        took = f"{self.solve_time_s:.1f} s"
+        if self.plan is None:
+            return "no sourcing plan meets the targets"
+        if self.status == "optimal":
+            return (f"least-cost plan: at most {self.mip_gap:.3%} above the least possible cost "
+                    f"(asked for {self.gap_limit:.2%}), found in {took}")
+        return (f"time limit of {self.time_limit_s:g} s reached: best plan found so far, at most "
+                f"{self.mip_gap:.3%} above the least possible cost (asked for {self.gap_limit:.2%}); "
+                "allow more time (--time-limit) or a wider gap (--gap) for a proven least-cost plan")
 
     # ----- tables --------------------------------------------------------------------------
     def allocation_table(self, *, nonzero: bool = True) -> pd.DataFrame:
@@ -157,7 +179,10 @@ class OptimizeResult:
     # ----- JSON ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``: status, cost, allocations, domestic content, binding constraints."""
-        out: dict[str, Any] = {"status": self.status, "targets": self.targets.describe()}
+        out: dict[str, Any] = {"status": self.status, "status_message": self.status_message,
+                               "mip_gap": None if math.isnan(self.mip_gap) else self.mip_gap,
+                               "solve_time_s": self.solve_time_s, "time_limit_s": self.time_limit_s,
+                               "gap_limit": self.gap_limit, "targets": self.targets.describe()}
         if self.plan is None:
             out["cost_usd"] = None
             out["explanation"] = self.explanation.to_dict() if self.explanation else None
@@ -166,7 +191,6 @@ class OptimizeResult:
             alloc = alloc[alloc["quantity_units"] > 1e-6]
             out.update({
                 "cost_usd": self.objective_usd,
-                "mip_gap": self.mip_gap,
                 "cost_breakdown_usd": self.cost_breakdown(),
                 "allocations": [{"part": r["part"], "site": r["site"], "country": r["country"],
                                  "quarter": r["quarter"], "quantity": round(float(r["quantity_units"]), 6)}
@@ -305,14 +329,19 @@ def fixed_decisions(model: LinearModel, x: NDArray[np.float64]) -> tuple[NDArray
     return lower, upper, kinds
 
 
+SMALL_COEFFICIENT = 1e-9
+"""Matrix coefficients below this are left out of the coefficient range (HiGHS's ``small_matrix_value``)."""
+
+
 def model_size(model: LinearModel) -> dict[str, Any]:
     """Columns, rows, nonzeros, yes/no decisions and the coefficient range of ``model``.
 
-    ``coefficient_range``: largest ÷ smallest absolute nonzero of the matrix (a well-scaled model stays
-    far below 1e9).
+    ``coefficient_range``: largest ÷ smallest absolute coefficient of the matrix, over those of at least
+    :data:`SMALL_COEFFICIENT` (HiGHS drops smaller ones, 1e-9 by default); a well-scaled model stays far
+    below 1e9.
     """
     a = model.matrix()
-    mags = np.abs(a.data[a.data != 0])
+    mags = np.abs(a.data[np.abs(a.data) >= SMALL_COEFFICIENT])
     return {"columns": model.n_cols, "rows": model.n_rows, "nonzeros": int(a.nnz),
             "binaries": int(model.variables["open"].size + model.variables["order"].size),
             "order_binaries": int(model.variables["order"].size),
@@ -349,12 +378,13 @@ def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOption
                                                 stock=stock)
             timings["explain"] = time.perf_counter() - t1
         return OptimizeResult(data, targets, "infeasible", math.nan, math.nan, None, explanation=explanation,
-                              timings_s=timings, model_size=size)
+                              timings_s=timings, model_size=size, time_limit_s=options.time_limit_s,
+                              gap_limit=options.mip_rel_gap)
     if raw.status not in ("optimal", "feasible") or raw.x is None:
         raise SolverError(_failure_message(raw, options))
     plan = plan_from_solution(model, data, raw.x)
     result = OptimizeResult(data, targets, raw.status, raw.objective, raw.mip_gap, plan, timings_s=timings,
-                            model_size=size)
+                            model_size=size, time_limit_s=options.time_limit_s, gap_limit=options.mip_rel_gap)
     if duals:
         t1 = time.perf_counter()
         lower, upper, kinds = fixed_decisions(model, raw.x)
