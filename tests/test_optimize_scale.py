@@ -120,3 +120,42 @@ def test_the_report_curve_bisects_once_and_solves_its_foot_once(monkeypatch: pyt
     assert answer.curve.max_achievable_target is not None
     assert answer.curve.base_cost_usd == pytest.approx(answer.least_cost.result.objective_usd)
     print(f"HiGHS runs for the summary curve: {len(highs_runs)}")
+
+
+def _old_group_rows(keys):
+    """The former grouping: a row-wise np.unique."""
+    if len(keys) == 0:
+        return keys.reshape(0, keys.shape[1] if keys.ndim == 2 else 1), np.zeros(0, dtype=np.int64)
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    return uniq, inverse.ravel()
+
+
+@pytest.mark.parametrize("scope", ["part", "category"])
+def test_country_cap_rows_are_those_of_the_row_wise_grouping(scope: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rackforge.optimize.model as model_mod
+    from rackforge.optimize import build_input
+    from rackforge.optimize.synthetic import synthetic_programme
+
+    data = build_input(synthetic_programme(12, 4, 8, seed=3))
+    targets = SourcingTargets(country_cap=0.6, cap_scope=scope, critical_max_source_share=0.9)  # type: ignore[arg-type]
+    new = model_mod.build_model(data, targets)
+    monkeypatch.setattr(model_mod, "_group_rows", _old_group_rows)
+    old = model_mod.build_model(data, targets)
+    for name in ("country_cap_part", "country_cap_category", "critical_share"):
+        assert (name in new.constraints) == (name in old.constraints)
+        if name in new.constraints:
+            np.testing.assert_array_equal(new.constraints[name].index, old.constraints[name].index)
+            np.testing.assert_array_equal(new.constraints[name].upper, old.constraints[name].upper)
+    assert (new.matrix() != old.matrix()).nnz == 0
+    np.testing.assert_array_equal(new.row_upper, old.row_upper)
+
+
+def test_grouping_packs_rows_in_lexicographic_order() -> None:
+    from rackforge.optimize.model import _group_rows
+
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, [5, 3, 7], size=(400, 3))
+    uniq, row = _group_rows(keys)
+    ref_uniq, ref_row = _old_group_rows(keys)
+    np.testing.assert_array_equal(uniq, ref_uniq)
+    np.testing.assert_array_equal(row, ref_row)

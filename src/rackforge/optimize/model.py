@@ -256,10 +256,29 @@ def yearly_use_terms(m: LinearModel, data: OptimizeInput
 
 
 def _group_rows(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Number distinct rows of ``keys`` (n, k): (unique keys (m, k), row of each input (n,))."""
+    """Number distinct rows of ``keys`` (n, k) of non-negative integers: (unique keys (m, k) in
+    lexicographic order, row of each input (n,)).
+
+    Each row is packed into one integer (mixed radix, the largest value of each column + 1 as its base)
+    and grouped with a one-dimensional ``np.unique``: the rows and their order are those of
+    ``np.unique(keys, axis=0)``, which sorts row views and dominated model building at 4,000 parts.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    width = keys.shape[1] if keys.ndim == 2 else 1
+    keys = keys.reshape(-1, width)
     if len(keys) == 0:
-        return keys.reshape(0, keys.shape[1] if keys.ndim == 2 else 1), np.zeros(0, dtype=np.int64)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return keys, np.zeros(0, dtype=np.int64)
+    bases = keys.max(axis=0) + 1
+    if float(np.prod(bases.astype(float))) >= 2.0 ** 62:  # would overflow int64: fall back
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return uniq, inverse.ravel()
+    packed = np.zeros(len(keys), dtype=np.int64)
+    for j in range(width):
+        packed = packed * bases[j] + keys[:, j]
+    codes, inverse = np.unique(packed, return_inverse=True)
+    uniq = np.empty((len(codes), width), dtype=np.int64)
+    for j in range(width - 1, -1, -1):
+        codes, uniq[:, j] = np.divmod(codes, bases[j])
     return uniq, inverse.ravel()
 
 
@@ -540,7 +559,7 @@ def define_country_cap(m: LinearModel, data: OptimizeInput, targets: SourcingTar
     g_of = cat_of_part[p_of]
     cost = data.landed_cost_usd[s_of] * sign
     # one row per (category, country, year) present; each row holds every source of the category
-    present = np.unique(np.column_stack([g_of, k_of, y_of])[keep], axis=0)
+    present, _ = _group_rows(np.column_stack([g_of, k_of, y_of])[keep])
     row_of = -np.ones((len(categories), len(countries), len(data.years)), dtype=np.int64)
     row_of[present[:, 0], present[:, 1], present[:, 2]] = np.arange(len(present))
     rows_l, cols_l, vals_l = [], [], []

@@ -46,6 +46,25 @@ SUMMARY_SHORTFALL_SCENARIOS = 1000
 """At most this many Monte Carlo scenarios per point of the summary curve [scenarios]."""
 
 
+REPORT_SOLVES_PER_BUDGET = 20
+"""The report's optimiser section gives each solve at most 1/20 of the section's time budget: the foot
+of the curve, the bisection for the reachable target (about 11 steps, most of them quick) and the curve's
+points fit in the budget even when a few solves stop at the limit."""
+
+
+def report_solve_options(section_budget_s: float, *, gap: float | None = None,
+                         time_limit_s: float | None = None) -> SolveOptions:
+    """Solver options of the report's optimiser section: ``gap`` [fraction] (default the optimiser's),
+    and ``time_limit_s`` [s] per solve, by default the section's budget [s] ÷
+    :data:`REPORT_SOLVES_PER_BUDGET`, at least 1 s and at most the optimiser's default."""
+    from rackforge.optimize.highs import SolveOptions
+
+    default = SolveOptions()
+    limit = time_limit_s if time_limit_s is not None else min(
+        default.time_limit_s, max(1.0, section_budget_s / REPORT_SOLVES_PER_BUDGET))
+    return SolveOptions(mip_rel_gap=default.mip_rel_gap if gap is None else gap, time_limit_s=limit)
+
+
 def summary_shortfall_scenarios(requested: int) -> int:
     """Monte Carlo scenarios per point of the summary curve: ``requested`` (the run's own count), at most
     :data:`SUMMARY_SHORTFALL_SCENARIOS` [scenarios]."""
