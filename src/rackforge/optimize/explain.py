@@ -23,7 +23,7 @@ import numpy as np
 
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.highs import RawSolution, SolveOptions, solve
-from rackforge.optimize.model import DEMAND_BLOCKS, TARGET_BLOCKS, LinearModel, build_model
+from rackforge.optimize.model import DEMAND_BLOCKS, TARGET_BLOCKS, LinearModel, build_model, domestic_row_factor
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -150,9 +150,10 @@ def _target_bindings(model: LinearModel, data: OptimizeInput, targets: SourcingT
     block = model.constraints.get("domestic_content")
     if block is not None:
         comp = content_total_per_rack(data, use, targets.domestic_categories)
+        racks = domestic_row_factor(data)
         for i in range(block.n_rows):
-            lam = float(row_dual[block.start + i])
             d, y = block.index[i]
+            lam = float(row_dual[block.start + i]) * float(racks[d, y])  # per USD/rack of content
             cost_point = lam * 0.01 * comp[d, y]
             if cost_point < floor:
                 continue
@@ -359,7 +360,8 @@ def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeIn
         d, y = idx
         year = int(data.years[y])
         comp = content_total_per_rack(data, use, targets.domestic_categories)[d, y]
-        points = slack / comp if comp > 0 else float("nan")
+        per_rack = slack / float(domestic_row_factor(data)[d, y])  # the row is over the year's racks
+        points = per_rack / comp if comp > 0 else float("nan")
         tau = targets.domestic_target(year) or 0.0
         return TargetShortfall("domestic content", {"design": str(data.design_ids[d]), "year": year}, 100 * points,
                                "points", f"domestic content of {data.design_ids[d]} racks in {year} reaches "

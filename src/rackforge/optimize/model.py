@@ -476,7 +476,8 @@ def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: Sourci
     1. ``domestic_excess[part, year]`` E_py = Σ_{s∈p} t_s (f_s − τ_y) U[s, y] [USD]: domestic minus τ ×
        total value of the part's units used in the year;
     2. ``domestic_content[design, year]``: Σ_p q_dp / Dem_py · E_py ≥ τ_y T⁰_d − V⁰_d [USD/rack], with
-       Dem_py the part's demand in the year.
+       Dem_py the part's demand in the year, multiplied by the design's racks in the year R_dy
+       (:func:`domestic_row_factor`, for scaling).
 
     Step 2 is V_dy − τ T_dy ≥ 0 with V and T the domestic and total value per rack at each part's supply
     mix of the year (U[s, y] / Dem_py), i.e. the calculator's content ≥ τ. The auxiliary E keeps each row
@@ -512,16 +513,26 @@ def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: Sourci
                       np.concatenate([rows[keep], np.arange(len(py))]),
                       np.concatenate([col[keep], excess.ids[py[:, 0], py[:, 1]]]),
                       np.concatenate([vals[keep], -np.ones(len(py))]), lower=0.0, upper=0.0)
+    racks = domestic_row_factor(data)[dy[:, 0], dy[:, 1]]
     rows_l, cols_l, vals_l = [], [], []
     for r, (d, y) in enumerate(dy):
         p_idx = np.flatnonzero(used[:, y] & (parts_per_rack[d] > 0))
         rows_l.append(np.full(len(p_idx), r))
         cols_l.append(excess.ids[p_idx, y])
-        vals_l.append(parts_per_rack[d, p_idx] / dem_y[p_idx, y])
+        vals_l.append(racks[r] * parts_per_rack[d, p_idx] / dem_y[p_idx, y])
     lower = tau_y[dy[:, 1]] * coef.total_constant_usd[dy[:, 0]] - coef.domestic_constant_usd[dy[:, 0]]
     m.add_constraints("domestic_content", {"design": data.design_ids, "year": years}, dy,
                       np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l),
-                      lower=lower, scale=typical_content_value(data, coef)[dy[:, 0]])
+                      lower=racks * lower, scale=racks * typical_content_value(data, coef)[dy[:, 0]])
+
+
+def domestic_row_factor(data: OptimizeInput) -> NDArray[np.float64]:
+    """What each ``domestic_content[design, year]`` row is multiplied by: the design's racks in the year
+    (D, Y) [racks]. The row then reads in USD over the year's racks, and its coefficients are the
+    design's share of each part's units (q_dp · R_dy / Dem_py, at most 1) rather than per-rack
+    fractions of a part's yearly demand (1e-5 at 10× volume), which kept the matrix's coefficient range
+    near 1e10. Its dual and slack are per year's racks: divide by this factor for per-rack values."""
+    return np.asarray(data.racks_per_year, dtype=float)
 
 
 def typical_content_value(data: OptimizeInput, coef: ContentCoefficients) -> NDArray[np.float64]:
