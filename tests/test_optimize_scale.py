@@ -159,3 +159,23 @@ def test_grouping_packs_rows_in_lexicographic_order() -> None:
     ref_uniq, ref_row = _old_group_rows(keys)
     np.testing.assert_array_equal(uniq, ref_uniq)
     np.testing.assert_array_equal(row, ref_row)
+
+
+def test_a_solve_out_of_time_leaves_the_curve_standing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bisection step or a curve point whose solve reaches the time limit with no plan counts as not
+    reachable / is reported as such, instead of taking the whole curve (and the report section) down."""
+    import rackforge.optimize.sweep as sweep_mod
+    from rackforge.errors import SolverError
+    from rackforge.optimize.sweep import KnownAnswers, sweep
+
+    def out_of_time(*_a, **_k):
+        raise SolverError("HiGHS found no plan within the time limit of 1 s (kTimeLimit)")
+
+    monkeypatch.setattr(sweep_mod, "optimise", out_of_time)
+    data = big_input([120_000, 300_000, 50_000, 200_000])
+    assert sweep_mod.max_achievable_target(data, SourcingTargets(), SolveOptions()) is None
+    curve = sweep(data, SourcingTargets(), domestic_targets=[0.1, 0.2],
+                  known=KnownAnswers(base_solved=True, base_cost_usd=1.0, best_solved=True,
+                                     max_achievable_target=0.3))
+    assert [p.status for p in curve.points] == ["no plan in time", "no plan in time"]
+    assert all(p.cost_usd is None and "time limit" in (p.explanation or "") for p in curve.points)

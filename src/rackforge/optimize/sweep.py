@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rackforge.errors import SolverError
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.explain import VIOLATION_TOL, least_violation
 from rackforge.optimize.highs import SolveOptions
@@ -123,13 +124,17 @@ def max_achievable_target(data: OptimizeInput, targets: SourcingTargets, options
                           tolerance: float = 0.0025) -> float | None:
     """Largest flat domestic-content target any plan meets under ``targets``' other rules [fraction], by
     bisection (LP relaxation first, then the mixed-integer model); None if not even 0 % can be met.
-    ``years``: hold only these years to the target (default: all)."""
+    A target whose solve reaches the time limit without a plan counts as out of reach (the answer is
+    then a lower bound). ``years``: hold only these years to the target (default: all)."""
     def feasible(tau: float) -> bool:
         t = replace(targets, domestic_content=flat_target(tau, years))
         relaxed, _, _ = least_violation(data, t, options, relax=True, stock=stock)
         if relaxed > VIOLATION_TOL:
             return False
-        return optimise(data, t, options, stock=stock, duals=False, explain=False).plan is not None
+        try:
+            return optimise(data, t, options, stock=stock, duals=False, explain=False).plan is not None
+        except SolverError:  # no plan within the time limit: not shown reachable
+            return False
 
     if not feasible(0.0):
         return None
@@ -218,8 +223,13 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
     points: list[SweepPoint] = []
     for cap in country_caps:
         for tau in grid:
-            result = optimise(data, replace(targets, domestic_content=flat_target(tau, years), country_cap=cap),
-                              options, stock=stock, duals=False)
+            try:
+                result = optimise(data, replace(targets, domestic_content=flat_target(tau, years),
+                                                country_cap=cap), options, stock=stock, duals=False)
+            except SolverError as exc:  # no plan within the time limit: the point says so, the curve goes on
+                points.append(SweepPoint(tau, cap, "no plan in time", None, None, None, None, None,
+                                         explanation=str(exc)))
+                continue
             point = _point(result, tau, cap, base_cost)
             if model is not None and result.plan is not None and programme is not None:
                 from rackforge.resilience.montecarlo import expected_shortfall
