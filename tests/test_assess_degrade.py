@@ -142,3 +142,11 @@ def test_factory_confidence_interval_uses_the_tabulated_student_t(dof: int, leve
     mean, half = mean_ci(values, level)
     assert mean == pytest.approx(1 / n)
     assert half / (sd / math.sqrt(n)) == pytest.approx(tabulated, abs=1e-3)
+
+
+def test_the_least_cost_plan_gets_a_quarter_of_the_budget() -> None:
+    from rackforge.optimize.policy import report_foot_solve_options
+
+    assert report_foot_solve_options(300.0).time_limit_s == 75.0
+    assert report_foot_solve_options(300.0, time_limit_s=7.0).time_limit_s == 7.0
+    assert report_foot_solve_options(1e6).time_limit_s == 120.0

@@ -50,13 +50,20 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
 
     from rackforge import api
-    from rackforge.optimize.policy import SUMMARY_SWEEP_POINTS, report_solve_options, summary_shortfall_scenarios
+    from rackforge.optimize.policy import (
+        SUMMARY_SWEEP_POINTS,
+        report_foot_solve_options,
+        report_solve_options,
+        summary_shortfall_scenarios,
+    )
 
     options = ctx.options
-    solve = report_solve_options(options.section_budget_s, gap=options.optimizer_gap,
-                                 time_limit_s=options.optimizer_time_limit_s)
+    limits = {"gap": options.optimizer_gap, "time_limit_s": options.optimizer_time_limit_s}
+    solve = report_solve_options(options.section_budget_s, **limits)
+    foot_solve = report_foot_solve_options(options.section_budget_s, **limits)
     answer = api.optimize_sweep(ctx.programme, points=SUMMARY_SWEEP_POINTS, seed=options.seed,
-                                scenarios=summary_shortfall_scenarios(options.scenarios), solve=solve)
+                                scenarios=summary_shortfall_scenarios(options.scenarios), solve=solve,
+                                foot_solve=foot_solve)
     least, curve = answer.least_cost, answer.curve
     base = least.result
     strict = least.strict.to_dict()
@@ -68,6 +75,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     data_out: dict[str, Any] = {"default_rules": strict, "relaxed_rules": relaxed, "least_cost": base_json,
                                 "cost_of_resilience": curve_json, "feasible_points": len(feasible),
                                 "mip_rel_gap": gap, "solver_time_limit_s": solve.time_limit_s,
+                                "least_cost_time_limit_s": foot_solve.time_limit_s,
                                 "solver_status": base.status_message,
                                 "gap_usd": gap * base.objective_usd if base.plan is not None else None}
     if curve_json["knee_target"] is not None:
