@@ -27,7 +27,7 @@ from rackforge.io.loader import load_programme
 from rackforge.optimize import OptimizeInput, SourcingTargets, build_input, optimise
 from rackforge.optimize.feasibility import check_plan, domestic_shares
 from rackforge.optimize.highs import SolveOptions
-from rackforge.optimize.model import build_model
+from rackforge.optimize.model import build_model, domestic_row_factor
 from rackforge.optimize.solve import Plan
 from rackforge.optimize.synthetic import synthetic_programme
 from rackforge.schema import Programme, Qualification
@@ -112,7 +112,8 @@ def calculator_values(data: OptimizeInput, plan: Plan, categories: tuple[str, ..
 
 
 def row_activity(data: OptimizeInput, targets: SourcingTargets, plan: Plan, stock: str) -> dict[tuple[int, int], float]:
-    """Σ a·x − lower of each ``domestic_content`` row at the plan {(design, year): USD/rack}."""
+    """Σ a·x − lower of each ``domestic_content`` row at the plan {(design, year): USD/rack} (each row is
+    over the design's racks of the year, :func:`~rackforge.optimize.model.domestic_row_factor`)."""
     m = build_model(data, targets, stock=stock)
     x = np.zeros(m.n_cols)
     x[m.variables["buy"].ids] = plan.buy
@@ -126,7 +127,8 @@ def row_activity(data: OptimizeInput, targets: SourcingTargets, plan: Plan, stoc
         x[excess] = (a @ x)[definition.start:definition.start + definition.n_rows]
     block = m.constraints["domestic_content"]
     activity = (a @ x)[block.start:block.start + block.n_rows] - block.lower
-    return {(int(d), int(y)): float(v) for (d, y), v in zip(block.index, activity, strict=True)}
+    racks = domestic_row_factor(data)[block.index[:, 0], block.index[:, 1]]
+    return {(int(d), int(y)): float(v) for (d, y), v in zip(block.index, activity / racks, strict=True)}
 
 
 problems = st.tuples(st.integers(0, 10_000), st.integers(4, 9), st.sampled_from([4, 8]), st.integers(0, 9),

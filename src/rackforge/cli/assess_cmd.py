@@ -8,7 +8,12 @@ from typing import Any
 import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.report.framework import SECTION_BUDGET_S
 from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
+
+SECTIONS_SKIPPED_EXIT = 3
+"""Exit status when the report was written but at least one section is not assessed (it failed or ran
+past its time budget)."""
 
 
 @click.command()
@@ -19,14 +24,27 @@ from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEE
               help="Monte Carlo scenarios for the resilience analysis.")
 @click.option("--seed", type=click.IntRange(0), default=MONTE_CARLO_SEED, show_default=True,
               help="Random seed (same seed, same numbers; 'rackforge simulate' uses the same default).")
+@click.option("--section-budget", type=click.FloatRange(min=0, min_open=True), default=SECTION_BUDGET_S,
+              show_default=True, metavar="SECONDS",
+              help="Most any one section may run; past it the section is listed as not assessed (exit status 3). "
+                   "The optimiser's solver time limit derives from it.")
+@click.option("--gap", type=click.FloatRange(0, 1, max_open=True), default=None, metavar="SHARE",
+              help="Relative MIP gap of the optimiser section (default: the optimiser's, 0.001).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Time limit of each optimiser solve (default: the section budget / 20, at most 120).")
 @json_option
-def assess(path: Path | None, output: Path, scenarios: int, seed: int, as_json: bool) -> None:
+def assess(path: Path | None, output: Path, scenarios: int, seed: int, section_budget: float, gap: float | None,
+           time_limit: float | None, as_json: bool) -> None:
     """Run every analysis and write a self-contained report.
 
     PATH is a programme folder; without it the built-in reference programme is used. Writes into
     the output folder: report.html (works offline, charts embedded), results.json with its JSON
     Schema (results.schema.json) and results.xlsx. A section whose analysis is not installed, or
     whose data the programme lacks, is left out and listed under 'Not assessed'.
+
+    Bad input stops the run before any analysis (exit status 2). A section that fails or runs past
+    --section-budget is listed under 'Not assessed' with the reason, the rest of the report is
+    written, and the exit status is 3.
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -47,7 +65,9 @@ def assess(path: Path | None, output: Path, scenarios: int, seed: int, as_json: 
             else:
                 progress.update(task, completed=index)
 
-        assessment = run_assessment(programme, AssessOptions(scenarios=scenarios, seed=seed), progress=report)
+        options = AssessOptions(scenarios=scenarios, seed=seed, section_budget_s=section_budget,
+                                optimizer_gap=gap, optimizer_time_limit_s=time_limit)
+        assessment = run_assessment(programme, options, progress=report)
         progress.update(task, description="writing report.html, results.json, results.xlsx")
         paths = write_report(assessment, output)
         progress.update(task, description="done", completed=progress.tasks[0].total or 1)
@@ -56,9 +76,13 @@ def assess(path: Path | None, output: Path, scenarios: int, seed: int, as_json: 
         echo_json({"output": str(output), "files": files,
                    "sections": [s.key for s, _ in assessment.sections], "absent": assessment.absent,
                    "executive_summary": [s["text"] for s in assessment.results["executive_summary"]["sentences"]],
-                   "timings_s": assessment.timings_s})
-        return
-    _print_summary(assessment.results, files)
+                   "timings_s": assessment.timings_s, "not_assessed": assessment.skipped})
+    else:
+        _print_summary(assessment.results, files)
+    if assessment.skipped:
+        for item in assessment.skipped:
+            err.print(f"warning: {item['title']}: {item['reason']}", highlight=False, markup=False)
+        click.get_current_context().exit(SECTIONS_SKIPPED_EXIT)
 
 
 def _print_summary(results: dict[str, Any], files: dict[str, dict[str, Any]]) -> None:

@@ -190,7 +190,7 @@ def _print_result(result: OptimizeResult) -> None:
 
     out = console()
     if result.plan is None:
-        out.print(f"[bold red]{result.status}[/]: no sourcing plan meets the targets")
+        out.print(f"[bold red]{result.status}[/]: {result.status_message}")
         if result.explanation is not None:
             exp = result.explanation
             for family in exp.impossible_alone:
@@ -210,6 +210,7 @@ def _print_result(result: OptimizeResult) -> None:
         return
     gap = f" (gap {result.mip_gap:.3%})" if result.mip_gap else ""
     out.print(f"[bold]{result.status}[/]{gap}: total cost {_usd(result.objective_usd)}")
+    out.print(result.status_message)
     costs = Table(title="Cost")
     costs.add_column("kind")
     costs.add_column("USD", justify="right")

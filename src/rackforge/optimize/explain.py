@@ -23,7 +23,7 @@ import numpy as np
 
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.highs import RawSolution, SolveOptions, solve
-from rackforge.optimize.model import DEMAND_BLOCKS, TARGET_BLOCKS, LinearModel, build_model
+from rackforge.optimize.model import DEMAND_BLOCKS, TARGET_BLOCKS, LinearModel, build_model, domestic_row_factor
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -99,10 +99,13 @@ def binding_constraints(model: LinearModel, data: OptimizeInput, targets: Sourci
     # capacity: the column bound of buy, or the opening row of an opened source
     at_capacity = (buy_ub > 0) & (buy_ub >= data.buy_upper_units - 1e-9)  # not the "no more than needed" bound
     cap_dual = np.where(at_capacity & (buy_x >= buy_ub - 1e-6) & (col_dual[buy_ids] < 0), col_dual[buy_ids], 0.0)
-    opening = model.constraints.get("opening")
-    if opening is not None:
-        rd = row_dual[opening.start:opening.start + opening.n_rows]
-        np.add.at(cap_dual, (opening.index[:, 0], opening.index[:, 1]), np.minimum(rd, 0.0))
+    for name in ("opening", "order_placed"):  # the same bound, as a row, for openable sources and orders placed
+        block = model.constraints.get(name)
+        if block is None:
+            continue
+        rd = row_dual[block.start:block.start + block.n_rows]
+        on_cap = at_capacity[block.index[:, 0], block.index[:, 1]] if name == "order_placed" else True
+        np.add.at(cap_dual, (block.index[:, 0], block.index[:, 1]), np.where(on_cap, np.minimum(rd, 0.0), 0.0))
     for s in np.flatnonzero(cap_dual.sum(axis=1) < 0):
         step = nice_step(float(data.capacity_per_quarter[s]))
         worth = -step * float(cap_dual[s].sum())
@@ -115,10 +118,12 @@ def binding_constraints(model: LinearModel, data: OptimizeInput, targets: Sourci
                            f"{_units(step)} more {data.part_names[data.source_part[s]]} ({part}) per quarter from "
                            f"{data.source_site[s]} ({data.source_country[s]}) would save about {_money(worth)} "
                            f"(capacity binds in {len(qs)} quarter{'s' * (len(qs) != 1)}: {_quarter_span(qs)})"))
-    # minimum order quantities held at their lower bound
-    moq_on = (model.col_lower[buy_ids] > 0) & (upper[buy_ids] > 0)
-    moq_dual = np.where(moq_on & (buy_x <= model.col_lower[buy_ids] + 1e-6) & (col_dual[buy_ids] > 0),
-                        col_dual[buy_ids], 0.0)
+    # minimum order quantities held at their lower bound: the dual of the minimum_order row
+    moq_dual = np.zeros_like(buy_x)
+    block = model.constraints.get("minimum_order")
+    if block is not None:
+        rd = row_dual[block.start:block.start + block.n_rows]
+        np.add.at(moq_dual, (block.index[:, 0], block.index[:, 1]), np.maximum(rd, 0.0))
     for s in np.flatnonzero(moq_dual.sum(axis=1) > 0):
         step = nice_step(float(data.moq_units[s]))
         worth = step * float(moq_dual[s].sum())
@@ -145,9 +150,10 @@ def _target_bindings(model: LinearModel, data: OptimizeInput, targets: SourcingT
     block = model.constraints.get("domestic_content")
     if block is not None:
         comp = content_total_per_rack(data, use, targets.domestic_categories)
+        racks = domestic_row_factor(data)
         for i in range(block.n_rows):
-            lam = float(row_dual[block.start + i])
             d, y = block.index[i]
+            lam = float(row_dual[block.start + i]) * float(racks[d, y])  # per USD/rack of content
             cost_point = lam * 0.01 * comp[d, y]
             if cost_point < floor:
                 continue
@@ -304,17 +310,15 @@ def least_violation(data: OptimizeInput, targets: SourcingTargets, options: Solv
                     ) -> tuple[float, LinearModel, RawSolution]:
     """Solve the model with penalised slacks (costs off): total normalised violation, model, solution.
 
-    ``relax=True`` solves the LP relaxation (minimum orders dropped, opening decisions fractional): its
+    ``relax=True`` solves the LP relaxation (order and opening decisions fractional): its
     violation is a lower bound for every plan, so a positive value proves the targets cannot be met.
     """
-    from rackforge.optimize.model import CONTINUOUS, SEMI_CONTINUOUS, SEMI_INTEGER
+    from rackforge.optimize.model import CONTINUOUS
 
     model = build_model(data, targets, integer_quantities=integer_quantities, stock=stock,
                         elastic=(*DEMAND_BLOCKS, *TARGET_BLOCKS), costs=False)
     if relax:
-        kinds = model.integrality
-        lower = np.where((kinds == SEMI_CONTINUOUS) | (kinds == SEMI_INTEGER), 0.0, model.col_lower)
-        raw = solve(model, options, col_lower=lower, integrality=np.full_like(kinds, CONTINUOUS))
+        raw = solve(model, options, integrality=np.full_like(model.integrality, CONTINUOUS))
     else:
         raw = solve(model, replace(options, time_limit_s=min(options.time_limit_s, EXPLAIN_TIME_LIMIT_S)))
     if raw.x is None:
@@ -356,7 +360,8 @@ def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeIn
         d, y = idx
         year = int(data.years[y])
         comp = content_total_per_rack(data, use, targets.domestic_categories)[d, y]
-        points = slack / comp if comp > 0 else float("nan")
+        per_rack = slack / float(domestic_row_factor(data)[d, y])  # the row is over the year's racks
+        points = per_rack / comp if comp > 0 else float("nan")
         tau = targets.domestic_target(year) or 0.0
         return TargetShortfall("domestic content", {"design": str(data.design_ids[d]), "year": year}, 100 * points,
                                "points", f"domestic content of {data.design_ids[d]} racks in {year} reaches "

@@ -7,8 +7,8 @@ single call. No Python call per variable or per constraint.
 
 Variables (quantities in units, money in USD):
 
-- ``buy[source, quarter]``: units received from a source in a quarter; 0 or between the source's
-  minimum order quantity and what it can ship (semi-continuous when the source has a MOQ);
+- ``buy[source, quarter]``: units received from a source in a quarter, at most what it can ship;
+- ``order[source, quarter]``: 1 if an order is placed (binary; only where the source has a MOQ);
 - ``open[source]``: 1 if a planned or qualifying source is opened (binary);
 - stock, tracked one of two ways (``stock=``):
 
@@ -31,6 +31,8 @@ Constraints:
   ``carry_total[part, year]``: the year-end stock is the sum of the carries of the part's sources;
   ``carry_from_last_quarter[source, year]``: carry ≤ buy in the year's last quarter;
 - ``opening[source, quarter]``: buy ≤ capacity × open (a source not opened ships nothing);
+- ``minimum_order[source, quarter]``: buy ≥ moq × order; ``order_placed[source, quarter]``:
+  buy ≤ capacity × order (0 or between the MOQ and the capacity);
 - ``domestic_content[design, year]``: domestic value ≥ τ × total value per rack, the sourcing
   module's content test in linear form (its calculator's coefficients under the programme's rule:
   FAR 25.101 by default, domestic component cost ≥ τ × all component cost with transport and duty),
@@ -254,10 +256,29 @@ def yearly_use_terms(m: LinearModel, data: OptimizeInput
 
 
 def _group_rows(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Number distinct rows of ``keys`` (n, k): (unique keys (m, k), row of each input (n,))."""
+    """Number distinct rows of ``keys`` (n, k) of non-negative integers: (unique keys (m, k) in
+    lexicographic order, row of each input (n,)).
+
+    Each row is packed into one integer (mixed radix, the largest value of each column + 1 as its base)
+    and grouped with a one-dimensional ``np.unique``: the rows and their order are those of
+    ``np.unique(keys, axis=0)``, which sorts row views and dominated model building at 4,000 parts.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    width = keys.shape[1] if keys.ndim == 2 else 1
+    keys = keys.reshape(-1, width)
     if len(keys) == 0:
-        return keys.reshape(0, keys.shape[1] if keys.ndim == 2 else 1), np.zeros(0, dtype=np.int64)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return keys, np.zeros(0, dtype=np.int64)
+    bases = keys.max(axis=0) + 1
+    if float(np.prod(bases.astype(float))) >= 2.0 ** 62:  # would overflow int64: fall back
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return uniq, inverse.ravel()
+    packed = np.zeros(len(keys), dtype=np.int64)
+    for j in range(width):
+        packed = packed * bases[j] + keys[:, j]
+    codes, inverse = np.unique(packed, return_inverse=True)
+    uniq = np.empty((len(codes), width), dtype=np.int64)
+    for j in range(width - 1, -1, -1):
+        codes, uniq[:, j] = np.divmod(codes, bases[j])
     return uniq, inverse.ravel()
 
 
@@ -284,9 +305,10 @@ def define_variables(m: LinearModel, data: OptimizeInput, *, integer_quantities:
     ``stock="pooled"``: ``stock`` (part × quarter) and ``carry`` (source × year): smaller; stock over a
     year end comes from the year's last-quarter receipts.
 
-    ``buy`` is semi-continuous where the source has a MOQ that fits in the quarter's capacity
-    (0 or MOQ ≤ buy ≤ capacity); where the MOQ exceeds what the source can ship that quarter it is
-    fixed at 0. With ``integer_quantities`` the quantities are whole units.
+    ``order`` (binary) is added for each (source, quarter) whose source has a MOQ that fits in the
+    quarter's capacity: 1 if an order is placed (see :func:`define_minimum_order`); where the MOQ exceeds
+    what the source can ship that quarter ``buy`` is fixed at 0. With ``integer_quantities`` the
+    quantities are whole units.
     """
     if stock not in STOCK_TRACKING:
         raise ValueError(f"stock tracking {stock!r}; valid: {', '.join(STOCK_TRACKING)}")
@@ -299,11 +321,11 @@ def define_variables(m: LinearModel, data: OptimizeInput, *, integer_quantities:
     has_moq = moq > 0
     too_big = has_moq & (moq > upper + 1e-9)
     upper = np.where(too_big, 0.0, upper)
-    semi = has_moq & ~too_big
-    lower = np.where(semi, moq, 0.0)
-    base, semi_type = (INTEGER, SEMI_INTEGER) if integer_quantities else (CONTINUOUS, SEMI_CONTINUOUS)
-    m.add_variables("buy", {"source": sources, "quarter": quarters}, lower=lower, upper=upper,
-                    cost=data.landed_cost_usd[:, None], integrality=np.where(semi, semi_type, base))
+    base = INTEGER if integer_quantities else CONTINUOUS
+    m.add_variables("buy", {"source": sources, "quarter": quarters}, upper=upper,
+                    cost=data.landed_cost_usd[:, None], integrality=base)
+    ordered = np.flatnonzero((has_moq & ~too_big).ravel())  # flat (source, quarter) with a minimum order
+    m.add_variables("order", {"order": ordered}, upper=1.0, integrality=INTEGER)
     holding = part_holding_cost_usd(data)
     if stock == "source":
         m.add_variables("use", {"source": sources, "quarter": quarters}, upper=data.demand[data.source_part],
@@ -410,6 +432,38 @@ def define_opening(m: LinearModel, data: OptimizeInput) -> None:
                       rows, cols, vals, upper=0.0, scale=upper[ot[:, 0], ot[:, 1]])
 
 
+def define_minimum_order(m: LinearModel, data: OptimizeInput) -> None:
+    """Minimum orders with an explicit yes/no per (source, quarter) that has one:
+
+    ``minimum_order[source, quarter]``: buy − moq · order ≥ 0 (an order placed is at least the MOQ);
+    ``order_placed[source, quarter]``: buy − upper · order ≤ 0 (no order, nothing bought), with
+    ``upper`` the column bound of ``buy`` (capacity, or what the part still needs).
+
+    Explicit rows rather than semi-continuous variables: HiGHS replaces the upper bound of a
+    semi-continuous variable above about 1e5 ("semi-variables are active at modified upper bounds"),
+    which changed the answer (kSolveError, or "infeasible") on large programmes. Only pairs with a MOQ
+    get a binary, so the model stays small.
+    """
+    order = m.variables["order"]
+    flat = order.coords["order"]
+    if len(flat) == 0:
+        return
+    buy = m.variables["buy"]
+    n_t = data.n_quarters
+    s_idx, t_idx = flat // n_t, flat % n_t
+    n = len(flat)
+    upper = buy.upper[flat]
+    moq = data.moq_units[s_idx]
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([buy.start + flat, order.ids])
+    index = np.column_stack([s_idx, t_idx])
+    coords: dict[str, ArrayLike] = {"source": np.arange(data.n_sources), "quarter": data.quarters}
+    m.add_constraints("minimum_order", coords, index, rows, cols, np.concatenate([np.ones(n), -moq]),
+                      lower=0.0, scale=moq)
+    m.add_constraints("order_placed", coords, index, rows, cols, np.concatenate([np.ones(n), -upper]),
+                      upper=0.0, scale=upper)
+
+
 def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: SourcingTargets) -> None:
     """Domestic content ≥ τ per design and year, in two sparse steps, from the sourcing module's
     coefficients of the content test (:meth:`OptimizeInput.content_coefficients`: the rule's component
@@ -422,7 +476,8 @@ def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: Sourci
     1. ``domestic_excess[part, year]`` E_py = Σ_{s∈p} t_s (f_s − τ_y) U[s, y] [USD]: domestic minus τ ×
        total value of the part's units used in the year;
     2. ``domestic_content[design, year]``: Σ_p q_dp / Dem_py · E_py ≥ τ_y T⁰_d − V⁰_d [USD/rack], with
-       Dem_py the part's demand in the year.
+       Dem_py the part's demand in the year, multiplied by the design's racks in the year R_dy
+       (:func:`domestic_row_factor`, for scaling).
 
     Step 2 is V_dy − τ T_dy ≥ 0 with V and T the domestic and total value per rack at each part's supply
     mix of the year (U[s, y] / Dem_py), i.e. the calculator's content ≥ τ. The auxiliary E keeps each row
@@ -458,16 +513,26 @@ def define_domestic_content(m: LinearModel, data: OptimizeInput, targets: Sourci
                       np.concatenate([rows[keep], np.arange(len(py))]),
                       np.concatenate([col[keep], excess.ids[py[:, 0], py[:, 1]]]),
                       np.concatenate([vals[keep], -np.ones(len(py))]), lower=0.0, upper=0.0)
+    racks = domestic_row_factor(data)[dy[:, 0], dy[:, 1]]
     rows_l, cols_l, vals_l = [], [], []
     for r, (d, y) in enumerate(dy):
         p_idx = np.flatnonzero(used[:, y] & (parts_per_rack[d] > 0))
         rows_l.append(np.full(len(p_idx), r))
         cols_l.append(excess.ids[p_idx, y])
-        vals_l.append(parts_per_rack[d, p_idx] / dem_y[p_idx, y])
+        vals_l.append(racks[r] * parts_per_rack[d, p_idx] / dem_y[p_idx, y])
     lower = tau_y[dy[:, 1]] * coef.total_constant_usd[dy[:, 0]] - coef.domestic_constant_usd[dy[:, 0]]
     m.add_constraints("domestic_content", {"design": data.design_ids, "year": years}, dy,
                       np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l),
-                      lower=lower, scale=typical_content_value(data, coef)[dy[:, 0]])
+                      lower=racks * lower, scale=racks * typical_content_value(data, coef)[dy[:, 0]])
+
+
+def domestic_row_factor(data: OptimizeInput) -> NDArray[np.float64]:
+    """What each ``domestic_content[design, year]`` row is multiplied by: the design's racks in the year
+    (D, Y) [racks]. The row then reads in USD over the year's racks, and its coefficients are the
+    design's share of each part's units (q_dp · R_dy / Dem_py, at most 1) rather than per-rack
+    fractions of a part's yearly demand (1e-5 at 10× volume), which kept the matrix's coefficient range
+    near 1e10. Its dual and slack are per year's racks: divide by this factor for per-rack values."""
+    return np.asarray(data.racks_per_year, dtype=float)
 
 
 def typical_content_value(data: OptimizeInput, coef: ContentCoefficients) -> NDArray[np.float64]:
@@ -505,7 +570,7 @@ def define_country_cap(m: LinearModel, data: OptimizeInput, targets: SourcingTar
     g_of = cat_of_part[p_of]
     cost = data.landed_cost_usd[s_of] * sign
     # one row per (category, country, year) present; each row holds every source of the category
-    present = np.unique(np.column_stack([g_of, k_of, y_of])[keep], axis=0)
+    present, _ = _group_rows(np.column_stack([g_of, k_of, y_of])[keep])
     row_of = -np.ones((len(categories), len(countries), len(data.years)), dtype=np.int64)
     row_of[present[:, 0], present[:, 1], present[:, 2]] = np.arange(len(present))
     rows_l, cols_l, vals_l = [], [], []
@@ -590,6 +655,7 @@ def build_model(data: OptimizeInput, targets: SourcingTargets, *, integer_quanti
         define_balance(m, data)
         define_carry(m, data)
     define_opening(m, data)
+    define_minimum_order(m, data)
     define_domestic_content(m, data, targets)
     define_country_cap(m, data, targets)
     define_critical_share(m, data, targets)

@@ -46,6 +46,46 @@ SUMMARY_SHORTFALL_SCENARIOS = 1000
 """At most this many Monte Carlo scenarios per point of the summary curve [scenarios]."""
 
 
+REPORT_SOLVES_PER_BUDGET = 20
+"""The report's optimiser section gives each solve at most 1/20 of the section's time budget: the foot
+of the curve, the bisection for the reachable target (about 11 steps, most of them quick) and the curve's
+points fit in the budget even when a few solves stop at the limit."""
+
+
+def report_solve_options(section_budget_s: float, *, gap: float | None = None,
+                         time_limit_s: float | None = None) -> SolveOptions:
+    """Solver options of the report's optimiser section: ``gap`` [fraction] (default the optimiser's),
+    and ``time_limit_s`` [s] per solve, by default the section's budget [s] ÷
+    :data:`REPORT_SOLVES_PER_BUDGET`, at least 1 s and at most the optimiser's default."""
+    from rackforge.optimize.highs import SolveOptions
+
+    default = SolveOptions()
+    limit = time_limit_s if time_limit_s is not None else min(
+        default.time_limit_s, max(1.0, section_budget_s / REPORT_SOLVES_PER_BUDGET))
+    return SolveOptions(mip_rel_gap=default.mip_rel_gap if gap is None else gap, time_limit_s=limit)
+
+
+REPORT_FOOT_SHARE = 4
+"""The report's least-cost plan (the foot of the curve, the plan it shows) may take 1/4 of the section's
+time budget: it is the one solve whose gap the reader sees."""
+
+
+def report_foot_solve_options(section_budget_s: float, *, gap: float | None = None,
+                              time_limit_s: float | None = None) -> SolveOptions:
+    """Solver options of the report's least-cost plan: as :func:`report_solve_options`, with a time limit
+    [s] of the section's budget [s] ÷ :data:`REPORT_FOOT_SHARE` (at least 1 s, at most the optimiser's
+    default) unless ``time_limit_s`` is given."""
+    from dataclasses import replace as replace_options
+
+    from rackforge.optimize.highs import SolveOptions
+
+    options = report_solve_options(section_budget_s, gap=gap, time_limit_s=time_limit_s)
+    if time_limit_s is not None:
+        return options
+    limit = min(SolveOptions().time_limit_s, max(1.0, section_budget_s / REPORT_FOOT_SHARE))
+    return replace_options(options, time_limit_s=limit)
+
+
 def summary_shortfall_scenarios(requested: int) -> int:
     """Monte Carlo scenarios per point of the summary curve: ``requested`` (the run's own count), at most
     :data:`SUMMARY_SHORTFALL_SCENARIOS` [scenarios]."""
@@ -235,7 +275,7 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
                        domestic_targets: Sequence[float] | None = None, country_caps: Sequence[float] = (),
                        points: int | None = None, shortfall_scenarios: int = SWEEP_SHORTFALL_SCENARIOS,
                        seed: int = MONTE_CARLO_SEED, options: SolveOptions | None = None,
-                       stock: str = "source") -> CostOfResilience:
+                       stock: str = "source", foot_options: SolveOptions | None = None) -> CostOfResilience:
     """Least cost for each domestic-content target × country cap, with each plan's expected shortfall.
 
     ``domestic_targets`` [fraction]: the targets to try; None for the optimiser's default grid (40 %…90 %,
@@ -244,23 +284,28 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
     domestic target is replaced by the swept ones; its years, categories, rule, cap scope and
     two-source rule apply (relaxed as in :func:`solve_under_policy` when no plan meets them even with
     no target). ``shortfall_scenarios`` Monte Carlo scenarios with ``seed`` per point (0: none).
+    ``foot_options``: solver options of the least-cost plan (default ``options``).
     """
     from rackforge.optimize.highs import SolveOptions
-    from rackforge.optimize.sweep import DEFAULT_TARGETS, max_achievable_target, sweep
+    from rackforge.optimize.sweep import DEFAULT_TARGETS, KnownAnswers, max_achievable_target, sweep
 
     policy = policy or SourcingPolicy()
     options = options or SolveOptions()
     data = optimiser_input(programme, policy)
     targets = sourcing_targets(programme, policy)
     foot = replace(targets, domestic_content=None, country_cap=None)
-    least = solve_under_policy(data, foot, policy, options, stock=stock, duals=False)
+    least = solve_under_policy(data, foot, policy, foot_options or options, stock=stock, duals=False)
     rules = replace(targets, critical_max_source_share=None) if least.relaxed_rules else targets
     years = None if policy.from_year is None else [int(y) for y in data.years if y >= policy.from_year]
     grid = list(domestic_targets) if domestic_targets is not None else None
+    foot_plan = least.result.plan is not None
+    known = KnownAnswers(base_solved=True, base_cost_usd=least.result.objective_usd if foot_plan else None)
     if grid is None and points is not None:
         best = max_achievable_target(data, replace(rules, country_cap=None), options, stock=stock, years=years)
         grid = spread_targets(best, DEFAULT_TARGETS, points) or [0.0]
+        known = replace(known, best_solved=True, max_achievable_target=best)
     curve = sweep(data, rules, domestic_targets=grid, country_caps=[None, *country_caps], programme=programme,
-                  shortfall_scenarios=shortfall_scenarios, seed=seed, options=options, stock=stock, years=years)
+                  shortfall_scenarios=shortfall_scenarios, seed=seed, options=options, stock=stock, years=years,
+                  known=known)
     return CostOfResilience(least, curve)
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.highs import RawSolution, SolveOptions, solve
-from rackforge.optimize.model import CONTINUOUS, SEMI_CONTINUOUS, SEMI_INTEGER, LinearModel, build_model
+from rackforge.optimize.model import CONTINUOUS, LinearModel, build_model
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -74,11 +74,33 @@ class OptimizeResult:
     marginal_rack_cost: dict[tuple[str, str], float] = field(default_factory=dict)
     explanation: Explanation | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
-    model_size: dict[str, int] = field(default_factory=dict)
+    model_size: dict[str, Any] = field(default_factory=dict)
+    time_limit_s: float = math.nan
+    """The solver's time limit for the plan [s]."""
+    gap_limit: float = math.nan
+    """The relative MIP gap the solver stopped at [fraction]."""
 
     @property
     def feasible(self) -> bool:
         return self.plan is not None
+
+    @property
+    def solve_time_s(self) -> float:
+        """Wall time of the yes/no solve that produced the plan [s]."""
+        return float(self.timings_s.get("solve", math.nan))
+
+    @property
+    def status_message(self) -> str:
+        """The solve's outcome in domain words: status, gap to the least cost and time."""
+        took = f"{self.solve_time_s:.1f} s"
+        if self.plan is None:
+            return "no sourcing plan meets the targets"
+        if self.status == "optimal":
+            return (f"least-cost plan: at most {self.mip_gap:.3%} above the least possible cost "
+                    f"(asked for {self.gap_limit:.2%}), found in {took}")
+        return (f"time limit of {self.time_limit_s:g} s reached: best plan found so far, at most "
+                f"{self.mip_gap:.3%} above the least possible cost (asked for {self.gap_limit:.2%}); "
+                "allow more time (--time-limit) or a wider gap (--gap) for a proven least-cost plan")
 
     # ----- tables --------------------------------------------------------------------------
     def allocation_table(self, *, nonzero: bool = True) -> pd.DataFrame:
@@ -157,7 +179,10 @@ class OptimizeResult:
     # ----- JSON ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``: status, cost, allocations, domestic content, binding constraints."""
-        out: dict[str, Any] = {"status": self.status, "targets": self.targets.describe()}
+        out: dict[str, Any] = {"status": self.status, "status_message": self.status_message,
+                               "mip_gap": None if math.isnan(self.mip_gap) else self.mip_gap,
+                               "solve_time_s": self.solve_time_s, "time_limit_s": self.time_limit_s,
+                               "gap_limit": self.gap_limit, "targets": self.targets.describe()}
         if self.plan is None:
             out["cost_usd"] = None
             out["explanation"] = self.explanation.to_dict() if self.explanation else None
@@ -166,7 +191,6 @@ class OptimizeResult:
             alloc = alloc[alloc["quantity_units"] > 1e-6]
             out.update({
                 "cost_usd": self.objective_usd,
-                "mip_gap": self.mip_gap,
                 "cost_breakdown_usd": self.cost_breakdown(),
                 "allocations": [{"part": r["part"], "site": r["site"], "country": r["country"],
                                  "quarter": r["quarter"], "quantity": round(float(r["quantity_units"]), 6)}
@@ -294,18 +318,39 @@ def fixed_decisions(model: LinearModel, x: NDArray[np.float64]) -> tuple[NDArray
                                                                           NDArray[np.int8]]:
     """Bounds and integrality of the LP with the yes/no decisions of ``x`` fixed.
 
-    Opening decisions are fixed at their value; a semi-continuous order is fixed off (upper bound 0)
-    or on (between its MOQ and its capacity); whole-unit quantities become continuous.
+    Opening and order decisions are fixed at their value; an order not placed also fixes its ``buy``
+    at 0 (an order placed keeps buy between its MOQ and its capacity through the ``minimum_order`` and
+    ``order_placed`` rows); whole-unit quantities become continuous.
     """
     lower, upper, kinds = model.col_lower.copy(), model.col_upper.copy(), model.integrality.copy()
-    open_ids = model.variables["open"].ids.ravel()
-    lower[open_ids] = upper[open_ids] = np.round(x[open_ids])
-    semi = (kinds == SEMI_CONTINUOUS) | (kinds == SEMI_INTEGER)
-    off = semi & (x < 0.5 * lower)
-    upper[off] = 0.0
-    lower[off] = 0.0
+    for name in ("open", "order"):
+        ids = model.variables[name].ids.ravel()
+        lower[ids] = upper[ids] = np.round(x[ids])
+    order = model.variables["order"]
+    buy = model.variables["buy"]
+    off = order.coords["order"][np.round(x[order.ids.ravel()]) < 0.5]
+    upper[buy.start + off] = 0.0
     kinds[:] = CONTINUOUS
     return lower, upper, kinds
+
+
+SMALL_COEFFICIENT = 1e-9
+"""Matrix coefficients below this are left out of the coefficient range (HiGHS's ``small_matrix_value``)."""
+
+
+def model_size(model: LinearModel) -> dict[str, Any]:
+    """Columns, rows, nonzeros, yes/no decisions and the coefficient range of ``model``.
+
+    ``coefficient_range``: largest ÷ smallest absolute coefficient of the matrix, over those of at least
+    :data:`SMALL_COEFFICIENT` (HiGHS drops smaller ones, 1e-9 by default); a well-scaled model stays far
+    below 1e9.
+    """
+    a = model.matrix()
+    mags = np.abs(a.data[np.abs(a.data) >= SMALL_COEFFICIENT])
+    return {"columns": model.n_cols, "rows": model.n_rows, "nonzeros": int(a.nnz),
+            "binaries": int(model.variables["open"].size + model.variables["order"].size),
+            "order_binaries": int(model.variables["order"].size),
+            "coefficient_range": float(mags.max() / mags.min()) if len(mags) else 1.0}
 
 
 def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions | None = None, *,
@@ -326,10 +371,7 @@ def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOption
     model = build_model(data, targets, integer_quantities=integer_quantities, stock=stock)
     build_s = time.perf_counter() - t0
     raw = solve(model, options)
-    size = {"columns": model.n_cols, "rows": model.n_rows, "nonzeros": int(model.matrix().nnz),
-            "binaries": int(model.variables["open"].size),
-            "semi_continuous": int(np.sum((model.integrality == SEMI_CONTINUOUS) |
-                                          (model.integrality == SEMI_INTEGER)))}
+    size = model_size(model)
     timings = {"build": build_s, "solve": raw.solve_s}
     if raw.status in ("infeasible",):
         explanation = None
@@ -341,12 +383,13 @@ def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOption
                                                 stock=stock)
             timings["explain"] = time.perf_counter() - t1
         return OptimizeResult(data, targets, "infeasible", math.nan, math.nan, None, explanation=explanation,
-                              timings_s=timings, model_size=size)
+                              timings_s=timings, model_size=size, time_limit_s=options.time_limit_s,
+                              gap_limit=options.mip_rel_gap)
     if raw.status not in ("optimal", "feasible") or raw.x is None:
         raise SolverError(_failure_message(raw, options))
     plan = plan_from_solution(model, data, raw.x)
     result = OptimizeResult(data, targets, raw.status, raw.objective, raw.mip_gap, plan, timings_s=timings,
-                            model_size=size)
+                            model_size=size, time_limit_s=options.time_limit_s, gap_limit=options.mip_rel_gap)
     if duals:
         t1 = time.perf_counter()
         lower, upper, kinds = fixed_decisions(model, raw.x)

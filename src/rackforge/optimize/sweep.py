@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rackforge.errors import SolverError
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.explain import VIOLATION_TOL, least_violation
 from rackforge.optimize.highs import SolveOptions
@@ -98,6 +99,21 @@ def knee_index(x: Sequence[float], y: Sequence[float]) -> int | None:
     return int(order[best])
 
 
+@dataclass(frozen=True)
+class KnownAnswers:
+    """Answers a caller of :func:`sweep` already has for the same targets, so they are not solved again.
+
+    ``base_cost_usd``: least cost with no domestic-content target and no country cap [USD] (None: no
+    plan), valid when ``base_solved``; ``max_achievable_target``: the bisection's largest reachable flat
+    target [fraction] (None: not even 0 %), valid when ``best_solved``.
+    """
+
+    base_solved: bool = False
+    base_cost_usd: float | None = None
+    best_solved: bool = False
+    max_achievable_target: float | None = None
+
+
 def flat_target(tau: float, years: Sequence[int] | None) -> float | dict[int, float]:
     """``tau`` in every year, or only in ``years``."""
     return tau if years is None else {int(y): tau for y in years}
@@ -108,13 +124,17 @@ def max_achievable_target(data: OptimizeInput, targets: SourcingTargets, options
                           tolerance: float = 0.0025) -> float | None:
     """Largest flat domestic-content target any plan meets under ``targets``' other rules [fraction], by
     bisection (LP relaxation first, then the mixed-integer model); None if not even 0 % can be met.
-    ``years``: hold only these years to the target (default: all)."""
+    A target whose solve reaches the time limit without a plan counts as out of reach (the answer is
+    then a lower bound). ``years``: hold only these years to the target (default: all)."""
     def feasible(tau: float) -> bool:
         t = replace(targets, domestic_content=flat_target(tau, years))
         relaxed, _, _ = least_violation(data, t, options, relax=True, stock=stock)
         if relaxed > VIOLATION_TOL:
             return False
-        return optimise(data, t, options, stock=stock, duals=False, explain=False).plan is not None
+        try:
+            return optimise(data, t, options, stock=stock, duals=False, explain=False).plan is not None
+        except SolverError:  # no plan within the time limit: not shown reachable
+            return False
 
     if not feasible(0.0):
         return None
@@ -162,7 +182,8 @@ def _point(result: OptimizeResult, target: float | None, cap: float | None, base
 def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Sequence[float] | None = None,
           country_caps: Sequence[float | None] = (None,), programme: Programme | None = None,
           shortfall_scenarios: int = 2000, seed: int = 0, options: SolveOptions | None = None,
-          stock: str = "source", years: Sequence[int] | None = None) -> SweepResult:
+          stock: str = "source", years: Sequence[int] | None = None,
+          known: KnownAnswers | None = None) -> SweepResult:
     """Least cost for each domestic-content target × country cap, with expected shortfall and knees.
 
     ``targets`` gives the other rules (categories, critical-part sources, cap scope). When
@@ -171,13 +192,22 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
     largest reachable target are swept instead. ``programme`` (with the resilience module) adds the
     expected shortfall of each plan's supply mix, ``shortfall_scenarios`` scenarios with ``seed``.
     ``years``: hold only these years to the target (default: every year of the plan).
+    ``known``: the least cost with no target and the largest reachable target when the caller has
+    already solved them for the same ``targets`` (each is a bisection or a MIP not solved twice).
     """
     options = options or SolveOptions()
     notes: list[str] = []
-    base = optimise(data, replace(targets, domestic_content=None, country_cap=None), options, stock=stock,
-                    duals=False)
-    base_cost = base.objective_usd if base.plan is not None else None
-    best = max_achievable_target(data, replace(targets, country_cap=None), options, stock=stock, years=years)
+    known = known or KnownAnswers()
+    if known.base_solved:
+        base_cost = known.base_cost_usd
+    else:
+        base = optimise(data, replace(targets, domestic_content=None, country_cap=None), options, stock=stock,
+                        duals=False)
+        base_cost = base.objective_usd if base.plan is not None else None
+    if known.best_solved:
+        best = known.max_achievable_target
+    else:
+        best = max_achievable_target(data, replace(targets, country_cap=None), options, stock=stock, years=years)
     grid = list(DEFAULT_TARGETS if domestic_targets is None else domestic_targets)
     if domestic_targets is None and best is not None and sum(t <= best for t in grid) < 3:
         grid = [round(best * i / 8, 4) for i in range(9)]
@@ -193,8 +223,13 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
     points: list[SweepPoint] = []
     for cap in country_caps:
         for tau in grid:
-            result = optimise(data, replace(targets, domestic_content=flat_target(tau, years), country_cap=cap),
-                              options, stock=stock, duals=False)
+            try:
+                result = optimise(data, replace(targets, domestic_content=flat_target(tau, years),
+                                                country_cap=cap), options, stock=stock, duals=False)
+            except SolverError as exc:  # no plan within the time limit: the point says so, the curve goes on
+                points.append(SweepPoint(tau, cap, "no plan in time", None, None, None, None, None,
+                                         explanation=str(exc)))
+                continue
             point = _point(result, tau, cap, base_cost)
             if model is not None and result.plan is not None and programme is not None:
                 from rackforge.resilience.montecarlo import expected_shortfall

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,87 @@ class AssessmentRun:
     absent: list[dict[str, str]]
     results: dict[str, Any] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> list[dict[str, str]]:
+        """Sections that ran but are not assessed: they failed or ran past their time budget."""
+        return [a for a in self.absent if "status" in a]
+
+
+class SectionOutOfTime(BaseException):
+    """A section ran past its time budget (a BaseException, like KeyboardInterrupt, so that analysis code
+    catching ``Exception`` cannot swallow it)."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`SectionOutOfTime` in the block once ``seconds`` [s] have passed.
+
+    Uses the interval timer (``SIGALRM``), so it works in the main thread of a POSIX process; it
+    interrupts Python code, and a solver call as soon as it returns (the optimiser's solves have their
+    own time limit, derived from the same budget). Elsewhere (other threads, Windows) the block runs
+    to its end and :func:`run_section` checks the time afterwards.
+    """
+    import signal
+    import threading
+
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and math.isfinite(seconds))
+    if not usable:
+        yield
+        return
+
+    def out_of_time(_signum: int, _frame: Any) -> None:
+        raise SectionOutOfTime
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_section(section: Section, ctx: AssessContext, budget_s: float) -> tuple[SectionOutput | None, str | None,
+                                                                                str | None]:
+    """Run one section within ``budget_s`` [s]: (output, None, None), or (None, status, reason) when it
+    is not assessed: status ``failed`` (it raised; the reason names the error) or ``out of time``.
+
+    Bad input (:class:`~rackforge.errors.InputError`, :class:`~rackforge.errors.UsageError`) is not
+    caught: it stops the whole run, as the input checks before any section do.
+    """
+    import time
+
+    from rackforge.errors import InputError, UsageError
+
+    start = time.perf_counter()
+    try:
+        with time_budget(budget_s):
+            output = section.run(ctx)
+    except (InputError, UsageError):
+        raise
+    except SectionOutOfTime:
+        return None, "out of time", out_of_time_reason(budget_s)
+    except Exception as exc:  # any failure of one analysis leaves the others standing
+        return None, "failed", failure_reason(exc)
+    if time.perf_counter() - start > budget_s:
+        return None, "out of time", out_of_time_reason(budget_s)
+    return output, None, None
+
+
+def out_of_time_reason(budget_s: float) -> str:
+    """Why a section past its budget is not assessed, in words."""
+    return (f"not assessed: ran past its time budget of {budget_s:g} s "
+            "(rackforge assess --section-budget gives sections more time)")
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a section that raised is not assessed: the error's kind and message, on one line."""
+    message = " ".join(str(exc).split()) or "no message"
+    if len(message) > 300:
+        message = message[:297] + "..."
+    return f"not assessed: the analysis failed ({type(exc).__name__}: {message})"
 
 
 def to_jsonable(value: Any) -> Any:
@@ -61,7 +143,13 @@ def to_jsonable(value: Any) -> Any:
 def run_assessment(programme: Programme, options: AssessOptions | None = None,
                    sections: Sequence[Section] | None = None, progress: Progress | None = None,
                    generated: dt.datetime | None = None) -> AssessmentRun:
-    """Run each available section in order; sections share results through the context."""
+    """Run each available section in order; sections share results through the context.
+
+    Every section's input is checked first (bad input raises before any analysis runs). A section
+    that then raises, or runs past ``options.section_budget_s``, is listed under ``absent`` with a
+    ``status`` (``failed`` / ``out of time``) and the reason, and the others still run (a later section
+    that needs its results fails in turn, with its own reason).
+    """
     import time
 
     from rackforge.report.sections import SECTIONS
@@ -86,11 +174,14 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
             progress("start", section.title, i, len(runnable))
         reset_solver_threads()
         start = time.perf_counter()
-        output = section.run(ctx)
+        output, status, reason = run_section(section, ctx, options.section_budget_s)
         timings[section.key] = time.perf_counter() - start
-        ctx.outputs[section.key] = output
-        ctx.analyses.update(output.analyses)
-        done.append((section, output))
+        if output is None:
+            absent.append({"key": section.key, "title": section.title, "reason": reason or "", "status": status or ""})
+        else:
+            ctx.outputs[section.key] = output
+            ctx.analyses.update(output.analyses)
+            done.append((section, output))
         if progress:
             progress("done", section.title, i + 1, len(runnable))
     results = build_results(programme, options, done, absent, generated)
@@ -131,7 +222,9 @@ def build_results(programme: Programme, options: AssessOptions, done: list[tuple
         "programme": {"name": programme.info.name, "folder": programme.root,
                       "designs": [d.id for d in programme.planned_designs],
                       "quarters": programme.build_plan.quarter_list},
-        "options": {"monte_carlo_scenarios": options.scenarios, "seed": options.seed},
+        "options": {"monte_carlo_scenarios": options.scenarios, "seed": options.seed,
+                    "section_budget_s": options.section_budget_s, "optimizer_gap": options.optimizer_gap,
+                    "optimizer_time_limit_s": options.optimizer_time_limit_s},
         "sections": {s.key: {"title": s.title, "question": s.question, **out.data, "notes": out.notes}
                      for s, out in done},
         "absent": absent,

@@ -60,13 +60,30 @@ class SectionOutput:
     analyses: dict[str, Any] = field(default_factory=dict)
 
 
+SECTION_BUDGET_S = 300.0
+"""Default time budget of one report section [s]: a section still running after it is stopped and
+listed as not assessed (the reference programme's slowest section takes a few seconds)."""
+
+
 @dataclass(frozen=True)
 class AssessOptions:
-    """Options of one assessment run: Monte Carlo scenarios and seed (defaults: the Monte Carlo's own,
-    :mod:`rackforge.resilience.defaults`, so ``rackforge simulate`` reproduces the report's figures)."""
+    """Options of one assessment run.
+
+    ``scenarios``, ``seed``: Monte Carlo scenarios and seed (defaults: the Monte Carlo's own,
+    :mod:`rackforge.resilience.defaults`, so ``rackforge simulate`` reproduces the report's figures).
+    ``section_budget_s``: most any one section may run [s] (:data:`SECTION_BUDGET_S`); past it the section
+    is stopped and listed as not assessed, and the rest of the report is written. The optimiser
+    section's solver time limit derives from it (:func:`rackforge.optimize.policy.report_solve_options`).
+    ``optimizer_gap``: relative MIP gap of the optimiser section's solves [fraction]; None for the
+    optimiser's default. ``optimizer_time_limit_s``: time limit of each of its solves [s]; None to derive
+    it from the budget.
+    """
 
     scenarios: int = MONTE_CARLO_SCENARIOS
     seed: int = MONTE_CARLO_SEED
+    section_budget_s: float = SECTION_BUDGET_S
+    optimizer_gap: float | None = None
+    optimizer_time_limit_s: float | None = None
 
 
 @dataclass

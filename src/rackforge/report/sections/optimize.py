@@ -50,11 +50,20 @@ def run(ctx: AssessContext) -> SectionOutput:
     import pandas as pd
 
     from rackforge import api
-    from rackforge.optimize.highs import SolveOptions
-    from rackforge.optimize.policy import SUMMARY_SWEEP_POINTS, summary_shortfall_scenarios
+    from rackforge.optimize.policy import (
+        SUMMARY_SWEEP_POINTS,
+        report_foot_solve_options,
+        report_solve_options,
+        summary_shortfall_scenarios,
+    )
 
-    answer = api.optimize_sweep(ctx.programme, points=SUMMARY_SWEEP_POINTS, seed=ctx.options.seed,
-                                scenarios=summary_shortfall_scenarios(ctx.options.scenarios))
+    options = ctx.options
+    limits = {"gap": options.optimizer_gap, "time_limit_s": options.optimizer_time_limit_s}
+    solve = report_solve_options(options.section_budget_s, **limits)
+    foot_solve = report_foot_solve_options(options.section_budget_s, **limits)
+    answer = api.optimize_sweep(ctx.programme, points=SUMMARY_SWEEP_POINTS, seed=options.seed,
+                                scenarios=summary_shortfall_scenarios(options.scenarios), solve=solve,
+                                foot_solve=foot_solve)
     least, curve = answer.least_cost, answer.curve
     base = least.result
     strict = least.strict.to_dict()
@@ -62,10 +71,12 @@ def run(ctx: AssessContext) -> SectionOutput:
     base_json = base.to_dict() if least.relaxed_rules else strict
     curve_json = curve.to_dict()
     feasible = [pt for pt in curve_json["points"] if pt["cost_usd"] is not None and pt["target"] is not None]
-    gap = SolveOptions().mip_rel_gap
+    gap = solve.mip_rel_gap
     data_out: dict[str, Any] = {"default_rules": strict, "relaxed_rules": relaxed, "least_cost": base_json,
                                 "cost_of_resilience": curve_json, "feasible_points": len(feasible),
-                                "mip_rel_gap": gap,
+                                "mip_rel_gap": gap, "solver_time_limit_s": solve.time_limit_s,
+                                "least_cost_time_limit_s": foot_solve.time_limit_s,
+                                "solver_status": base.status_message,
                                 "gap_usd": gap * base.objective_usd if base.plan is not None else None}
     if curve_json["knee_target"] is not None:
         knee = next((pt for pt in feasible if pt["target"] == curve_json["knee_target"]), None)
@@ -79,7 +90,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     if relaxed:
         paragraphs.append("The plan and curve below relax: " + ", ".join(relaxed) + ".")
     if base.plan is not None:
-        paragraphs.append(f"The least-cost plan costs {usd(base.objective_usd)}.")
+        paragraphs.append(f"The least-cost plan costs {usd(base.objective_usd)} ({base.status_message}).")
     elif base_json.get("explanation"):
         paragraphs.append("No plan meets the build plan: " + base_json["explanation"]["summary"] + ".")
     charts = []
