@@ -96,8 +96,8 @@ def test_cli_writes_the_report_and_exits_3_when_a_section_is_skipped(tmp_path: P
     out = tmp_path / "report"
     result = CliRunner().invoke(cli, ["assess", str(prog), "-o", str(out), "--scenarios", "100", "--json"],
                                 standalone_mode=False)
-    assert result.exception is None or getattr(result.exception, "exit_code", None) == 3
-    assert result.return_value == 3 or result.exit_code == 3
+    assert result.exception is None or getattr(result.exception, "exit_code", None) == 4
+    assert result.return_value == 4 or result.exit_code == 4
     data = json.loads(result.stdout)
     assert [a["key"] for a in data["not_assessed"]] == ["broken"]
     assert (out / "report.html").exists() and (out / "results.xlsx").exists()

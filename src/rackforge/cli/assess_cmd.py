@@ -11,7 +11,7 @@ from rackforge.cli.common import console, echo_json, json_option, load, path_arg
 from rackforge.report.framework import SECTION_BUDGET_S
 from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
 
-SECTIONS_SKIPPED_EXIT = 3
+SECTIONS_SKIPPED_EXIT = 4
 """Exit status when the report was written but at least one section is not assessed (it failed or ran
 past its time budget)."""
 
@@ -26,7 +26,7 @@ past its time budget)."""
               help="Random seed (same seed, same numbers; 'rackforge simulate' uses the same default).")
 @click.option("--section-budget", type=click.FloatRange(min=0, min_open=True), default=SECTION_BUDGET_S,
               show_default=True, metavar="SECONDS",
-              help="Most any one section may run; past it the section is listed as not assessed (exit status 3). "
+              help="Most any one section may run; past it the section is listed as not assessed (exit status 4). "
                    "The optimiser's solver time limit derives from it.")
 @click.option("--gap", type=click.FloatRange(0, 1, max_open=True), default=None, metavar="SHARE",
               help="Relative MIP gap of the optimiser section (default: the optimiser's, 0.001).")
@@ -44,15 +44,16 @@ def assess(path: Path | None, output: Path, scenarios: int, seed: int, section_b
 
     Bad input stops the run before any analysis (exit status 2). A section that fails or runs past
     --section-budget is listed under 'Not assessed' with the reason, the rest of the report is
-    written, and the exit status is 3.
+    written, and the exit status is 4.
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from rackforge.report.assess import check_inputs, run_assessment
     from rackforge.report.framework import AssessOptions
-    from rackforge.report.write import write_report
+    from rackforge.report.write import check_report_dir, write_report
 
     err = console(stderr=True)
+    check_report_dir(output)  # a bad output folder stops the command before a minute of analysis
     programme = load(path)
     check_inputs(programme)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
