@@ -178,25 +178,25 @@ def _loop(capacity: Array, late: Array, use_late: bool, carry_in: Array, need: A
             for u in range(u0, u1):
                 d = users[u]
                 for i in range(n):
-                    if total[i] < fill[d, i]:
-                        fill[d, i] = total[i]
+                    f = fill[d, i]
+                    fill[d, i] = total[i] if total[i] < f else f
         for i in range(n):
             short[i] = False
-        any_short = False
         for d in range(n_designs):
             for i in range(n):
-                if fill[d, i] < one and remaining[d, i] > 0:
-                    short[i] = True
-                    any_short = True
+                short[i] = short[i] | ((fill[d, i] < one) & (remaining[d, i] > zero))
+        any_short = False
+        for i in range(n):
+            any_short = any_short | short[i]
         # where no design is short every rack is built; else the rule: proportional shares first
         for d in range(n_designs):
-            for i in range(n):
-                if not short[i]:
-                    built[d, i] = remaining[d, i]
-                elif proportional:
-                    built[d, i] = np.floor(remaining[d, i] * fill[d, i] + eps)
-                else:
-                    built[d, i] = zero
+            if proportional:
+                for i in range(n):
+                    share_built = np.floor(remaining[d, i] * fill[d, i] + eps)
+                    built[d, i] = share_built if short[i] else remaining[d, i]
+            else:
+                for i in range(n):
+                    built[d, i] = zero if short[i] else remaining[d, i]
         for k in range(n_parts):
             u0, u1 = users_start[k], users_start[k + 1]
             for i in range(n):
@@ -220,23 +220,21 @@ def _loop(capacity: Array, late: Array, use_late: bool, carry_in: Array, need: A
                 q = bom[d, k]
                 for i in range(n):
                     x = inv[k, i] / q
-                    if x < possible[i]:
-                        possible[i] = x
+                    p_i = possible[i]
+                    possible[i] = x if x < p_i else p_i
             for i in range(n):
                 left = remaining[d, i] - built[d, i]
-                extra = zero
-                if short[i] and left > 0:
-                    extra = np.floor((left if left < possible[i] else possible[i]) + eps)
-                    if extra < zero:
-                        extra = zero
+                p_i = possible[i]
+                extra = np.floor((left if left < p_i else p_i) + eps)
+                extra = extra if extra > zero else zero
+                extra = extra if short[i] & (left > zero) else zero
                 possible[i] = extra
                 built[d, i] += extra
             for p in range(p0, p1):
                 k = parts_of[p]
                 q = bom[d, k]
                 for i in range(n):
-                    if possible[i] > 0:
-                        inv[k, i] -= q * possible[i]
+                    inv[k, i] -= q * possible[i]          # extra ≥ 0; x − 0 is x exactly
         for d in range(n_designs):
             for i in range(n):
                 delivered[t, d, i] = built[d, i] + from_stock[d, i]
