@@ -668,7 +668,7 @@ def bytes_per_scenario(model: SimulationModel, dtype: Any = np.float32) -> int:
     [bytes], an upper estimate counted from the arrays they hold at once: P·S capacities with one
     float64 temporary of their size (event factors), (P+1)·K normals and late shares, the uniforms,
     the kernel's (P, D) output and (K, n) buffers, and the reduction's int64 copies. On the
-    reference programme it is 28 kB against about 15 kB measured."""
+    reference programme it is 30 kB against about 15 kB measured."""
     periods, n_designs, n_parts, n_sources = model.shape
     item = np.dtype(dtype).itemsize
     n_events = len(model.events)
