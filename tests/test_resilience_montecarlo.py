@@ -16,6 +16,9 @@ from rackforge.resilience.montecarlo import (
     EPS_RACKS,
     EventSpec,
     SimulationModel,
+    bytes_per_scenario,
+    chunk_scenarios,
+    compiled_kernel_available,
     histogram_quantile,
     order_shares_by_quarter,
     run,
@@ -127,21 +130,70 @@ def test_kernel_equals_reference_loop(seed: int, allocation: str, lead: float, d
     np.testing.assert_array_equal(out.parts_owed, owed)
 
 
+@pytest.mark.skipif(not compiled_kernel_available(), reason="numba is not installed")
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), allocation=st.sampled_from(["proportional", "priority"]),
+       lead=st.sampled_from([0.0, 0.4]), designs=st.integers(1, 3), margin=st.sampled_from([0.6, 1.0, 1.4]),
+       dtype=st.sampled_from([np.float64, np.float32]))
+def test_compiled_kernel_equals_numpy_kernel(seed: int, allocation: str, lead: float, designs: int, margin: float,
+                                             dtype: type) -> None:
+    """The numba kernel gives the NumPy kernel's numbers bit for bit (slices of the compiled loop and
+    of the NumPy kernel are crossed: 2,500 scenarios)."""
+    m = synthetic_model(seed, designs=designs, parts=9, quarters=6, events=3, lead_time_cv=lead,
+                        allocation=allocation, capacity_margin=margin)  # type: ignore[arg-type]
+    s = sample(m, seed, 0, 2500, dtype=dtype)
+    reference = simulate(m, s.capacity, s.late, s.carry_in, kernel="numpy")
+    compiled = simulate(m, s.capacity, s.late, s.carry_in, kernel="compiled")
+    np.testing.assert_array_equal(compiled.delivered, reference.delivered)
+    np.testing.assert_array_equal(compiled.backlog, reference.backlog)
+    np.testing.assert_array_equal(compiled.parts_owed, reference.parts_owed)
+
+
+@pytest.mark.skipif(not compiled_kernel_available(), reason="numba is not installed")
+def test_run_gives_the_same_result_with_either_kernel() -> None:
+    m = synthetic_model(11, designs=3, parts=8, quarters=6, events=4, lead_time_cv=0.3, allocation="priority")
+    numpy_run = run(m, 3000, seed=5, kernel="numpy")
+    assert run(m, 3000, seed=5, kernel="compiled").to_json() == numpy_run.to_json()
+
+
 def test_same_seed_same_numbers_however_chunked() -> None:
     m = synthetic_model(11, designs=2, parts=8, quarters=6, events=4, lead_time_cv=0.3)
     n = 2 * BLOCK + 300  # crosses block boundaries
-    whole = run(m, n, seed=5, chunk=n)
-    for chunk in (700, BLOCK, 333):
-        split = run(m, n, seed=5, chunk=chunk)
+    whole = run(m, n, seed=5, chunk=n, keep_scenarios=True)
+    assert whole.detail is not None
+    splits = [run(m, n, seed=5, chunk=chunk, keep_scenarios=True) for chunk in (700, BLOCK, 333, 2 * BLOCK)]
+    # by memory budget: one block per chunk, and two
+    splits += [run(m, n, seed=5, memory_budget_bytes=budget * bytes_per_scenario(m), keep_scenarios=True)
+               for budget in (1, BLOCK, 2 * BLOCK + 5)]
+    for split in splits:
+        assert split.detail is not None
         np.testing.assert_array_equal(split.histogram, whole.histogram)
-        np.testing.assert_array_equal(split.backlog, whole.backlog)
-        np.testing.assert_array_equal(split.parts_owed, whole.parts_owed)
-        np.testing.assert_array_equal(split.occurs, whole.occurs)
+        np.testing.assert_array_equal(split.detail.backlog, whole.detail.backlog)
+        np.testing.assert_array_equal(split.detail.parts_owed, whole.detail.parts_owed)
+        np.testing.assert_array_equal(split.detail.occurs, whole.detail.occurs)
+        # every streamed figure too, bit for bit
+        assert split.to_json() == whole.to_json()
+        np.testing.assert_array_equal(split.stats.parts_owed_sum.total, whole.stats.parts_owed_sum.total)
     # scenario i does not depend on how many scenarios run: a prefix run gives the prefix
-    prefix = run(m, 900, seed=5, chunk=256)
-    np.testing.assert_array_equal(prefix.backlog, whole.backlog[:, :900])
+    prefix = run(m, 900, seed=5, chunk=256, keep_scenarios=True)
+    assert prefix.detail is not None
+    np.testing.assert_array_equal(prefix.detail.backlog, whole.detail.backlog[:, :900])
     # another seed gives other numbers
-    assert not np.array_equal(run(m, 900, seed=6).occurs, prefix.occurs)
+    other = run(m, 900, seed=6, keep_scenarios=True)
+    assert other.detail is not None and not np.array_equal(other.detail.occurs, prefix.detail.occurs)
+
+
+def test_chunks_are_sized_by_bytes() -> None:
+    """Chunks hold whole blocks that fit the budget; more sources, fewer scenarios per chunk."""
+    small = synthetic_model(1, parts=10, sources_per_part=(1, 2))
+    large = synthetic_model(1, parts=100, sources_per_part=(5, 8))
+    assert bytes_per_scenario(large) > 5 * bytes_per_scenario(small)
+    for m in (small, large):
+        chunk = chunk_scenarios(m, 64 * 2**20)
+        assert chunk % BLOCK == 0 and chunk >= BLOCK
+        assert chunk == BLOCK or chunk * bytes_per_scenario(m) <= 64 * 2**20
+    assert chunk_scenarios(large, 64 * 2**20) < chunk_scenarios(small, 64 * 2**20)
+    assert chunk_scenarios(small, 1) == BLOCK
 
 
 def test_sampled_range_equals_slice_of_larger_sample() -> None:
@@ -174,7 +226,8 @@ def test_no_disruption_meets_the_plan_exactly() -> None:
         for t in range(8):
             assert result.quantile(d, t, 0.1) == result.quantile(d, t, 0.9) == int(m.plan[t, d])
     assert result.summary()["probability_of_shortfall"] == 0.0
-    assert result.value_short_usd.max() == 0.0
+    assert result.summary()["value_at_risk_95_usd"] == 0.0
+    assert result.worst_scenarios() == []
 
 
 def test_full_outage_over_the_horizon_loses_everything_with_its_probability() -> None:
@@ -185,14 +238,15 @@ def test_full_outage_over_the_horizon_loses_everything_with_its_probability() ->
     m = _single_part_model(events=(event,), start_weeks=np.array([-np.inf]))
     # starts uniformly in the 52-week horizon; a 100-week outage runs to the end whenever it starts
     n = 4000
-    result = run(m, n, seed=2)
-    lost = result.backlog[0]
+    result = run(m, n, seed=2, keep_scenarios=True)
+    assert result.detail is not None
+    lost = result.detail.backlog[0]
     share = float((lost > 0).mean())
     assert abs(share - p) < 4 * math.sqrt(p * (1 - p) / n)
-    occurred = result.occurs[0]
+    occurred = result.detail.occurs[0]
     assert np.all(lost[~occurred] == 0)
     # an outage starting at week s of 52 leaves the racks of the whole quarters before it, pro rata
-    start = result.event_start_weeks[0][occurred]
+    start = result.detail.event_start_weeks[0][occurred]
     expected_built = np.floor(20.0 * start / (52.1775 / 4) / 2.0 + 1e-6)
     np.testing.assert_allclose(40 - lost[occurred], np.minimum(expected_built, 40), atol=1.0)
 
@@ -272,23 +326,25 @@ def test_racks_are_conserved(seed: int, precision: str) -> None:
     no quarter delivers a negative or fractional number of racks."""
     m = synthetic_model(seed, designs=2, parts=6, quarters=5, events=3, lead_time_cv=0.3,
                         capacity_margin=0.9)
-    result = run(m, 64, seed, precision=precision)
+    result = run(m, 64, seed, precision=precision, keep_scenarios=True)
+    assert result.detail is not None
     s = sample(m, seed, 0, 64, dtype=np.float32 if precision == "single" else np.float64)
     out = simulate(m, s.capacity, s.late, s.carry_in)
     total = out.delivered.sum(axis=0) + out.backlog
     np.testing.assert_array_equal(total, np.broadcast_to(m.plan.sum(axis=0)[:, None], total.shape))
     assert np.all(out.delivered >= 0) and np.all(out.delivered == np.round(out.delivered))
     # run() is sampling + this kernel: same numbers
-    np.testing.assert_array_equal(result.backlog, out.backlog.astype(np.float32))
+    np.testing.assert_array_equal(result.detail.backlog, out.backlog.astype(np.float32))
 
 
 def test_single_and_double_precision_agree() -> None:
     m = synthetic_model(21, designs=3, parts=12, quarters=8, events=5, lead_time_cv=0.3, capacity_margin=1.1)
-    single = run(m, 2000, seed=3, precision="single")
-    double = run(m, 2000, seed=3, precision="double")
+    single = run(m, 2000, seed=3, precision="single", keep_scenarios=True)
+    double = run(m, 2000, seed=3, precision="double", keep_scenarios=True)
+    assert single.detail is not None and double.detail is not None
     # whole racks can differ only where parts sit within 0.1 % of a rack of a boundary
-    assert np.abs(single.backlog - double.backlog).max() <= 1.0
-    assert (single.backlog != double.backlog).mean() < 0.01
+    assert np.abs(single.detail.backlog - double.detail.backlog).max() <= 1.0
+    assert (single.detail.backlog != double.detail.backlog).mean() < 0.01
     for d in range(3):
         for t in range(8):
             for q in (0.1, 0.5, 0.9):

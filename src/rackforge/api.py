@@ -147,18 +147,23 @@ def stress_test(programme: Programme, quarter: str | None = None,
 
 def simulate(programme: Programme, scenarios: int = MONTE_CARLO_SCENARIOS, seed: int = MONTE_CARLO_SEED, *,
              precision: Literal["single", "double"] = "single", chunk: int | None = None,
+             memory_budget_bytes: int | None = None,
              progress: Callable[[int], None] | None = None) -> MonteCarloResult:
     """How many racks arrive per design and quarter across disruption scenarios? Monte Carlo of the
     build plan under the programme's ``scenarios:`` library. ``scenarios`` [count] and ``seed``
     (defaults :data:`~rackforge.resilience.defaults.MONTE_CARLO_SCENARIOS`,
     :data:`~rackforge.resilience.defaults.MONTE_CARLO_SEED`: the report's); ``precision``: kernel
-    arithmetic (float32 ``single`` by default); ``chunk``: scenarios per chunk (memory only; results do
-    not depend on it); ``progress(k)`` is called as k scenarios finish. Returns a
+    arithmetic (float32 ``single`` by default); ``memory_budget_bytes``: working memory of a chunk of
+    scenarios [bytes] (default :data:`~rackforge.resilience.montecarlo.MEMORY_BUDGET_BYTES`), or
+    ``chunk``: scenarios per chunk, rounded up to whole blocks of 1,024 (memory only; results do not
+    depend on either); ``progress(k)`` is called as k scenarios finish. Results are reduced on the
+    fly, so memory does not grow with ``scenarios``. Returns a
     :class:`~rackforge.resilience.montecarlo.MonteCarloResult`."""
     from rackforge.resilience.montecarlo import simulate_programme
 
-    extra: dict[str, Any] = {} if chunk is None else {"chunk": chunk}
-    return simulate_programme(programme, scenarios, seed, precision=precision, progress=progress, **extra)
+    extra: dict[str, Any] = {} if memory_budget_bytes is None else {"memory_budget_bytes": memory_budget_bytes}
+    return simulate_programme(programme, scenarios, seed, chunk=chunk, precision=precision, progress=progress,
+                              **extra)
 
 
 def buffers(programme: Programme, designs: Sequence[str] = (),

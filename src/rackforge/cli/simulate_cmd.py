@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from rackforge.cli.common import console, echo_json, json_option, load, path_argument
-from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
+from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES, MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
 
 
 @click.command()
@@ -20,9 +20,15 @@ from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEE
               "is chunked.")
 @click.option("--precision", type=click.Choice(["single", "double"]), default="single", show_default=True,
               help="Kernel arithmetic: single (float32, faster) or double (float64).")
-@click.option("--chunk", default=8192, show_default=True, type=click.IntRange(1),
-              help="Scenarios per chunk (memory only; results do not depend on it).")
-def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precision: str, chunk: int) -> None:
+@click.option("--memory-budget", "memory_budget_mb", default=MONTE_CARLO_MEMORY_BUDGET_BYTES // 2**20,
+              show_default=True, type=click.IntRange(1),
+              help="Working memory of a chunk of scenarios [MiB] (memory only; results do not depend on it; "
+              "results add a fixed few MB whatever the number of scenarios).")
+@click.option("--chunk", default=None, type=click.IntRange(1),
+              help="Scenarios per chunk instead of --memory-budget, rounded up to whole blocks of 1,024 (memory "
+              "only; results do not depend on it).")
+def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precision: str, memory_budget_mb: int,
+             chunk: int | None) -> None:
     """Monte Carlo of racks delivered per design and quarter under the disruption library.
 
     Each scenario draws the events of the programme's 'scenarios:' section (probability, start,
@@ -39,7 +45,7 @@ def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precis
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=not err.is_terminal or scenarios < 20_000) as bar:
         task = bar.add_task("scenarios", total=scenarios)
-        result = api.simulate(programme, scenarios, seed, chunk=chunk,
+        result = api.simulate(programme, scenarios, seed, chunk=chunk, memory_budget_bytes=memory_budget_mb * 2**20,
                               precision="double" if precision == "double" else "single",
                               progress=lambda k: bar.advance(task, k))
     if as_json:

@@ -17,6 +17,11 @@ however the run is chunked (one random stream per block of scenarios)."""
 MONTE_CARLO_SCENARIOS = 10_000
 """Scenarios of the disruption Monte Carlo when no count is given [scenarios]."""
 
+MONTE_CARLO_MEMORY_BUDGET_BYTES = 128 * 2**20
+"""Working memory of one chunk of Monte Carlo scenarios (sampling, kernel, reduction) when none is
+given [bytes]: 128 MiB. Results are reduced on the fly and add a fixed few MB, so a run's peak
+memory does not grow with the number of scenarios."""
+
 STRESS_LEVELS = ("site", "country", "region")
 """Groups the stress test takes down when none are named: every site, country and region."""
 

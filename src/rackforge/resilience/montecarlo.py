@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -35,6 +35,12 @@ import numpy as np
 from rackforge.calendar import WEEKS_PER_QUARTER, quarter_start
 from rackforge.core.bom import BomStructure, explode, racks_by_quarter
 from rackforge.core.supply import SourceMode, resolve_order_shares, supply_view
+from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES
+from rackforge.resilience.mc_results import (  # noqa: F401  (MonteCarloResult and histogram_quantile re-exported)
+    Accumulator,
+    MonteCarloResult,
+    histogram_quantile,
+)
 from rackforge.resilience.network import (
     default_part_stock,
     part_lead_times_weeks,
@@ -45,7 +51,6 @@ from rackforge.resilience.network import (
 from rackforge.schema.scenarios import ScenarioLibrary
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from rackforge.schema import BuildPlan, Programme
 
@@ -356,18 +361,41 @@ class KernelOutput:
     parts_owed: Array               # (K, n) part units ordered and not delivered by the end
 
 
+KERNELS = ("auto", "numpy", "compiled")
+"""Kernel choices: ``numpy`` (the vectorised reference), ``compiled`` (numba, the same numbers; see
+:mod:`rackforge.resilience.mc_kernel`), ``auto`` (compiled when numba imports and the call has at
+least :data:`COMPILED_MIN_UPDATES` updates)."""
+
+COMPILED_MIN_UPDATES = 20_000_000
+"""Smallest call (scenarios × quarters × parts [updates]) for which ``kernel="auto"`` uses the
+compiled kernel: below it the NumPy kernel is done before numba has loaded (about 0.5 s)."""
+
+
+def compiled_kernel_available() -> bool:
+    """True when the compiled kernel can be used (numba imports)."""
+    try:
+        import rackforge.resilience.mc_kernel  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def simulate(model: SimulationModel, capacity: Array, late: Array | None, carry_in: Array | None = None, *,
-             dtype: Any = None) -> KernelOutput:
+             dtype: Any = None, kernel: str = "numpy") -> KernelOutput:
     """Run the quarter-by-quarter build for every scenario column of ``capacity`` (P, S, n).
 
     ``late`` (P, K, n): share of each quarter's deliveries slipping to the next (None: none);
     ``carry_in`` (K, n): parts arriving in the first quarter from before the plan (default: the
-    pipeline stock). Works in ``dtype`` (default: the dtype of ``capacity``; float64 or float32) and
-    processes the scenarios in slices of :data:`KERNEL_CHUNK`; see :func:`simulate_chunk`.
+    pipeline stock). Works in ``dtype`` (default: the dtype of ``capacity``; float64 or float32).
+    ``kernel`` (one of :data:`KERNELS`): ``numpy`` processes the scenarios in slices of
+    :data:`KERNEL_CHUNK` (see :func:`simulate_chunk`); ``compiled`` runs the numba loop of
+    :mod:`rackforge.resilience.mc_kernel`, which gives the same numbers.
     """
     dt = np.dtype(dtype if dtype is not None else capacity.dtype)
     if dt.name not in EPS_RACKS:
         raise ValueError(f"the kernel works in float64 or float32, not {dt.name}")
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {', '.join(KERNELS)}")
     capacity = capacity.astype(dt, copy=False)
     late = None if late is None else late.astype(dt, copy=False)
     n = capacity.shape[2]
@@ -375,6 +403,13 @@ def simulate(model: SimulationModel, capacity: Array, late: Array | None, carry_
         carry_in = np.repeat(model.pipeline_units[:, None], n, axis=1)
     carry_in = carry_in.astype(dt, copy=False)
     periods, n_designs, n_parts, _ = model.shape
+    if kernel == "auto":
+        large = n * periods * n_parts >= COMPILED_MIN_UPDATES
+        kernel = "compiled" if large and compiled_kernel_available() else "numpy"
+    if kernel == "compiled":
+        from rackforge.resilience.mc_kernel import simulate_compiled
+
+        return simulate_compiled(model, capacity, late, carry_in, EPS_RACKS[dt.name])
     out = KernelOutput(np.empty((periods, n_designs, n), dt), np.empty((n_designs, n), dt),
                        np.empty((n_parts, n), dt))
     consts = _KernelConstants.of(model, dt)
@@ -617,212 +652,77 @@ def _allocate(c: _KernelConstants, inv: Array, demand: Array, wanted: Array, spa
 
 
 # ---------------------------------------------------------------------------------------------
-# runs and results
-
-
-@dataclass
-class _Accumulator:
-    """Per-scenario and histogram results gathered chunk by chunk."""
-
-    model: SimulationModel
-    max_racks: int
-    histogram: Array = field(init=False)
-    backlog: list[Array] = field(default_factory=list)
-    parts_owed: list[Array] = field(default_factory=list)
-    occurs: list[Array] = field(default_factory=list)
-    starts: list[Array] = field(default_factory=list)
-    durations: list[Array] = field(default_factory=list)
-    delivered_sum: Array = field(init=False)
-
-    def __post_init__(self) -> None:
-        periods, n_designs, _, _ = self.model.shape
-        self.histogram = np.zeros((periods * n_designs, self.max_racks + 1), dtype=np.int64)
-        self.delivered_sum = np.zeros((periods, n_designs))
-
-    def add(self, s: Sample, out: KernelOutput) -> None:
-        periods, n_designs, _, _ = self.model.shape
-        racks = np.rint(out.delivered).astype(np.int64).reshape(periods * n_designs, -1)
-        np.clip(racks, 0, self.max_racks, out=racks)
-        offsets = (np.arange(periods * n_designs) * (self.max_racks + 1))[:, None]
-        self.histogram += np.bincount((racks + offsets).ravel(),
-                                      minlength=self.histogram.size).reshape(self.histogram.shape)
-        self.delivered_sum += out.delivered.sum(axis=2)
-        self.backlog.append(out.backlog.astype(np.float32))
-        self.parts_owed.append(out.parts_owed.astype(np.float32))
-        self.occurs.append(s.occurs)
-        self.starts.append(s.start_weeks.astype(np.float32))
-        self.durations.append(s.duration_weeks.astype(np.float32))
-
-
-def histogram_quantile(counts: Array, q: float) -> int:
-    """The q-quantile of integer data given its histogram (inverse empirical CDF, as
-    ``numpy.quantile(method="inverted_cdf")``): the smallest v with CDF(v) ≥ q."""
-    total = counts.sum()
-    cdf = np.cumsum(counts)
-    return int(np.searchsorted(cdf, q * total - 1e-9 * total, side="left"))
-
-
-@dataclass(frozen=True)
-class MonteCarloResult:
-    """Racks delivered (quantiles), shortfalls, value at risk and the worst scenarios."""
-
-    model: SimulationModel
-    scenarios: int
-    seed: int
-    histogram: Array        # (P·D, max+1)
-    delivered_mean: Array   # (P, D)
-    backlog: Array          # (D, N) racks short at the end
-    parts_owed: Array       # (K, N)
-    occurs: Array           # (E, N)
-    event_start_weeks: Array
-    event_duration_weeks: Array
-
-    # -- per scenario --------------------------------------------------------------------------
-    @property
-    def value_short_usd(self) -> Array:
-        """Value of the racks not delivered by the end of the plan, per scenario (N,) [USD]."""
-        return self.model.rack_value_usd.astype(np.float64) @ self.backlog.astype(np.float64)
-
-    def quantile(self, design: int, period: int, q: float) -> int:
-        """q-quantile of racks of ``design`` delivered in ``period`` [racks]."""
-        return histogram_quantile(self.histogram[period * len(self.model.designs) + design], q)
-
-    def delivered_table(self) -> dict[str, list[dict[str, Any]]]:
-        """Per design, per quarter: plan, mean, P10, P50, P90 of racks delivered."""
-        m = self.model
-        out: dict[str, list[dict[str, Any]]] = {}
-        for d, design in enumerate(m.designs):
-            rows = []
-            for t, quarter in enumerate(m.quarters):
-                rows.append({"quarter": quarter, "plan": int(m.plan[t, d]),
-                             "mean": round(float(self.delivered_mean[t, d]), 3),
-                             "p10": self.quantile(d, t, 0.10), "p50": self.quantile(d, t, 0.50),
-                             "p90": self.quantile(d, t, 0.90)})
-            out[design] = rows
-        return out
-
-    def value_at_risk_usd(self, level: float = 0.95) -> float:
-        """Value-at-risk of the shortfall: its ``level`` quantile over scenarios [USD]."""
-        return float(np.quantile(self.value_short_usd, level, method="inverted_cdf"))
-
-    def conditional_value_at_risk_usd(self, level: float = 0.95) -> float:
-        """Mean shortfall value in the worst 1 − ``level`` of scenarios [USD]."""
-        values = np.sort(self.value_short_usd)
-        tail = values[int(np.floor(level * values.size)):]
-        return float(tail.mean()) if tail.size else 0.0
-
-    def shortfall_by_part(self) -> list[dict[str, Any]]:
-        """Units of each part still owed at the end: mean, P90, probability, mean value."""
-        m = self.model
-        rows: list[dict[str, Any]] = []
-        owed = self.parts_owed.astype(np.float64)
-        for k, part in enumerate(m.parts):
-            x = owed[k]
-            mean = float(x.mean()) if x.size else 0.0
-            rows.append({"part": part, "mean_units": round(mean, 3),
-                         "p90_units": round(float(np.quantile(x, 0.9, method="inverted_cdf")), 3) if x.size else 0.0,
-                         "probability": round(float((x > 0.5).mean()), 6) if x.size else 0.0,
-                         "mean_value_usd": round(mean * float(m.part_price_usd[k]), 2)})
-        rows.sort(key=lambda r: (-float(r["mean_value_usd"]), -float(r["mean_units"]), str(r["part"])))
-        return rows
-
-    def shortfall_by_event(self) -> list[dict[str, Any]]:
-        """Per library event: how often it happened and the mean shortfall value with and without it."""
-        values = self.value_short_usd
-        rows: list[dict[str, Any]] = []
-        for e, spec in enumerate(self.model.events):
-            hit = self.occurs[e]
-            rows.append({
-                "event": spec.id, "name": spec.name, "probability": round(spec.probability, 6),
-                "occurred_share": round(float(hit.mean()), 6) if hit.size else 0.0,
-                "mean_value_short_usd_when_occurred": round(float(values[hit].mean()), 2) if hit.any() else None,
-                "mean_value_short_usd_otherwise": round(float(values[~hit].mean()), 2) if (~hit).any() else None,
-            })
-        rows.sort(key=lambda r: -float(r["mean_value_short_usd_when_occurred"] or 0.0))
-        return rows
-
-    def worst_scenarios(self, count: int = 5) -> list[dict[str, Any]]:
-        """The scenarios with the largest shortfall value, with the events that happened in them."""
-        values = self.value_short_usd
-        order = np.argsort(-values, kind="stable")[:count]
-        rows = []
-        for i in order:
-            if values[i] <= 0:
-                break
-            events = [{"event": spec.id, "start_week": round(float(self.event_start_weeks[e, i]), 2),
-                       "duration_weeks": round(float(self.event_duration_weeks[e, i]), 2)}
-                      for e, spec in enumerate(self.model.events) if self.occurs[e, i]]
-            rows.append({"scenario": int(i), "value_short_usd": round(float(values[i]), 2),
-                         "racks_short": {d: round(float(self.backlog[k, i]))
-                                         for k, d in enumerate(self.model.designs)},
-                         "events": events})
-        return rows
-
-    def summary(self) -> dict[str, Any]:
-        """Headline figures: expected racks and value short at the end of the plan, VaR, CVaR, and the
-        probability of any shortfall and of one above 1 % of the planned racks."""
-        values = self.value_short_usd
-        short = self.backlog.sum(axis=0)
-        planned = float(self.model.plan.sum())
-        return {
-            "expected_racks_short": {d: round(float(self.backlog[k].mean()), 4) for k, d in
-                                     enumerate(self.model.designs)},
-            "probability_of_shortfall": round(float((short > 0.5).mean()), 6),
-            "probability_of_shortfall_over_1pct": round(float((short > 0.01 * planned).mean()), 6),
-            "expected_value_short_usd": round(float(values.mean()), 2),
-            "value_at_risk_95_usd": round(self.value_at_risk_usd(0.95), 2),
-            "conditional_value_at_risk_95_usd": round(self.conditional_value_at_risk_usd(0.95), 2),
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form (see docs/resilience.md)."""
-        return {
-            "scenarios": self.scenarios, "seed": self.seed, "quarters": list(self.model.quarters),
-            "designs": self.delivered_table(), "summary": self.summary(),
-            "shortfall_by_part": self.shortfall_by_part(), "shortfall_by_event": self.shortfall_by_event(),
-            "worst_scenarios": self.worst_scenarios(), "warnings": list(self.model.warnings),
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        """Racks delivered per design and quarter (plan, mean, p10, p50, p90) [racks]."""
-        import pandas as pd
-
-        rows = [{"design": d, **row} for d, table in self.delivered_table().items() for row in table]
-        return pd.DataFrame(rows).rename(columns={"plan": "plan_racks", "mean": "mean_racks", "p10": "p10_racks",
-                                                  "p50": "p50_racks", "p90": "p90_racks"})
+# runs and results (reduced on the fly: rackforge.resilience.mc_results)
 
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
 """Kernel precision: ``single`` (float32, ~7 significant digits, about twice as fast) or ``double``."""
 
+MEMORY_BUDGET_BYTES = MONTE_CARLO_MEMORY_BUDGET_BYTES
+"""Default working memory of a run's chunk (sampling, kernel, reduction) [bytes]: 128 MiB. The
+results themselves take a fixed few MB more (histograms), whatever the number of scenarios."""
 
-def run(model: SimulationModel, scenarios: int, seed: int = 0, *, chunk: int = 8 * BLOCK,
-        precision: str = "single", progress: Callable[[int], None] | None = None) -> MonteCarloResult:
-    """Simulate ``scenarios`` scenarios in chunks of ``chunk`` (results do not depend on ``chunk``)."""
+
+def bytes_per_scenario(model: SimulationModel, dtype: Any = np.float32) -> int:
+    """Working memory one scenario of a chunk takes at the peak of sampling, kernel and reduction
+    [bytes], an upper estimate counted from the arrays they hold at once: P·S capacities with one
+    float64 temporary of their size (event factors), (P+1)·K normals and late shares, the uniforms,
+    the kernel's (P, D) output and (K, n) buffers, and the reduction's int64 copies. On the
+    reference programme it is 30 kB against about 15 kB measured."""
+    periods, n_designs, n_parts, n_sources = model.shape
+    item = np.dtype(dtype).itemsize
+    n_events = len(model.events)
+    sampling = 6 * 8 * n_events + periods * n_sources * (item + 8) + 3 * 4 * (periods + 1) * n_parts
+    kernel = periods * n_designs * item + (n_designs + 8 * n_parts + n_sources) * item
+    reduction = 3 * 8 * periods * n_designs + 3 * 8 * n_parts + 8 * (n_designs + 3 * n_events)
+    return int(sampling + kernel + reduction) + 64
+
+
+def chunk_scenarios(model: SimulationModel, memory_budget_bytes: int = MEMORY_BUDGET_BYTES,
+                    dtype: Any = np.float32) -> int:
+    """Scenarios per chunk that fit ``memory_budget_bytes``: a whole number of random-number blocks
+    (at least one) [scenarios]."""
+    fit = memory_budget_bytes // bytes_per_scenario(model, dtype)
+    return int(max(1, fit // BLOCK) * BLOCK)
+
+
+def run(model: SimulationModel, scenarios: int, seed: int = 0, *, chunk: int | None = None,
+        memory_budget_bytes: int = MEMORY_BUDGET_BYTES, precision: str = "single",
+        progress: Callable[[int], None] | None = None, keep_scenarios: bool = False,
+        kernel: str = "auto") -> MonteCarloResult:
+    """Simulate ``scenarios`` scenarios chunk by chunk, reducing each chunk's results on the fly.
+
+    Chunks hold :func:`chunk_scenarios` scenarios for ``memory_budget_bytes`` [bytes], or ``chunk``
+    scenarios rounded up to whole blocks of :data:`BLOCK` when given; results do not depend on either.
+    ``keep_scenarios``: also keep every scenario's end figures (``result.detail``; memory grows with
+    the number of scenarios). ``kernel``: one of :data:`KERNELS`; ``auto`` runs the compiled kernel
+    when numba imports and the run has at least :data:`COMPILED_MIN_UPDATES` updates (both kernels
+    give the same numbers)."""
     if scenarios < 1:
         raise ValueError("scenarios must be ≥ 1")
-    if chunk < 1:
+    if chunk is not None and chunk < 1:
         raise ValueError("chunk must be ≥ 1")
+    if memory_budget_bytes < 1:
+        raise ValueError("memory_budget_bytes must be ≥ 1")
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {', '.join(KERNELS)}")
     dtype = PRECISIONS[precision]
-    max_racks = int(model.plan.sum(axis=0).max() + model.rack_stock.max()) if model.plan.size else 0
-    acc = _Accumulator(model, max_racks)
-    for first in range(0, scenarios, chunk):
-        n = min(chunk, scenarios - first)
+    if kernel == "auto":
+        periods, _, n_parts, _ = model.shape
+        large = scenarios * periods * n_parts >= COMPILED_MIN_UPDATES
+        kernel = "compiled" if large and compiled_kernel_available() else "numpy"
+    step = -(-chunk // BLOCK) * BLOCK if chunk is not None else chunk_scenarios(model, memory_budget_bytes, dtype)
+    acc = Accumulator(model, BLOCK, keep_scenarios)
+    for first in range(0, scenarios, step):
+        n = min(step, scenarios - first)
         s = sample(model, seed, first, n, dtype=dtype)
-        acc.add(s, simulate(model, s.capacity, s.late, s.carry_in))
+        acc.add(s, simulate(model, s.capacity, s.late, s.carry_in, kernel=kernel))
+        del s
         if progress is not None:
             progress(n)
-    n_events = len(model.events)
-
-    def cat(parts: list[Array], rows: int) -> Array:
-        return np.concatenate(parts, axis=1) if parts else np.zeros((rows, 0))
-
-    return MonteCarloResult(
-        model, scenarios, seed, acc.histogram, acc.delivered_sum / scenarios,
-        cat(acc.backlog, len(model.designs)), cat(acc.parts_owed, len(model.parts)),
-        cat(acc.occurs, n_events).astype(bool), cat(acc.starts, n_events), cat(acc.durations, n_events))
+    return acc.result(scenarios, seed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1024,10 +924,12 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
         warnings=(*src.warnings, *event_warnings), may_ship=figures.may_ship)
 
 
-def simulate_programme(programme: Programme, scenarios: int = 10_000, seed: int = 0, *, chunk: int = 8 * BLOCK,
-                       precision: str = "single", progress: Callable[[int], None] | None = None) -> MonteCarloResult:
-    """Monte Carlo of a programme's build plan under its scenario library."""
-    return run(simulation_model(programme), scenarios, seed, chunk=chunk, precision=precision, progress=progress)
+def simulate_programme(programme: Programme, scenarios: int = 10_000, seed: int = 0, *, chunk: int | None = None,
+                       memory_budget_bytes: int = MEMORY_BUDGET_BYTES, precision: str = "single",
+                       progress: Callable[[int], None] | None = None) -> MonteCarloResult:
+    """Monte Carlo of a programme's build plan under its scenario library (see :func:`run`)."""
+    return run(simulation_model(programme), scenarios, seed, chunk=chunk, memory_budget_bytes=memory_budget_bytes,
+               precision=precision, progress=progress)
 
 
 @dataclass(frozen=True)
