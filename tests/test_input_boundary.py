@@ -314,6 +314,13 @@ def test_simulate_cli_refuses_too_many_scenarios_up_front(monkeypatch: pytest.Mo
     assert code == 2 and "would need about" in out
 
 
+def test_the_cost_of_resilience_sweep_checks_its_monte_carlo_memory_before_solving(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "_memory_budget_bytes", lambda: 256 * 2**20)
+    with pytest.raises(UsageError, match="would need about"):
+        api.optimize_sweep(load_programme(None), scenarios=10_000_000)
+
+
 def test_the_memory_estimate_grows_with_scenarios_and_plan_size() -> None:
     small = api._simulation_memory_bytes(8, 3, 100, 150, 6, 100, 1_000, 1)
     assert api._simulation_memory_bytes(8, 3, 100, 150, 6, 100, 1_000_000, 1) > 100 * small

@@ -64,6 +64,10 @@ to need more is refused up front (with its estimate) instead of being attempted.
 MEMORY_BUDGET_FALLBACK_BYTES = 8 * 2**30
 """Memory budget [bytes] when the physical memory cannot be read."""
 
+SWEEP_MEMORY_CHECK_SCENARIOS = 100_000
+"""Shortfall scenarios per plan above which the cost-of-resilience sweep estimates its Monte Carlo's
+memory before solving (below it the estimate is always small, and building the model costs ~1 s)."""
+
 SharedAnalyses = Mapping[str, Any]
 """Typed results of analyses already run, by name (``engineering``, ``sourcing``, ``monte_carlo``,
 ``factory``, ``readiness``; see :mod:`rackforge.evaluate.shared`), so a later question reuses them."""
@@ -319,9 +323,14 @@ def optimize_sweep(programme: Programme, policy: SourcingPolicy | None = None, *
     from rackforge.optimize.policy import SWEEP_SHORTFALL_SCENARIOS, cost_of_resilience
 
     _require_sources(programme, "the cost-of-resilience sweep")
+    shortfall_scenarios = SWEEP_SHORTFALL_SCENARIOS if scenarios is None else scenarios
+    if shortfall_scenarios > SWEEP_MEMORY_CHECK_SCENARIOS:
+        from rackforge.resilience.montecarlo import simulation_model
+
+        _check_simulation_memory(simulation_model(programme), shortfall_scenarios)
     return cost_of_resilience(programme, policy, domestic_targets=domestic_targets, country_caps=country_caps,
                               points=points, seed=seed, options=solve, stock=stock,
-                              shortfall_scenarios=SWEEP_SHORTFALL_SCENARIOS if scenarios is None else scenarios)
+                              shortfall_scenarios=shortfall_scenarios)
 
 
 # ----- can the factory keep up? -----------------------------------------------------------------------
