@@ -4,7 +4,8 @@ Hypothesis mutates a copy of the small test programme (tests/data/mini): values 
 field (units, dates, infinities, huge numbers, markup, nested structures), raw YAML text (explicit tags,
 dates that do not exist, deep nesting, aliases), references between records, encodings, and the files
 themselves (suffix case, broken symlinks, FIFOs, empty and deleted files). Each mutated folder is run
-through ``check``, ``bom --csv`` and ``sourcing`` in-process; every run must end with exit 0, 1 or 2
+through ``check``, ``bom --csv`` and ``sourcing`` in-process (mutated copies of the reference programme,
+which has every section, through ``check`` and ``evaluate``); every run must end with exit 0, 1 or 2
 (exit 3 is a bug found), print no traceback, write nothing on exit 2, and finish in bounded time.
 
 The normal suite runs a small fixed budget; ``RACKFORGE_FUZZ_EXAMPLES=2000`` runs a longer search.
@@ -30,6 +31,8 @@ from rackforge.cli import cli
 
 MINI = Path(__file__).parent / "data" / "mini"
 FILES = sorted(p.name for p in MINI.glob("*.yaml"))
+REFERENCE = Path(__file__).parent.parent / "src" / "rackforge" / "reference"
+REFERENCE_FILES = sorted(p.name for p in REFERENCE.glob("*.yaml"))
 EXAMPLES = int(os.environ.get("RACKFORGE_FUZZ_EXAMPLES", "12"))
 """Examples per fuzz test: a small fixed budget in the normal suite, more from the environment."""
 
@@ -68,12 +71,12 @@ values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
 
 
 @contextmanager
-def mini_copy() -> Iterator[Path]:
-    """A fresh writable copy of the mini programme, removed afterwards."""
+def mini_copy(source: Path = MINI) -> Iterator[Path]:
+    """A fresh writable copy of the mini programme (or of ``source``), removed afterwards."""
     root = Path(tempfile.mkdtemp(prefix="rackforge-fuzz-"))
     try:
-        folder = root / "mini"
-        shutil.copytree(MINI, folder)
+        folder = root / "programme"
+        shutil.copytree(source, folder)
         yield folder
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -117,10 +120,11 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
-def run_commands(folder: Path) -> None:
+def run_commands(folder: Path, commands: tuple[str, ...] = ("check", "bom", "sourcing")) -> None:
     """Run the commands on ``folder`` and check the boundary's promises for each."""
     out_dir = folder.parent / "csv-out"
-    for args in (["check", str(folder)], ["bom", str(folder), "--csv", str(out_dir)], ["sourcing", str(folder)]):
+    options = {"bom": ["--csv", str(out_dir)]}
+    for args in ([command, str(folder), *options.get(command, [])] for command in commands):
         before = snapshot(folder)
         started = time.monotonic()
         result = CliRunner().invoke(cli, args)
@@ -148,6 +152,19 @@ def test_any_value_at_any_field_is_handled(data: st.DataObject) -> None:
             set_at(content, path, data.draw(values, label="value"))
             (folder / name).write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
         run_commands(folder)
+
+
+@settings(FUZZ, max_examples=max(1, EXAMPLES // 2))
+@given(data=st.data())
+def test_any_value_in_the_reference_programme_is_handled(data: st.DataObject) -> None:
+    """The reference programme has every section (factory, scenarios, evaluations, readiness, rules)."""
+    with mini_copy(REFERENCE) as folder:
+        name = data.draw(st.sampled_from(REFERENCE_FILES), label="file")
+        content = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+        path = data.draw(st.sampled_from(paths_in(content)), label="path")
+        set_at(content, path, data.draw(values, label="value"))
+        (folder / name).write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        run_commands(folder, ("check", "evaluate"))
 
 
 @FUZZ
