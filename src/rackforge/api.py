@@ -62,6 +62,25 @@ SharedAnalyses = Mapping[str, Any]
 ``factory``, ``readiness``; see :mod:`rackforge.evaluate.shared`), so a later question reuses them."""
 
 
+# ----- input guards ----------------------------------------------------------------------------------
+
+def _require_sources(programme: Programme, question: str) -> None:
+    """Refuse (:class:`~rackforge.errors.InputError`) a supply question about a programme with no sources.
+
+    Without a single ``sources:`` record no part can be bought, so cost, origin, disruption and
+    optimisation figures have nothing to stand on; ``question`` names what was asked, for the message.
+    """
+    from rackforge.errors import InputError, Problem
+
+    if programme.sources:
+        return
+    where = programme.root or "(programme folder)"
+    raise InputError([Problem(where, None, "sources",
+                              f"{question} needs sources, and the programme has none: add a 'sources:' list "
+                              "(which site makes which part, with price, lead time and capacity) to a file "
+                              "of the folder; 'rackforge init DIR' writes an example")])
+
+
 # ----- does each design work? ---------------------------------------------------------------------
 
 def check_designs(programme: Programme, designs: Sequence[str] = ()) -> list[DesignReport]:
@@ -92,6 +111,7 @@ def sourcing(programme: Programme, rule_id: str | None = None) -> SourcingAnalys
     from rackforge.sourcing.analysis import analyse_sourcing
     from rackforge.sourcing.policy import chosen_rule
 
+    _require_sources(programme, "the sourcing analysis")
     return analyse_sourcing(programme, rule=chosen_rule(rule_id))
 
 
@@ -112,6 +132,7 @@ def bill_of_materials(programme: Programme, design: str | None = None,
     from rackforge.sourcing.analysis import analyse_sourcing
     from rackforge.sourcing.bill_of_materials import bill_of_materials as tables
 
+    _require_sources(programme, "the bill of materials")
     return tables(analyse_sourcing(programme), design, sources)
 
 
@@ -142,6 +163,7 @@ def stress_test(programme: Programme, quarter: str | None = None,
     from rackforge.resilience.defaults import checked_stress_levels
     from rackforge.resilience.stress import stress_programme
 
+    _require_sources(programme, "the stress test")
     return stress_programme(programme, quarter=quarter, levels=checked_stress_levels(levels))
 
 
@@ -161,6 +183,7 @@ def simulate(programme: Programme, scenarios: int = MONTE_CARLO_SCENARIOS, seed:
     :class:`~rackforge.resilience.montecarlo.MonteCarloResult`."""
     from rackforge.resilience.montecarlo import simulate_programme
 
+    _require_sources(programme, "the Monte Carlo simulation")
     extra: dict[str, Any] = {} if memory_budget_bytes is None else {"memory_budget_bytes": memory_budget_bytes}
     return simulate_programme(programme, scenarios, seed, chunk=chunk, precision=precision, progress=progress,
                               **extra)
@@ -176,6 +199,7 @@ def buffers(programme: Programme, designs: Sequence[str] = (),
 
     from rackforge.resilience.safety_stock import design_tree, optimise
 
+    _require_sources(programme, "safety-stock placement")
     chosen = list(designs) or [d.id for d in programme.planned_designs]
     trees = [design_tree(programme, d) for d in chosen]
     if service_level is not None:
@@ -203,6 +227,7 @@ def optimize(programme: Programme, policy: SourcingPolicy | None = None, *, solv
     the plan for the targets asked for (or why none exists) and the plan the policy settles on."""
     from rackforge.optimize.policy import optimise_programme
 
+    _require_sources(programme, "the sourcing optimiser")
     return optimise_programme(programme, policy, solve, stock=stock)
 
 
@@ -223,6 +248,7 @@ def optimize_sweep(programme: Programme, policy: SourcingPolicy | None = None, *
     (default ``solve``)."""
     from rackforge.optimize.policy import SWEEP_SHORTFALL_SCENARIOS, cost_of_resilience
 
+    _require_sources(programme, "the cost-of-resilience sweep")
     return cost_of_resilience(programme, policy, domestic_targets=domestic_targets, country_caps=country_caps,
                               points=points, seed=seed, options=solve, stock=stock, foot_options=foot_solve,
                               shortfall_scenarios=SWEEP_SHORTFALL_SCENARIOS if scenarios is None else scenarios)

@@ -17,10 +17,22 @@ WEEKS_PER_QUARTER = 52.1775 / 4.0
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
+FIRST_YEAR = 2000
+"""Earliest year a quarter may name: the calendar's sane range starts here."""
+
+LAST_YEAR = 2100
+"""Latest year a quarter may name; plans, lead times and dates beyond it are typos, and date
+arithmetic near year 9999 would overflow."""
+
 
 def _check_quarter(value: str) -> str:
-    if not _QUARTER.match(value):
+    """``value`` if it is a quarter like ``2027Q1`` within FIRST_YEAR..LAST_YEAR; else ``ValueError``."""
+    match = _QUARTER.match(value)
+    if not match:
         raise ValueError(f"{value!r} is not a quarter; write it like 2027Q1")
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{value!r} is outside the calendar: quarters run from {FIRST_YEAR}Q1 to {LAST_YEAR}Q4")
     return value
 
 

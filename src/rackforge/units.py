@@ -12,6 +12,7 @@ inch 25.4 mm, US gallon 3.785411784 L, psi 6.894757 kPa) except where noted.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -45,6 +46,10 @@ UNITS: dict[str, dict[str, float]] = {
     "usd_per_kwh": {"USD/kWh": 1.0, "$/kWh": 1.0},
 }
 
+MAX_MAGNITUDE = 1e15
+"""Largest absolute value of any quantity in its canonical unit (1 PW, 10^15 USD, 10^15 kg): anything
+larger is a typo or an overflow, never a rack programme's figure."""
+
 _NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?|[-+]?\.\d+(?:[eE][-+]?\d+)?"
 _QUANTITY = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>\S.*?)?\s*$")
 
@@ -59,7 +64,7 @@ def parse_quantity(value: Any, canonical: str) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a number in {canonical} or a value with a unit, got {value!r}")
     if isinstance(value, int | float):
-        return float(value)
+        return _finite(float(value), value, canonical)
     if not isinstance(value, str):
         raise ValueError(f"expected a number in {canonical} or a string like '12 {canonical}', "
                          f"got {type(value).__name__}")
@@ -81,7 +86,18 @@ def parse_quantity(value: Any, canonical: str) -> float:
             factor = folded.get(unit.lower())
     if factor is None:
         raise ValueError(f"unit {unit!r} is not a unit of this quantity; valid units: {', '.join(table)}")
-    return number * factor
+    return _finite(number * factor, value, canonical)
+
+
+def _finite(number: float, written: Any, canonical: str) -> float:
+    """``number`` if it is finite and within :data:`MAX_MAGNITUDE`; else a ``ValueError`` naming ``written``."""
+    if not math.isfinite(number):
+        raise ValueError(f"{written!r} is not a finite number; write a finite value in {canonical} "
+                         "(.inf, .nan and overflowing numbers such as 1e400 are refused)")
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValueError(f"{written!r} is {number:.3g} {canonical}, beyond the largest accepted magnitude "
+                         f"{MAX_MAGNITUDE:.0e}; check the number and its unit")
+    return number
 
 
 def _example(canonical: str) -> str:

@@ -3,12 +3,16 @@
 Subcommands live in their own modules and are imported only when run (see ``COMMANDS``),
 so ``rackforge --help`` starts fast. User errors (:class:`~rackforge.errors.RackforgeError`)
 are printed without a traceback: exit status 2 for bad input or usage, 1 for failed checks.
+Anything else is a bug in rackforge: :func:`report_bug` prints a short message and the command
+exits with status 3 (``RACKFORGE_DEBUG=1`` shows the traceback). See docs/errors.md.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import traceback
 from typing import Any
 
 import click
@@ -46,6 +50,33 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "Least-cost sourcing plan under domestic-content and diversification targets."),
 }
 
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "a check or target failed (or a plan could not be solved)",
+    2: "bad input or usage: the message names the file, line and field",
+    3: "a bug in rackforge: please report it (RACKFORGE_DEBUG=1 shows the traceback)",
+}
+"""Exit statuses of every command (docs/errors.md)."""
+
+BUG_REPORT_HINT = "please report this as a bug with the command and input that caused it"
+"""Where a user is pointed when rackforge itself fails."""
+
+DEBUG_ENV = "RACKFORGE_DEBUG"
+"""Environment variable that, set to 1, makes an unexpected error print its traceback."""
+
+
+def report_bug(command: str, exc: BaseException) -> None:
+    """Tell the user that ``command`` failed inside rackforge (exit 3 follows): the exception's one-line
+    summary, a pointer to report it, and how to see the traceback."""
+    summary = (str(exc).strip().splitlines() or [""])[0][:300]
+    what = type(exc).__name__ + (f": {summary}" if summary else "")
+    click.echo(f"internal error in 'rackforge {command}': {what}", err=True)
+    click.echo(f"this is a bug in rackforge, not a problem with your input; {BUG_REPORT_HINT}.", err=True)
+    if os.environ.get(DEBUG_ENV) == "1":
+        click.echo("".join(traceback.format_exception(exc)), err=True)
+    else:
+        click.echo(f"set {DEBUG_ENV}=1 to see the traceback.", err=True)
+
 
 class LazyGroup(click.Group):
     """A click group that imports a subcommand's module only when that command runs."""
@@ -62,7 +93,8 @@ class LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a user error becomes a message on stderr and its exit status."""
+        """Run the command; a user error becomes a message on stderr and its exit status, and any other
+        exception (a bug) a short message and exit status 3."""
         from rackforge.errors import RackforgeError
 
         try:
@@ -70,6 +102,11 @@ class LazyGroup(click.Group):
         except RackforgeError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # the last-resort boundary: never a raw traceback
+            report_bug(ctx.invoked_subcommand or "", exc)
+            ctx.exit(3)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
@@ -84,6 +121,14 @@ def cli() -> None:
 
     Give a command a programme folder (write one with 'rackforge init DIR'); with no
     folder, commands use the built-in reference programme.
+
+    \b
+    Exit status:
+      0  success
+      1  a check or target failed (or a plan could not be solved)
+      2  bad input or usage: the message names the file, line and field
+      3  a bug in rackforge (RACKFORGE_DEBUG=1 shows the traceback); please report it
+    See docs/errors.md for each kind of bad input and its message.
     """
 
 
@@ -99,5 +144,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:  # raised outside a command (option parsing, a command's import)
+        report_bug(" ".join(argv or sys.argv[1:])[:80], exc)
+        sys.exit(3)
     # in non-standalone mode click returns the status of ctx.exit(status) instead of exiting
     sys.exit(status if isinstance(status, int) else 0)

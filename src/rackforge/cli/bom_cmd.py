@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
 
 if TYPE_CHECKING:
     from rackforge.sourcing.bill_of_materials import BillOfMaterials
@@ -72,7 +72,7 @@ def _print_bom(bill: BillOfMaterials, tree: bool) -> None:
                                  ("qty/rack", "right"), ("unit cost", "right"), ("cost/rack", "right")):
                 table.add_column(col, justify=justify)  # type: ignore[arg-type]
             for r in frame.itertuples():
-                table.add_row("  " * (int(r.level) - 1) + str(r.ref), str(r.kind), str(r.quantity_per_parent),
+                table.add_row("  " * (int(r.level) - 1) + esc(r.ref), esc(r.kind), str(r.quantity_per_parent),
                               str(r.quantity_per_rack), _usd(r.unit_cost_usd), _usd(r.cost_per_rack_usd))
             out.print(table)
         else:
@@ -82,13 +82,13 @@ def _print_bom(bill: BillOfMaterials, tree: bool) -> None:
                                  ("cost/rack", "right"), ("share", "right")):
                 table.add_column(col, justify=justify)  # type: ignore[arg-type]
             for r in frame.itertuples():
-                table.add_row(str(r.part), str(r.category), str(r.quantity_per_rack), _usd(r.unit_cost_usd),
+                table.add_row(esc(r.part), esc(r.category), str(r.quantity_per_rack), _usd(r.unit_cost_usd),
                               _usd(r.cost_per_rack_usd), f"{r.share_of_rack:.1%}")
             table.add_row("[bold]total[/]", "", "", "", f"[bold]{_usd(frame['cost_per_rack_usd'].sum())}[/]", "")
             out.print(table)
         cats = tables["cost_by_category"][tables["cost_by_category"]["design"] == d] \
             .sort_values("cost_per_rack_usd", ascending=False)
-        out.print("  by category: " + ", ".join(f"{r.category} {_usd(r.cost_per_rack_usd)} ({r.share_of_rack:.0%})"
+        out.print("  by category: " + ", ".join(f"{esc(r.category)} {_usd(r.cost_per_rack_usd)} ({r.share_of_rack:.0%})"
                                                 for r in cats.itertuples()))
     plan = bill.plan_cost()
     if not plan.empty:

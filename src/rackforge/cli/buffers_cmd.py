@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load
+from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load
 
 
 @click.command()
@@ -14,7 +14,7 @@ from rackforge.cli.common import console, echo_json, json_option, load
 @json_option
 @click.option("--design", "designs", multiple=True, help="Design to place buffers for (repeatable; default: "
               "every planned design).")
-@click.option("--service-level", type=click.FloatRange(0.5, 0.9999), help="Override the service level.")
+@click.option("--service-level", type=FiniteFloat(0.5, 0.9999), help="Override the service level.")
 def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_level: float | None) -> None:
     """Strategic safety stock: optimal service times and buffers on a supply tree.
 
@@ -39,17 +39,18 @@ def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_
 
     out = console()
     for r in results:
-        table = Table(title=f"{r.tree.name}: service level {r.tree.service_level:.1%}, times in {r.tree.period}s",
+        table = Table(title=f"{esc(r.tree.name)}: service level {r.tree.service_level:.1%}, "
+                            f"times in {esc(r.tree.period)}s",
                       title_justify="left")
         for col in ("stage", "T", "SI", "S", "τ", "σ", "safety stock", "cost/period"):
             table.add_column(col, justify="left" if col == "stage" else "right")
         for s in r.stages:
             if s.safety_stock <= 0 and len(r.stages) > 25:
                 continue
-            table.add_row(s.stage.id, str(s.stage.processing_periods), str(s.inbound_service_time),
+            table.add_row(esc(s.stage.id), str(s.stage.processing_periods), str(s.inbound_service_time),
                           str(s.service_time), str(s.net_replenishment_time), f"{s.demand_sigma_per_period:,.2f}",
                           f"{s.safety_stock:,.1f}", f"{s.holding_cost:,.2f}")
         out.print(table)
         hidden = sum(1 for s in r.stages if s.safety_stock <= 0) if len(r.stages) > 25 else 0
         note = f" ({hidden} stages without stock not shown)" if hidden else ""
-        out.print(f"total holding cost of safety stock: {r.total_cost:,.2f} per {r.tree.period}{note}")
+        out.print(f"total holding cost of safety stock: {r.total_cost:,.2f} per {esc(r.tree.period)}{note}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option
+from rackforge.cli.common import console, echo_json, esc, json_option
 from rackforge.core.bom import explode
 
 
@@ -49,7 +49,7 @@ def list_(as_json: bool, kind: str | None) -> None:
         for col in rows[0]:
             table.add_column(col)
         for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row.values()))
+            table.add_row(*("" if v is None else esc(v) for v in row.values()))
         out.print(table)
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
 
 if TYPE_CHECKING:
     from rackforge.engineering.design_checks import DesignReport
@@ -32,7 +32,7 @@ def print_reports(programme_name: str, reports: list[DesignReport]) -> None:
     out = console()
     for report in reports:
         status = report.status.label
-        table = Table(title=f"{report.design_id} — {report.name} [{STATUS_STYLE[status]}]{status.upper()}[/]",
+        table = Table(title=f"{esc(report.design_id)} — {esc(report.name)} [{STATUS_STYLE[status]}]{status.upper()}[/]",
                       title_justify="left", show_lines=False, expand=True, box=box.SIMPLE_HEAD, padding=(0, 1))
         table.add_column("", no_wrap=True, width=4)
         table.add_column("check", no_wrap=True)
@@ -43,8 +43,8 @@ def print_reports(programme_name: str, reports: list[DesignReport]) -> None:
         for f in report.findings:
             label = f.status_enum.label
             margin = "" if f.margin is None else f"{float(f.margin):+.0%}" if abs(float(f.margin)) < 100 else ""
-            table.add_row(Text(label.upper(), style=STATUS_STYLE[label]), f.check, _number(f.value, f.unit),
-                          _number(f.limit, ""), margin, f.message)
+            table.add_row(Text(label.upper(), style=STATUS_STYLE[label]), esc(f.check), esc(_number(f.value, f.unit)),
+                          esc(_number(f.limit, "")), margin, esc(f.message))
         out.print(table)
         m = report.metrics
         out.print(f"  {m['gpus']} GPUs, {m['cpus']} CPUs · {m['it_power_kw']:,.1f} kW IT, "
@@ -56,7 +56,7 @@ def print_reports(programme_name: str, reports: list[DesignReport]) -> None:
     verdict = "[bold red]FAIL[/]" if failed else "[green]PASS[/]"
     plural = "s" if len(reports) != 1 else ""
     failing = sum(len(r.failed) for r in reports)
-    out.print(f"{programme_name}: {len(reports)} design{plural} checked, {failing} failing findings, "
+    out.print(f"{esc(programme_name)}: {len(reports)} design{plural} checked, {failing} failing findings, "
               f"{warned} warnings — {verdict}")
 
 

@@ -53,3 +53,58 @@ def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+
+
+def esc(value: object) -> str:
+    """``value`` as text safe to print through Rich: its brackets are shown, never read as markup.
+
+    Every user string (names, notes, free text from programme files) goes through this before it is
+    interpolated into a Rich markup string or a table cell; ids are safe by their syntax but may be
+    escaped too.
+    """
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
+class FiniteFloat(click.ParamType):
+    """A click type for float options that must be finite, optionally within ``[low, high]``.
+
+    ``nan``, ``inf`` and ``1e400`` are refused as usage errors (exit 2) naming the option, instead of
+    flowing into an analysis as a value no figure can be computed from.
+    """
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, *, low_open: bool = False) -> None:
+        self.low = low
+        self.high = high
+        self.low_open = low_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        """The option's value as a finite float in range, or a click usage error."""
+        import math
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
+            self.fail(f"{value!r} is out of range: {self._range()}", param, ctx)
+        if self.high is not None and number > self.high:
+            self.fail(f"{value!r} is out of range: {self._range()}", param, ctx)
+        return number
+
+    def _range(self) -> str:
+        low = "" if self.low is None else f"{self.low:g} {'<' if self.low_open else '<='} "
+        high = "" if self.high is None else f" <= {self.high:g}"
+        return f"{low}x{high}"
+
+    def __repr__(self) -> str:
+        return f"FiniteFloat({self.low}, {self.high})"
+
+
+FINITE_FLOAT = FiniteFloat()
+"""Any finite float (see :class:`FiniteFloat` for a bounded one)."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load
+from rackforge.cli.common import console, echo_json, esc, json_option, load
 
 
 @click.command()
@@ -34,11 +34,11 @@ def compare(designs: tuple[str, ...], path: Path | None, as_json: bool) -> None:
     table = Table(title="designs side by side", title_justify="left")
     table.add_column("metric")
     for r in reports:
-        table.add_column(f"{r.design_id}\n{r.generation} · {r.year}", justify="right")
+        table.add_column(esc(f"{r.design_id}\n{r.generation} · {r.year}"), justify="right")
     for spec in COMPARED:
-        table.add_row(spec.label, *(display_value(spec, r.metrics.get(spec.key)) for r in reports))
+        table.add_row(esc(spec.label), *(esc(display_value(spec, r.metrics.get(spec.key))) for r in reports))
     table.add_row("checks", *(r.status.label for r in reports))
     out.print(table)
     for change in changes:
-        out.print(" ".join(change["sentences"]), highlight=False)
+        out.print(" ".join(change["sentences"]), highlight=False, markup=False)
         out.print()

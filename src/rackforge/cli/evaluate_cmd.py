@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
 
 if TYPE_CHECKING:
     from rackforge.evaluate.analysis import EvaluationResult
@@ -65,30 +65,31 @@ def print_evaluation(result: EvaluationResult) -> None:
     for col in ("rank", "system", "vendor", "score"):
         table.add_column(col, justify="right" if col in ("rank", "score") else "left", no_wrap=col == "system")
     for c in used:
-        table.add_column(f"{SHORT_LABELS.get(c.id, c.id)}\nw={c.weight:.0%}", justify="right")
+        table.add_column(esc(f"{SHORT_LABELS.get(c.id, c.id)}\nw={c.weight:.0%}"), justify="right")
     for s in result.systems:
-        table.add_row(str(s.rank), s.id, s.vendor, f"{s.score:.3f}",
-                      *(format_value(s.raw.get(c.id), c.unit) for c in used))
+        table.add_row(str(s.rank), esc(s.id), esc(s.vendor), f"{s.score:.3f}",
+                      *(esc(format_value(s.raw.get(c.id), c.unit)) for c in used))
     out.print(table)
     if result.sensitivity:
-        sens = Table(title=f"What flips the top choice ({result.top.id})", title_justify="left")
+        sens = Table(title=f"What flips the top choice ({esc(result.top.id)})", title_justify="left")
         for col in ("criterion", "weight", "raise to", "then top", "lower to", "then top"):
             sens.add_column(col)
         for x in result.sensitivity:
-            sens.add_row(x.criterion, f"{x.weight:.1%}",
+            sens.add_row(esc(x.criterion), f"{x.weight:.1%}",
                          f"{x.raise_to:.1%}" if x.raise_to is not None else "never",
-                         x.raise_new_top or "", f"{x.lower_to:.1%}" if x.lower_to is not None else "never",
-                         x.lower_new_top or "")
+                         esc(x.raise_new_top or ""), f"{x.lower_to:.1%}" if x.lower_to is not None else "never",
+                         esc(x.lower_new_top or ""))
         out.print(sens)
     options = Table(title="Options to buy", title_justify="left")
     for col in ("system", "exercise by", "days left", "status", "latest decision"):
         options.add_column(col)
     for o in result.options:
-        options.add_row(o.system, str(o.exercise_by or "—"),
-                        "" if o.days_to_deadline is None else str(o.days_to_deadline), o.status,
-                        f"{o.latest_action} on {o.latest_date}" if o.latest_action else "none")
+        options.add_row(esc(o.system), str(o.exercise_by or "—"),
+                        "" if o.days_to_deadline is None else str(o.days_to_deadline), esc(o.status),
+                        esc(f"{o.latest_action} on {o.latest_date}") if o.latest_action else "none")
     out.print(options)
     for d in result.decisions:
-        out.print(f"• {d.date} [bold]{d.action.value}[/] {d.system} — {d.by}: {d.rationale}", highlight=False)
+        out.print(f"• {d.date} [bold]{esc(d.action.value)}[/] {esc(d.system)} — {esc(d.by)}: {esc(d.rationale)}",
+                  highlight=False)
     for note in result.notes:
-        out.print(f"[yellow]note:[/] {note}", highlight=False)
+        out.print(f"[yellow]note:[/] {esc(note)}", highlight=False)

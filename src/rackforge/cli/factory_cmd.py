@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument
 
 if TYPE_CHECKING:
     from rackforge.factory.results import FactoryResult
@@ -28,8 +28,8 @@ def _pm(mean: Any, half: Any, digits: int = 1) -> str:
 @click.option("--replications", type=click.IntRange(1, 1000), help="Independent replications (default: the factory's).")
 @click.option("--seed", type=click.IntRange(0), help="Random seed (default: the factory's).")
 @click.option("--workers", type=click.IntRange(1, 256), help="Processes for the replications (default: CPUs).")
-@click.option("--weeks", type=click.FloatRange(1.0), help="Simulate only the first WEEKS of the build plan.")
-@click.option("--confidence", type=click.FloatRange(0.0, 1.0, min_open=True),
+@click.option("--weeks", type=FiniteFloat(1.0), help="Simulate only the first WEEKS of the build plan.")
+@click.option("--confidence", type=FiniteFloat(0.0, 1.0, low_open=True),
               help="With --plan-capacity: share of replications that must meet the plan (default: the factory's).")
 def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications: int | None, seed: int | None,
             workers: int | None, weeks: float | None, confidence: float | None) -> None:
@@ -74,7 +74,7 @@ def _print_result(result: FactoryResult, target: float) -> None:
     for col in ("design", "plan/wk", "racks/wk", "cycle h", "p90 h", "1st-pass", "rework/rack", "escapes", "scrap"):
         table.add_column(col, justify="left" if col == "design" else "right", no_wrap=True)
     for design, row in data["designs"].items():
-        table.add_row(design, _pm(row["planned_racks_per_week"], None, 2),
+        table.add_row(esc(design), _pm(row["planned_racks_per_week"], None, 2),
                       _pm(row["racks_per_week"], row["racks_per_week_ci95"], 2),
                       _pm(row["cycle_time_h"], row["cycle_time_h_ci95"]), _pm(row["cycle_time_p90_h"], None),
                       _pct(row["first_pass_rack_share"]), _pm(row["reworks_per_rack"], None, 2),
@@ -85,19 +85,19 @@ def _print_result(result: FactoryResult, target: float) -> None:
         table.add_column(col, justify="left" if col in ("station", "kind") else "right")
     for station, row in data["stations"].items():
         mark = " [bold red]← bottleneck[/]" if station == data["bottleneck"] else ""
-        table.add_row(station + mark, row["kind"], str(row["count"]),
+        table.add_row(esc(station) + mark, esc(row["kind"]), str(row["count"]),
                       f"{_pct(row['utilisation'])} ± {_pct(row['utilisation_ci95'])}",
                       f"{row['mean_wait_h']:.2f}", f"{row['mean_racks_present']:.2f}")
     out.print(table)
     bal = data["balance"]
     out.print(f"Work in progress {_pm(data['wip_mean'], data['wip_mean_ci95'], 2)} racks; bottleneck "
-              f"[bold]{data['bottleneck']}[/]; racks started {bal['racks_started']:,.1f} = shipped "
+              f"[bold]{esc(data['bottleneck'])}[/]; racks started {bal['racks_started']:,.1f} = shipped "
               f"{bal['racks_shipped']:,.1f} + scrapped {bal['racks_scrapped']:,.1f} + in process {bal['wip_end']:,.1f}")
     met = data["plan_met_share"]
     colour = "green" if met >= target else "red"
     out.print(f"Build plan met in [{colour}]{met:.0%}[/] of replications (target {target:.0%})")
     for note in data["notes"]:
-        out.print(f"note: {note}")
+        out.print(f"note: {esc(note)}")
 
 
 def _pct(value: Any) -> str:
@@ -128,11 +128,12 @@ def _plan_capacity(programme: Programme, as_json: bool, replications: int | None
     for station, row in rows:
         change = row["change"]
         change_text = f"[green]{change:+d}[/]" if change < 0 else (f"[red]{change:+d}[/]" if change > 0 else "0")
-        table.add_row(station, row["kind"], str(row["current"]), f"[bold]{row['recommended']}[/]", change_text,
+        table.add_row(esc(station), esc(row["kind"]), str(row["current"]), f"[bold]{row['recommended']}[/]",
+                      change_text,
                       _pct(row["utilisation"]), f"{row['peak_quarter_bound']} / {row['horizon_bound']}")
     out.print(table)
     out.print(f"Plan met in {plan.met_share:.0%} of replications at the recommended counts "
               f"({len(plan.trace)} simulated configurations)")
     for note in plan.notes:
-        out.print(f"note: {note}")
+        out.print(f"note: {esc(note)}")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
 
 
 @click.command()
@@ -48,24 +48,24 @@ def readiness(path: Path | None, as_json: bool, max_gaps: int) -> None:
                 style = "red" if level < row.target_mrl - 2 else ("yellow" if level < row.target_mrl else "green")
                 cells.append(f"[{style}]{level}[/]")
         mrl = "–" if row.mrl is None else f"[bold]{row.mrl}[/]"
-        table.add_row(f"{row.part} @ {row.site}", *cells, mrl, str(row.target_mrl))
+        table.add_row(esc(f"{row.part} @ {row.site}"), *cells, mrl, str(row.target_mrl))
     out.print(table)
     for row in result.rows:
         for note in row.notes:
-            out.print(f"note: {row.part} @ {row.site}: {note}")
+            out.print(esc(f"note: {row.part} @ {row.site}: {note}"))
     gaps = result.gaps
     if max_gaps and gaps:
         table = Table(title=f"Gaps to target ({len(gaps)}; lowest level first)", title_justify="left")
         for col in ("part @ site", "level", "criterion", "action"):
             table.add_column(col, justify="right" if col == "level" else "left", no_wrap=col != "action")
         for g in gaps[:max_gaps]:
-            table.add_row(f"{g.part} @ {g.site}", str(g.level), g.criterion, g.action)
+            table.add_row(esc(f"{g.part} @ {g.site}"), str(g.level), esc(g.criterion), esc(g.action))
         out.print(table)
         if len(gaps) > max_gaps:
             out.print(f"… {len(gaps) - max_gaps} more gaps (--gaps N, or --json for all)")
     if result.unassessed:
         out.print(f"{len(result.unassessed)} US sources not assessed yet, e.g. "
-                  + ", ".join(f"{p} @ {s}" for p, s in result.unassessed[:5]))
+                  + esc(", ".join(f"{p} @ {s}" for p, s in result.unassessed[:5])))
 
 
 _SHORT = {"technology": "tech", "design": "design", "cost": "cost", "materials": "matl", "process": "proc",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument
 
 if TYPE_CHECKING:
     from rackforge.sourcing.analysis import SourcingAnalysis
@@ -72,10 +72,10 @@ def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
 
     out = console()
     rule = data["rule"]
-    out.print(f"[bold]{data['programme']}[/]: integrated at {data['integration_site']['id']} "
-              f"({data['integration_site']['country']})")
+    out.print(f"[bold]{esc(data['programme'])}[/]: integrated at {esc(data['integration_site']['id'])} "
+              f"({esc(data['integration_site']['country'])})")
     verb = "exceed" if rule["comparison"] == "exceeds" else "be at least"
-    out.print(f"rule [bold]{rule['id']}[/]: {rule['name']}; the share must {verb} the threshold")
+    out.print(f"rule [bold]{esc(rule['id'])}[/]: {esc(rule['name'])}; the share must {verb} the threshold")
     table = Table(title="Domestic content of component cost (qualified sources | with alternates)",
                   title_justify="left")
     for col, justify in (("design", "left"), ("year", "right"), ("racks", "right"), ("domestic", "right"),
@@ -92,7 +92,7 @@ def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
                 verdict = "[red]below[/]"
             alt = y["with_alternates"]
             alt_text = _pct(alt["domestic_content"]) + (" [green]meets[/]" if alt["meets_threshold"] else "")
-            table.add_row(d["design"], str(y["year"]), str(y["racks"]), _pct(y["domestic_content"]),
+            table.add_row(esc(d["design"]), str(y["year"]), str(y["racks"]), _pct(y["domestic_content"]),
                           _pct(y["threshold"]), verdict, alt_text,
                           *(_pct(y["by_category"].get(c)) for c in FOCUS_CATEGORIES))
     out.print(table)
@@ -106,11 +106,11 @@ def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
     top = sorted(countries, key=lambda c: -sum(e["share_of_rack_value"] for e in data["country_exposure"]
                                                if e["country"] == c))[:8]
     for c in top:
-        exposure.add_column(c, justify="right")
+        exposure.add_column(esc(c), justify="right")
     for d in data["designs"]:
         shares = {e["country"]: e["share_of_rack_value"] for e in data["country_exposure"]
                   if e["design"] == d["design"]}
-        exposure.add_row(d["design"], *(_pct(shares.get(c, 0.0)) for c in top))
+        exposure.add_row(esc(d["design"]), *(_pct(shares.get(c, 0.0)) for c in top))
     out.print(exposure)
 
     single = data["single_source_parts"][:12]
@@ -120,9 +120,10 @@ def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
         for col in ("part", "category", "supplier", "country", "lead time", "max share of rack", "alternate from"):
             t.add_column(col)
         for p in single:
-            t.add_row(p["part"], p["category"], p["suppliers"] or "(no source)", p["countries"] or "unknown",
+            t.add_row(esc(p["part"]), esc(p["category"]), esc(p["suppliers"] or "(no source)"),
+                      esc(p["countries"] or "unknown"),
                       "-" if p["lead_time_weeks"] is None else f"{p['lead_time_weeks']:.0f} wk",
-                      _pct(p["max_share_of_rack"]), p["alternate_from"] or "-")
+                      _pct(p["max_share_of_rack"]), esc(p["alternate_from"] or "-"))
         out.print(t)
     paths = data["lead_time_paths"]
     if paths:
@@ -133,11 +134,11 @@ def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
         for p in paths:
             by_design[p["design"]] = by_design.get(p["design"], 0) + 1
             if by_design[p["design"]] <= 3:
-                t.add_row(p["design"], p["path"], f"{p['lead_time_weeks']:.0f}")
+                t.add_row(esc(p["design"]), esc(p["path"]), f"{p['lead_time_weeks']:.0f}")
         out.print(t)
     if data["missing_lanes"]:
-        out.print("[yellow]no trade lane for[/] " + ", ".join(f"{m['origin']}→{m['destination']}"
-                                                            for m in data["missing_lanes"])
+        out.print("[yellow]no trade lane for[/] " + esc(", ".join(f"{m['origin']}→{m['destination']}"
+                                                                for m in data["missing_lanes"]))
                   + ": freight and duty taken as 0")
 
 
@@ -148,7 +149,7 @@ def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
 @click.option("--rank", "rank_design", metavar="DESIGN",
               help="Rank the parts of DESIGN whose move to a US site lifts domestic content most cheaply.")
 @click.option("--year", type=int, help="Year for --rank (default: the build plan's first year).")
-@click.option("--premium", type=float, metavar="FRACTION",
+@click.option("--premium", type=FiniteFloat(), metavar="FRACTION",
               help="Price of a new source over the part's current price, as a fraction (0.15 = +15%; "
               "default: no premium).")
 @rule_option
@@ -177,7 +178,7 @@ def _print_whatif(data: dict[str, Any]) -> None:
 
     out = console()
     if "moves" in data:
-        out.print("moves: " + ", ".join(f"{m['part']} → {m['site']} ({m['share']:.0%})" for m in data["moves"]))
+        out.print("moves: " + esc(", ".join(f"{m['part']} → {m['site']} ({m['share']:.0%})" for m in data["moves"])))
         t = Table(title="Domestic content before → after", title_justify="left")
         for col in ("design", "year", "sources", "before", "after", "threshold", "meets", "added cost/rack"):
             t.add_column(col)
@@ -187,7 +188,7 @@ def _print_whatif(data: dict[str, Any]) -> None:
         for r in changed:
             meets = ("yes" if r["meets_threshold_before"] else "no") + " → " + \
                 ("[green]yes[/]" if r["meets_threshold_after"] else "no")
-            t.add_row(r["design"], str(r["year"]), r["sources"], _pct(r["domestic_content_before"]),
+            t.add_row(esc(r["design"]), str(r["year"]), esc(r["sources"]), _pct(r["domestic_content_before"]),
                       _pct(r["domestic_content_after"]), _pct(r["threshold"]), meets,
                       f"${r['added_cost_per_rack_usd']:,.2f}")
         out.print(t if changed else "no design's domestic content or cost changes")
@@ -197,24 +198,25 @@ def _print_whatif(data: dict[str, Any]) -> None:
                 cats.setdefault((r["design"], r["category"]), []).append(
                     f"{r['year']} {_pct(r['domestic_content_before'])} → {_pct(r['domestic_content_after'])}")
         for (design, category), years in cats.items():
-            out.print(f"{design} {category}: {', '.join(years)}")
+            out.print(esc(f"{design} {category}: {', '.join(years)}"))
         for r in data["country_exposure_changed"]:
             if r["sources"] == "qualified" and \
                     abs(r["share_of_rack_value_after"] - r["share_of_rack_value_before"]) >= 0.0005:
-                out.print(f"{r['design']} value from {r['country']}: {_pct(r['share_of_rack_value_before'])} → "
-                          f"{_pct(r['share_of_rack_value_after'])}")
+                out.print(esc(f"{r['design']} value from {r['country']}: {_pct(r['share_of_rack_value_before'])} → "
+                              f"{_pct(r['share_of_rack_value_after'])}"))
         for r in data["parts"]:
-            out.print(f"{r['part']} ({r['sources']}): HHI by supplier {r['hhi_supplier_before']} → "
-                      f"{r['hhi_supplier_after']}, by country {r['hhi_country_before']} → {r['hhi_country_after']}")
+            out.print(esc(f"{r['part']} ({r['sources']}): HHI by supplier {r['hhi_supplier_before']} → "
+                          f"{r['hhi_supplier_after']}, by country {r['hhi_country_before']} → "
+                          f"{r['hhi_country_after']}"))
     if "rank" in data:
         rank = data["rank"]
-        t = Table(title=f"{rank['design']} {rank['year']}: parts to move to a domestic site "
+        t = Table(title=f"{esc(rank['design'])} {rank['year']}: parts to move to a domestic site "
                         "(passing alone first, then by added cost)", title_justify="left")
         for col in ("part", "category", "qty", "domestic site", "added cost/rack", "content after", "passes alone"):
             t.add_column(col)
         for r in rank["candidates"][:15]:
-            site = r["domestic_site"] + (" (new)" if r["new_source"] else "")
-            t.add_row(r["part"], r["category"], str(r["quantity_per_rack"]), site,
+            site = esc(r["domestic_site"] + (" (new)" if r["new_source"] else ""))
+            t.add_row(esc(r["part"]), esc(r["category"]), str(r["quantity_per_rack"]), site,
                       f"${r['added_cost_per_rack_usd']:,.2f}", _pct(r["domestic_content_after"]),
                       "yes" if r["passes_alone"] else "")
         out.print(t)
@@ -222,7 +224,7 @@ def _print_whatif(data: dict[str, Any]) -> None:
         if plan:
             last = plan[-1]
             verdict = "passes" if last["passes"] else "still below the threshold"
-            out.print(f"cheapest set: {len(plan)} moves ({', '.join(p['part'] for p in plan[:8])}"
+            out.print(f"cheapest set: {len(plan)} moves ({esc(', '.join(p['part'] for p in plan[:8]))}"
                       f"{', …' if len(plan) > 8 else ''}), +${last['cumulative_added_cost_per_rack_usd']:,.2f} "
                       f"per rack, domestic content {_pct(last['domestic_content_after'])}: {verdict}")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
 from rackforge.resilience.defaults import STRESS_LEVEL_CHOICES, STRESS_LEVELS
 
 
@@ -37,13 +37,13 @@ def stress(path: Path | None, as_json: bool, quarter: str | None, levels: str) -
     from rich.table import Table
 
     out = console()
-    table = Table(title=f"Stress test — {result.demand_basis}", title_justify="left")
+    table = Table(title=f"Stress test — {esc(result.demand_basis)}", title_justify="left")
     for col, justify in (("node", "left"), ("TTS weeks", "right"), ("TTR weeks", "right"), ("exposed", "center"),
                          ("racks lost", "right"), ("value lost $M", "right"), ("REI", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for n in result.nodes:
         tts = "∞" if n.tts_weeks == float("inf") else f"{n.tts_weeks:.1f}"
-        table.add_row(n.disruption.id, tts, f"{n.ttr_weeks:.1f}", "[red]yes[/]" if n.exposed else "no",
+        table.add_row(esc(n.disruption.id), tts, f"{n.ttr_weeks:.1f}", "[red]yes[/]" if n.exposed else "no",
                       f"{sum(n.racks_lost.values()):.1f}", f"{n.value_lost_usd / 1e6:,.1f}",
                       f"{n.risk_exposure_index:.2f}")
     out.print(table)
@@ -51,6 +51,6 @@ def stress(path: Path | None, as_json: bool, quarter: str | None, levels: str) -
     out.print(f"{exposed} of {len(result.nodes)} groups exposed (TTR > TTS); TTS ∞: the plan survives the loss.")
     for warning in result.warnings[:5]:
         short = warning if len(warning) <= 160 else warning[:157] + "…"
-        out.print(f"[yellow]note:[/] {short}", markup=True, highlight=False)
+        out.print(f"[yellow]note:[/] {esc(short)}", markup=True, highlight=False)
     if len(result.warnings) > 5:
         out.print(f"[yellow]note:[/] … and {len(result.warnings) - 5} more (see --json)")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
 
 
 @click.group()
@@ -33,21 +33,22 @@ def plan(path: Path | None, as_json: bool) -> None:
 
     out = console()
     for p in plans:
-        table = Table(title=f"{p.design} ({p.generation}): {p.test_h:.1f} h of test per rack", title_justify="left")
+        table = Table(title=f"{esc(p.design)} ({esc(p.generation)}): {p.test_h:.1f} h of test per rack",
+                      title_justify="left")
         for col in ("step", "station kind", "hours", "basis"):
             table.add_column(col, justify="right" if col == "hours" else "left")
         for s in p.steps:
-            table.add_row(s.name, s.station_kind, f"{s.duration_h:.2f}", s.basis)
+            table.add_row(esc(s.name), esc(s.station_kind), f"{s.duration_h:.2f}", esc(s.basis))
         out.print(table)
         cover = ", ".join(f"{k} {100 * v:.0f}%" for k, v in p.coverage.items())
-        out.print(f"  coverage: {cover}" + (f"; weak: {', '.join(p.weak)}" if p.weak else "")
-                  + (f"; not applicable: {', '.join(p.not_applicable)}" if p.not_applicable else ""))
+        out.print(esc(f"  coverage: {cover}" + (f"; weak: {', '.join(p.weak)}" if p.weak else "")
+                      + (f"; not applicable: {', '.join(p.not_applicable)}" if p.not_applicable else "")))
     table = Table(title="Testing at the origin vs. at the US site (per rack)", title_justify="left")
     for col in ("design", "origin", "origin days", "origin USD", "US days", "US USD", "US − origin USD"):
         table.add_column(col, justify="left" if col in ("design", "origin") else "right")
     for c in comparisons:
         d = c.to_dict()
-        table.add_row(c.design, c.origin_country, f"{c.origin['days']:.1f}", f"{c.origin['cost_usd']:,.0f}",
+        table.add_row(esc(c.design), esc(c.origin_country), f"{c.origin['days']:.1f}", f"{c.origin['cost_usd']:,.0f}",
                       f"{c.us['days']:.1f}", f"{c.us['cost_usd']:,.0f}", f"{d['us_minus_origin_cost_usd']:+,.0f}")
     out.print(table)
 
@@ -92,7 +93,7 @@ def _print_report(result: Any, saved: Path | None) -> None:
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]{result.file}[/]: {result.serials} racks, {result.attempts} test attempts; yield "
+    out.print(f"[bold]{esc(result.file)}[/]: {result.serials} racks, {result.attempts} test attempts; yield "
               f"{100 * result.yield_:.1f}%, first-pass yield {100 * result.first_pass_yield:.1f}%")
     frames = (("By station", result.by_station), ("Failure Pareto by mode", result.pareto_modes),
               ("Failure Pareto by station and mode", result.pareto_stations), ("Weekly trend", result.weekly))
@@ -100,15 +101,15 @@ def _print_report(result: Any, saved: Path | None) -> None:
         table = Table(title=title, title_justify="left")
         flat = frame.reset_index()
         for col in flat.columns:
-            table.add_column(str(col), justify="right" if is_numeric_dtype(flat[col]) else "left")
+            table.add_column(esc(col), justify="right" if is_numeric_dtype(flat[col]) else "left")
         for row in flat.itertuples(index=False):
             table.add_row(*(_cell(v) for v in row))
         out.print(table)
     if saved is not None:
-        out.print(f"saved {saved}")
+        out.print(f"saved {esc(saved)}")
 
 
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return "–" if value != value else f"{value:.3f}"
-    return str(value)
+    return esc(value)

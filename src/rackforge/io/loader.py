@@ -3,7 +3,7 @@
 Loading runs in three passes and reports every problem it finds before giving up, each with
 file, line, field and what would be valid:
 
-1. read: every ``*.yaml``/``*.yml`` file under the folder is parsed safely
+1. read: every ``*.yaml``/``*.yml`` file (any case) under the folder is parsed safely
    (:mod:`rackforge.io.yaml`); its top-level keys name the sections it holds;
 2. schema: each record is validated by its pydantic model (units converted, unknown keys
    rejected);
@@ -16,6 +16,7 @@ Nothing is half-loaded: either a complete :class:`Programme` comes back or an
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,15 +215,52 @@ def read_file(path: Path, display: str, collected: Collected) -> None:
             collected.add(section, Record(value, display, item_path, lines))
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+YAML_SUFFIXES = (".yaml", ".yml")
+"""Suffixes of programme files, matched without regard to case (``*.YAML`` is read too)."""
+
+
+def _is_yaml_name(path: Path) -> bool:
+    """Whether ``path`` is named like a programme file (``.yaml``/``.yml`` in any case)."""
+    return path.suffix.lower() in YAML_SUFFIXES
+
+
+def _yaml_candidates(folder: Path) -> list[Path]:
+    """Every entry under ``folder`` named like a YAML file, hidden paths left out, in a stable order."""
+    return sorted(p for p in folder.rglob("*") if _is_yaml_name(p)
                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """The regular YAML files under ``folder`` (see :func:`unreadable_entries` for the others)."""
+    return [p for p in _yaml_candidates(folder) if p.is_file()]
+
+
+def unreadable_entries(folder: Path, prefix: str) -> list[Problem]:
+    """YAML-named entries that are not regular files: a broken symlink, a FIFO, a socket, a device.
+
+    Each is reported rather than skipped (a skipped file would silently drop its sections) and none is
+    opened (reading a FIFO would wait for a writer for ever).
+    """
+    problems = []
+    for path in _yaml_candidates(folder):
+        if path.is_file() or path.is_dir():
+            continue
+        display = f"{prefix}/{path.relative_to(folder).as_posix()}" if prefix else str(path)
+        if path.is_symlink() and not path.exists():
+            what = f"broken symbolic link (to {os.readlink(path)!r}); fix or remove it"
+        else:
+            what = "not a regular file (a pipe, socket or device); programme files must be plain files"
+        problems.append(Problem(display, None, "", what))
+    return problems
 
 
 def collect(folders: list[tuple[Path, str]]) -> Collected:
     """Read every YAML file of each (folder, display prefix) into one :class:`Collected`."""
     collected = Collected()
     for folder, prefix in folders:
+        for problem in unreadable_entries(folder, prefix):
+            collected.problems.append(problem)
+            collected.unreadable.append(problem.file)
         for path in _yaml_files(folder):
             display = f"{prefix}/{path.relative_to(folder).as_posix()}" if prefix else str(path)
             read_file(path, display, collected)
@@ -246,7 +284,7 @@ def load_programme(path: str | Path | None = None, *, builtin_catalog: bool = Tr
         if not folder.exists():
             raise InputError([Problem(str(folder), None, "", "no such folder; give a programme folder "
                                       "(write one with 'rackforge init DIR')")])
-        if folder.is_file():
+        if not folder.is_dir():
             raise InputError([Problem(str(folder), None, "", "expected a programme folder, got a file")])
     folders = (builtin_catalog_folders() if builtin_catalog else []) + [(folder, prefix)]
     collected = collect(folders)

@@ -11,6 +11,7 @@ Aliases are expanded with a node budget that stops "billion laughs" documents.
 
 from __future__ import annotations
 
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,13 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 MAX_NODES = 2_000_000
 """Largest number of YAML nodes after expanding aliases."""
+
+MAX_INTEGER = 10**15
+"""Largest whole number accepted (as for quantities, :data:`rackforge.units.MAX_MAGNITUDE`); larger ones
+would overflow the 64-bit arrays the analyses compute with."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of maps and lists in one file; a programme file needs fewer than ten levels."""
 
 _SAFE_TAGS = {
     "tag:yaml.org,2002:" + t
@@ -45,13 +53,19 @@ def read_text(path: Path, display: str | None = None) -> str:
     """Read a UTF-8 text file with the size limit; errors name the file (and line for bad bytes)."""
     name = display or str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(name, None, "", "not a regular file (a folder, pipe, socket or device)")])
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError([Problem(name, None, "", f"file is {info.st_size / 2**20:.1f} MiB; the limit is "
+                                      f"{MAX_FILE_BYTES / 2**20:.0f} MiB per input file")])
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more than the limit, even if the file grew
     except OSError as exc:
-        raise InputError([Problem(name, None, "", f"cannot read file: {exc.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
-        raise InputError([Problem(name, None, "", f"file is {size / 2**20:.1f} MiB; the limit is "
-                                  f"{MAX_FILE_BYTES / 2**20:.0f} MiB per input file")])
-    data = path.read_bytes()
+        raise InputError([Problem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError([Problem(name, None, "", f"file grew past the limit of {MAX_FILE_BYTES / 2**20:.0f} MiB "
+                                  "while being read")])
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -103,7 +117,12 @@ class _Builder:
         self.problems: list[Problem] = []
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
+        """Plain data of ``node`` at ``path``; problems are collected, limits raise at once."""
         self.count += 1
+        if len(path) > MAX_DEPTH:
+            raise InputError([Problem(self.name, node.start_mark.line + 1, dotted(path[:8]) + ".…",
+                                      f"maps and lists nested more than {MAX_DEPTH} levels deep; "
+                                      "a programme file needs only a few")])
         if self.count > MAX_NODES:  # read at call time so tests may lower it
             raise InputError([Problem(self.name, node.start_mark.line + 1, dotted(path),
                                       f"document expands to more than {MAX_NODES:,} values "
@@ -146,7 +165,34 @@ class _Builder:
             self.lines.lines.setdefault(path, node.start_mark.line + 1)
             return items
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+                self.problems.append(Problem(self.name, node.start_mark.line + 1, dotted(path),
+                                             f"{node.value!r} is too large; whole numbers are limited to "
+                                             f"±{MAX_INTEGER:.0e}"))
+                return None
+            return value
         except yaml.YAMLError as exc:
             self.problems.append(Problem(self.name, node.start_mark.line + 1, dotted(path), f"bad value: {exc}"))
             return None
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            # an explicit tag whose text does not fit it (!!float abc, !!timestamp nope) or a date that
+            # does not exist (2027-02-30): PyYAML's constructors raise plain Python errors for these
+            self.problems.append(Problem(self.name, node.start_mark.line + 1, dotted(path),
+                                         f"{node.value!r} is not a valid {_tag_name(node.tag)}"
+                                         + _tag_hint(node.tag)))
+            return None
+
+
+def _tag_name(tag: str) -> str:
+    """The short name of a YAML tag: ``tag:yaml.org,2002:float`` -> ``float``; timestamps are dates."""
+    short = tag.rsplit(":", 1)[-1]
+    return "date" if short == "timestamp" else short
+
+
+def _tag_hint(tag: str) -> str:
+    """What a valid value of ``tag`` looks like, for the message."""
+    hints = {"timestamp": "; write a date that exists, as YYYY-MM-DD (e.g. 2027-02-28)",
+             "float": "; write a number such as 1.5", "int": "; write a whole number such as 12",
+             "bool": "; write true or false"}
+    return hints.get(tag.rsplit(":", 1)[-1], "")

@@ -38,10 +38,10 @@ SourceRef = Annotated[str, AfterValidator(_check_source)]
 
 
 class Model(BaseModel):
-    """Immutable model: unknown keys are errors, values are validated on construction."""
+    """Immutable model: unknown keys are errors, values are validated on construction, floats are finite."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
-                              str_strip_whitespace=True)
+                              str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Sourced(Model):

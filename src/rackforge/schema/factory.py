@@ -202,10 +202,15 @@ class Distribution(Model):
         if extra:
             raise ValueError(f"a {self.dist} distribution takes only {', '.join(needs[self.dist])}; "
                              f"remove {', '.join(extra)}")
+        if self.dist in ("exponential", "lognormal", "gamma") and self.mean_h == 0:
+            raise ValueError(f"a {self.dist} distribution needs mean_h > 0 (got 0 h); use 'fixed' with 0 h for "
+                             "no work, or give the mean time")
         if self.dist == "gamma" and self.cv == 0:
             raise ValueError("a gamma distribution needs cv > 0 (use 'fixed' for a constant time)")
         if self.dist == "triangular" and not (self.min_h <= self.mode_h <= self.max_h):  # type: ignore[operator]
             raise ValueError("a triangular distribution needs min_h <= mode_h <= max_h")
+        if self.dist == "triangular" and self.min_h == self.max_h:
+            raise ValueError("a triangular distribution needs min_h < max_h (use 'fixed' for a constant time)")
         if self.dist == "uniform" and not (self.min_h <= self.max_h):  # type: ignore[operator]
             raise ValueError("a uniform distribution needs min_h <= max_h")
         return self

@@ -35,10 +35,15 @@ class ProgrammeInfo(Model):
     currency: Literal["USD"] = "USD"
 
 
+MAX_RACKS_PER_QUARTER = 100_000
+"""Most racks of one design a build plan may ask for in one quarter: far above any data-center
+programme, and low enough that the simulations' per-rack arrays stay small."""
+
+
 class BuildPlan(Model):
     """Racks to build per quarter per design: ``{2027Q1: {gb200-nvl72: 40}}``."""
 
-    quarters: dict[Quarter, dict[Id, Annotated[int, Field(ge=0)]]] = Field(min_length=1)
+    quarters: dict[Quarter, dict[Id, Annotated[int, Field(ge=0, le=MAX_RACKS_PER_QUARTER)]]] = Field(min_length=1)
 
     @property
     def quarter_list(self) -> list[str]:
