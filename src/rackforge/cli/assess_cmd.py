@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
 from rackforge.report.framework import SECTION_BUDGET_S
 from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
 
@@ -88,8 +88,8 @@ def assess(path: Path | None, output: Path, scenarios: int, seed: int, section_b
 
 def _print_summary(results: dict[str, Any], files: dict[str, dict[str, Any]]) -> None:
     out = console()
-    out.print(f"[bold]{results['programme']['name']}[/]", highlight=False)
+    out.print(f"[bold]{esc(results['programme']['name'])}[/]", highlight=False)
     for sentence in results["executive_summary"]["sentences"]:
         out.print(f"• {sentence['text']}", highlight=False, markup=False)
     for info in files.values():
-        out.print(f"wrote {info['path']} ({info['bytes'] / 1e6:.2f} MB)", highlight=False)
+        out.print(f"wrote {esc(info['path'])} ({info['bytes'] / 1e6:.2f} MB)", highlight=False)

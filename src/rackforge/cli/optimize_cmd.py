@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument
 from rackforge.optimize.highs import SolveOptions
 from rackforge.optimize.policy import RULE_THRESHOLDS, SWEEP_SHORTFALL_SCENARIOS, SourcingPolicy
 from rackforge.resilience.defaults import MONTE_CARLO_SEED
@@ -89,8 +89,10 @@ def _fraction_list(text: str | None) -> list[float] | None:
               help="When no plan meets the targets, solve again without the two-source rule (as the report does).")
 @click.option("--stock", type=click.Choice(["source", "pooled"]), default="source", show_default=True,
               help="Track stock per source (exact) or per part (smaller model for large programmes).")
-@click.option("--gap", type=float, default=SOLVE.mip_rel_gap, show_default=True, help="Relative MIP gap to stop at.")
-@click.option("--time-limit", type=float, default=SOLVE.time_limit_s, show_default=True, metavar="SECONDS",
+@click.option("--gap", type=FiniteFloat(0.0, 1.0), default=SOLVE.mip_rel_gap, show_default=True,
+              help="Relative MIP gap to stop at.")
+@click.option("--time-limit", type=FiniteFloat(0.0, low_open=True), default=SOLVE.time_limit_s, show_default=True,
+              metavar="SECONDS",
               help="Stop the solver after this long.")
 @click.option("--sweep", is_flag=True, help="Sweep the domestic-content target (40%→90%) and the country cap: "
               "the cost of resilience curve.")
@@ -180,7 +182,7 @@ def _print_outcome(outcome: PolicyOutcome) -> None:
     """The plan for the targets asked for; then, when a rule was relaxed, the plan without it."""
     _print_result(outcome.strict)
     if outcome.relaxed_rules:
-        console().print(f"\n[bold]Relaxing {', '.join(outcome.relaxed_rules)}[/] (no plan meets the targets with "
+        console().print(f"\n[bold]Relaxing {esc(', '.join(outcome.relaxed_rules))}[/] (no plan meets the targets with "
                         "it; --no-relax turns this off):")
         _print_result(outcome.result)
 
@@ -190,27 +192,27 @@ def _print_result(result: OptimizeResult) -> None:
 
     out = console()
     if result.plan is None:
-        out.print(f"[bold red]{result.status}[/]: {result.status_message}")
+        out.print(f"[bold red]{esc(result.status)}[/]: {esc(result.status_message)}")
         if result.explanation is not None:
             exp = result.explanation
             for family in exp.impossible_alone:
-                out.print(f"  - {family} cannot be met even on its own")
+                out.print(f"  - {esc(family)} cannot be met even on its own")
             for line in exp.conflicts:
-                out.print(f"  - {line}")
+                out.print(f"  - {esc(line)}")
             if exp.integrality:
                 out.print("  - only minimum order quantities or whole-source opening decisions stand in the way")
             table = Table(title="Least-violating plan: targets missed")
             for col in ("target", "miss"):
                 table.add_column(col)
             for v in exp.violations[:25]:
-                table.add_row(v.family, v.message)
+                table.add_row(esc(v.family), esc(v.message))
             out.print(table)
             if len(exp.violations) > 25:
                 out.print(f"… and {len(exp.violations) - 25} more (see --json)")
         return
     gap = f" (gap {result.mip_gap:.3%})" if result.mip_gap else ""
-    out.print(f"[bold]{result.status}[/]{gap}: total cost {_usd(result.objective_usd)}")
-    out.print(result.status_message)
+    out.print(f"[bold]{esc(result.status)}[/]{gap}: total cost {_usd(result.objective_usd)}")
+    out.print(esc(result.status_message))
     costs = Table(title="Cost")
     costs.add_column("kind")
     costs.add_column("USD", justify="right")
@@ -223,14 +225,14 @@ def _print_result(result: OptimizeResult) -> None:
         for col in ("part", "site", "country", "open cost", "ready", "first quarter shipping"):
             t.add_column(col)
         for o in opened:
-            t.add_row(o["part"], o["site"], o["country"], _usd(o["open_cost_usd"]), str(o["ready"] or "-"),
+            t.add_row(esc(o["part"]), esc(o["site"]), o["country"], _usd(o["open_cost_usd"]), str(o["ready"] or "-"),
                       o["first_quarter_shipping"] or "-")
         out.print(t)
     dc = Table(title="Domestic content reached (sourcing module's rule)")
     for col in ("design", "year", "domestic share", "target"):
         dc.add_column(col)
     for row in result.domestic_content():
-        dc.add_row(row["design"], str(row["year"]), _pct(row["domestic_share"]), _pct(row["target"]))
+        dc.add_row(esc(row["design"]), str(row["year"]), _pct(row["domestic_share"]), _pct(row["target"]))
     out.print(dc)
     alloc = result.allocation_table()
     by_site = alloc.groupby(["part", "site", "country"], as_index=False).agg(
@@ -239,14 +241,14 @@ def _print_result(result: OptimizeResult) -> None:
     for col in ("part", "site", "country", "units", "spend"):
         at.add_column(col, justify="right" if col in ("units", "spend") else "left")
     for r in by_site.head(20).to_dict("records"):
-        at.add_row(r["part"], r["site"], r["country"], f"{r['units']:,.0f}", _usd(r["spend_usd"]))
+        at.add_row(esc(r["part"]), esc(r["site"]), r["country"], f"{r['units']:,.0f}", _usd(r["spend_usd"]))
     out.print(at)
     if result.binding:
         out.print("[bold]What relaxing each binding constraint is worth[/] (first-order, from the duals):")
         for b in result.binding[:12]:
-            out.print(f"  - {b.message}")
+            out.print(f"  - {esc(b.message)}")
     for note in result.data.notes:
-        out.print(f"[yellow]note[/]: {note}")
+        out.print(f"[yellow]note[/]: {esc(note)}")
 
 
 def _print_sweep(curve: CostOfResilience) -> None:
@@ -255,7 +257,7 @@ def _print_sweep(curve: CostOfResilience) -> None:
     out = console()
     result = curve.curve
     if curve.relaxed_rules:
-        out.print(f"relaxed: {', '.join(curve.relaxed_rules)} (no plan meets it even with no domestic-content "
+        out.print(f"relaxed: {esc(', '.join(curve.relaxed_rules))} (no plan meets it even with no domestic-content "
                   "target; --no-relax turns this off)")
     out.print(f"least cost with no target and no cap: {_usd(result.base_cost_usd)}; highest domestic-content "
               f"target any plan meets: {_pct(result.max_achievable_target)}")
@@ -272,4 +274,4 @@ def _print_sweep(curve: CostOfResilience) -> None:
     out.print(f"knee of cost vs domestic content: {_pct(result.knee_target)}; "
               f"knee of cost vs expected shortfall: {_pct(result.knee_shortfall_target)}")
     for note in result.notes:
-        out.print(f"[yellow]note[/]: {note}")
+        out.print(f"[yellow]note[/]: {esc(note)}")

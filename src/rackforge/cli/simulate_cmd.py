@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rackforge.cli.common import console, echo_json, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
 from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES, MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
 
 
@@ -60,12 +60,12 @@ def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precis
     for design, rows in result.delivered_table().items():
         for i, r in enumerate(rows):
             style = "red" if r["p50"] < r["plan"] else None
-            table.add_row(design if i == 0 else "", r["quarter"], str(r["plan"]), str(r["p10"]), str(r["p50"]),
+            table.add_row(esc(design) if i == 0 else "", r["quarter"], str(r["plan"]), str(r["p10"]), str(r["p50"]),
                           str(r["p90"]), f"{r['mean']:.1f}", style=style, end_section=i == len(rows) - 1)
     out.print(table)
     summary = result.summary()
     out.print("expected racks short at the end: "
-              + ", ".join(f"{d} {v:.1f}" for d, v in summary["expected_racks_short"].items()))
+              + ", ".join(f"{esc(d)} {v:.1f}" for d, v in summary["expected_racks_short"].items()))
     millions = {k: summary[k] / 1e6 for k in ("expected_value_short_usd", "value_at_risk_95_usd",
                                               "conditional_value_at_risk_95_usd")}
     out.print(f"probability of any shortfall {summary['probability_of_shortfall']:.1%}, of one above 1 % of the "
@@ -77,17 +77,17 @@ def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precis
         events.add_column(col, justify="left" if col == "event" else "right")
     for row in result.shortfall_by_event():
         hit, miss = row["mean_value_short_usd_when_occurred"], row["mean_value_short_usd_otherwise"]
-        events.add_row(row["event"], f"{row['probability']:.1%}", f"{row['occurred_share']:.1%}",
+        events.add_row(esc(row["event"]), f"{row['probability']:.1%}", f"{row['occurred_share']:.1%}",
                        "—" if hit is None else f"{hit / 1e6:,.1f}", "—" if miss is None else f"{miss / 1e6:,.1f}")
     out.print(events)
     parts = Table(title="Parts still owed at the end (top 8 by value)", title_justify="left")
     for col in ("part", "mean units", "P90 units", "P(short)", "mean $M"):
         parts.add_column(col, justify="left" if col == "part" else "right")
     for row in result.shortfall_by_part()[:8]:
-        parts.add_row(row["part"], f"{row['mean_units']:,.0f}", f"{row['p90_units']:,.0f}",
+        parts.add_row(esc(row["part"]), f"{row['mean_units']:,.0f}", f"{row['p90_units']:,.0f}",
                       f"{row['probability']:.1%}", f"{row['mean_value_usd'] / 1e6:,.2f}")
     out.print(parts)
     for row in result.worst_scenarios(3):
         what = ", ".join(f"{e['event']} (week {e['start_week']:.0f}, {e['duration_weeks']:.0f} wk)"
                          for e in row["events"]) or "lead-time slips only"
-        out.print(f"worst #{row['scenario']}: ${row['value_short_usd'] / 1e6:,.0f}M short — {what}")
+        out.print(f"worst #{row['scenario']}: ${row['value_short_usd'] / 1e6:,.0f}M short — {esc(what)}")
