@@ -53,8 +53,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "a check or target failed (or a plan could not be solved)",
-    2: "bad input or usage: the message names the file, line and field",
+    2: "bad input or usage: the message names the file, line and field (or a file the machine refused)",
     3: "a bug in rackforge: please report it (RACKFORGE_DEBUG=1 shows the traceback)",
+    4: "assess: the report was written but a section was not assessed",
 }
 """Exit statuses of every command (docs/errors.md)."""
 
@@ -63,6 +64,14 @@ BUG_REPORT_HINT = "please report this as a bug with the command and input that c
 
 DEBUG_ENV = "RACKFORGE_DEBUG"
 """Environment variable that, set to 1, makes an unexpected error print its traceback."""
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for a file operation the operating system refused: what, on which file, and why
+    (``cannot write out/report.html: No space left on device``)."""
+    target = " ".join(str(f) for f in (exc.filename, exc.filename2) if f)
+    reason = exc.strerror or str(exc)
+    return f"cannot use {target}: {reason}" if target else f"a file operation failed: {reason}"
 
 
 def report_bug(command: str, exc: BaseException) -> None:
@@ -104,6 +113,9 @@ class LazyGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except OSError as exc:  # the machine refused a file operation (full disk, no permission): not a bug
+            click.echo(f"error: {os_error_message(exc)}", err=True)
+            ctx.exit(2)
         except Exception as exc:  # the last-resort boundary: never a raw traceback
             report_bug(ctx.invoked_subcommand or "", exc)
             ctx.exit(3)
@@ -127,7 +139,9 @@ def cli() -> None:
       0  success
       1  a check or target failed (or a plan could not be solved)
       2  bad input or usage: the message names the file, line and field
+         (also a file the machine refused: full disk, no permission)
       3  a bug in rackforge (RACKFORGE_DEBUG=1 shows the traceback); please report it
+      4  assess: the report was written but a section was not assessed
     See docs/errors.md for each kind of bad input and its message.
     """
 

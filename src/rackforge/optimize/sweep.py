@@ -260,10 +260,11 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
 
 def write_sweep(result: SweepResult, path: str | Path) -> None:
     """Write the curve atomically: CSV for a ``.csv`` path, else JSON."""
+    from rackforge.io.exchange import escape_frame
     from rackforge.io.files import atomic_write_text
 
     target = Path(path)
-    if target.suffix.lower() == ".csv":
-        atomic_write_text(target, result.to_frame().to_csv(index=False))
+    if target.suffix.lower() == ".csv":  # text cells escaped so no spreadsheet reads them as formulas
+        atomic_write_text(target, escape_frame(result.to_frame()).to_csv(index=False))
     else:
         atomic_write_text(target, json.dumps(result.to_dict(), indent=2, default=float))
