@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 import rackforge.io.files as files
 from rackforge.errors import InputError, RackforgeError
-from rackforge.io.exchange import write_tables
 from rackforge.io.files import (
     STAGING_PREFIX,
     atomic_write_text,
@@ -24,6 +23,7 @@ from rackforge.io.files import (
     clean_stale_staging,
     output_set,
 )
+from rackforge.io.spreadsheets import write_tables
 from rackforge.report.write import FILES, check_report_dir, write_report
 
 

@@ -19,21 +19,19 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-import rackforge.io.exchange as exchange
+import rackforge.io.spreadsheets as spreadsheets
 from rackforge.errors import InputError
 from rackforge.io.exchange import (
     IMPORT_MARKER,
     LOCK_NAME,
     SOURCE_COLUMNS,
     bom_frame,
-    escape_cell,
     import_into_programme,
-    read_sheets,
     read_sources,
     sources_frame,
-    write_tables,
 )
 from rackforge.io.loader import REFERENCE_DIR, load_programme
+from rackforge.io.spreadsheets import escape_cell, read_sheets, write_tables
 from test_sourcing_exchange import write_programme
 
 HOSTILE = ["=HYPERLINK(\"https://example.com\",\"click\")", "+1+2", "-3+4", "@SUM(A1)", "\tindented", "\rreturn",
@@ -158,12 +156,12 @@ def test_error_values_and_merged_cells_are_reported_as_such(tmp_path):
 
 
 def test_limits_on_rows_columns_and_cells(tmp_path, monkeypatch):
-    monkeypatch.setattr(exchange, "MAX_ROWS", 3)
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
     path = _xlsx(tmp_path / "rows.xlsx", {"sources": [HEADER, GOOD_ROW, GOOD_ROW, GOOD_ROW]})
     with pytest.raises(InputError, match="more than 3 rows") as err:
         read_sources(path)
     assert err.value.problems[0].line == 4
-    monkeypatch.setattr(exchange, "MAX_ROWS", 100)
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 100)
     wide = tmp_path / "wide.csv"
     wide.write_text(",".join(["x"] * 201) + "\n")
     with pytest.raises(InputError, match="more than 200 columns"):

@@ -20,10 +20,10 @@ from rackforge.io.exchange import (
     read_bom,
     read_sources,
     sources_frame,
-    write_tables,
     write_template,
 )
 from rackforge.io.loader import load_programme
+from rackforge.io.spreadsheets import write_tables
 from rackforge.schema import Source
 from rackforge.sourcing.analysis import analyse_sourcing
 from rackforge.sourcing.synthetic import SYNTHETIC, make_programme

@@ -36,7 +36,7 @@ def bom(path: Path | None, design: str | None, tree: bool, mode: str, as_json: b
     in the 'plan_cost' table of --xlsx/--csv and the JSON.
     """
     from rackforge import api
-    from rackforge.io.exchange import check_tables_target
+    from rackforge.io.spreadsheets import check_tables_target
 
     for target in (xlsx, csv_dir):
         if target is not None:
@@ -50,7 +50,7 @@ def bom(path: Path | None, design: str | None, tree: bool, mode: str, as_json: b
 
 
 def _write_outputs(tables: dict[str, Any], xlsx: Path | None, csv_dir: Path | None) -> None:
-    from rackforge.io.exchange import write_tables
+    from rackforge.io.spreadsheets import write_tables
 
     for target in (xlsx, csv_dir):
         if target is not None:

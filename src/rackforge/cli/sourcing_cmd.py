@@ -42,7 +42,7 @@ def sourcing(path: Path | None, as_json: bool, rule_id: str | None, xlsx: Path |
     """
     from rackforge import api
     from rackforge.errors import ChecksFailed
-    from rackforge.io.exchange import check_tables_target, write_tables
+    from rackforge.io.spreadsheets import check_tables_target, write_tables
 
     for target in (xlsx, csv_dir):
         if target is not None:
@@ -238,7 +238,8 @@ def sheets() -> None:
 @click.argument("target", type=click.Path(path_type=Path))
 def template(target: Path) -> None:
     """Write an empty import workbook (TARGET.xlsx) or CSV files (TARGET folder) with the column layout."""
-    from rackforge.io.exchange import check_tables_target, write_template
+    from rackforge.io.exchange import write_template
+    from rackforge.io.spreadsheets import check_tables_target
 
     check_tables_target(target, ("sources", "bom"))
     for written in write_template(target):
@@ -290,7 +291,8 @@ def export(target: Path, path: Path | None) -> None:
 
     PATH is the programme folder (default: the built-in reference programme).
     """
-    from rackforge.io.exchange import bom_frame, check_tables_target, sources_frame, write_tables
+    from rackforge.io.exchange import bom_frame, sources_frame
+    from rackforge.io.spreadsheets import check_tables_target, write_tables
 
     check_tables_target(target, ("sources", "bom"))
     programme = load(path)

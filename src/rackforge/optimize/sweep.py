@@ -260,8 +260,8 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
 
 def write_sweep(result: SweepResult, path: str | Path) -> None:
     """Write the curve atomically: CSV for a ``.csv`` path, else JSON."""
-    from rackforge.io.exchange import escape_frame
     from rackforge.io.files import atomic_write_text
+    from rackforge.io.spreadsheets import escape_frame
 
     target = Path(path)
     if target.suffix.lower() == ".csv":  # text cells escaped so no spreadsheet reads them as formulas

@@ -1,6 +1,6 @@
 """results.xlsx: every section's tables as sheets (openpyxl), plus an About sheet.
 
-Text cells are written as text, never as formulas (see :func:`rackforge.io.exchange.set_text_cell`).
+Text cells are written as text, never as formulas (see :func:`rackforge.io.spreadsheets.set_text_cell`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rackforge.io.exchange import excel_value, set_text_cell
+from rackforge.io.spreadsheets import excel_value, set_text_cell
 
 if TYPE_CHECKING:
     from rackforge.report.assess import AssessmentRun
@@ -31,7 +31,7 @@ def sheet_name(name: str, taken: set[str]) -> str:
 
 
 def _write_row(sheet: Any, row: int, values: Sequence[Any]) -> None:
-    """Write one row; text stays text (never a live formula: :func:`rackforge.io.exchange.set_text_cell`)."""
+    """Write one row; text stays text (never a live formula: :func:`rackforge.io.spreadsheets.set_text_cell`)."""
     for column, value in enumerate(values, start=1):
         if value is not None:
             set_text_cell(sheet.cell(row=row, column=column), value)
