@@ -170,3 +170,20 @@ def test_report_invariants(raw: list[tuple[int, str, int, bool, str, int]]):
     assert int(rep.pareto_modes["failures"].sum()) == failures
     assert int(rep.weekly["failures"].sum()) == failures
     assert int(rep.weekly["serials"].sum()) == rep.serials
+
+
+def test_normalised_csv_escapes_formula_text_and_reads_it_back(tmp_path: Path):
+    """A serial or failure mode that a spreadsheet would run as a formula is written with a leading
+    quote (OWASP CSV injection) and read back as typed."""
+    import datetime as dt
+
+    from rackforge.factory.testresults import write_normalised_csv
+
+    record = TestRecord("=HYPERLINK(\"http://x\")", "syn-a", "burn", 1, False, "gpu-fail",
+                        dt.datetime(2027, 3, 1, 12), 24.0)
+    target = tmp_path / "normalised.csv"
+    write_normalised_csv([record], target)
+    text = target.read_text()
+    assert "'=HYPERLINK" in text
+    back = parse_results(target)
+    assert (back[0].serial, back[0].failure_mode) == ("=HYPERLINK(\"http://x\")", "gpu-fail")

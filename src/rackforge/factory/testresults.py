@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rackforge.errors import InputError, Problem, did_you_mean, valid_list
+from rackforge.io.spreadsheets import escape_cell, unescape_csv_cell
 from rackforge.io.yaml import read_text
 from rackforge.units import parse_quantity
 
@@ -92,7 +93,7 @@ def _rows_csv(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | No
         if len(record) != len(header):
             problems.append(Problem(name, line, "", f"{len(record)} values for {len(header)} columns"))
             continue
-        rows.append(dict(zip(header, record, strict=True)))
+        rows.append(dict(zip(header, (unescape_csv_cell(cell) for cell in record), strict=True)))
         lines.append(line)
     return rows, lines, problems
 
@@ -355,7 +356,8 @@ def write_normalised_csv(records: list[TestRecord], target: Path) -> None:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for r in records:
-        writer.writerow([r.serial, r.design, r.station, r.attempt, "pass" if r.passed else "fail",
-                         r.failure_mode or "", r.started.isoformat(), "" if r.duration_h is None else r.duration_h])
+    for r in records:  # text that a spreadsheet would run as a formula is escaped (read back by _rows_csv)
+        writer.writerow([escape_cell(v) for v in (
+            r.serial, r.design, r.station, r.attempt, "pass" if r.passed else "fail", r.failure_mode or "",
+            r.started.isoformat(), "" if r.duration_h is None else r.duration_h)])
     atomic_write_text(target, out.getvalue())
