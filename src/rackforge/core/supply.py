@@ -60,7 +60,7 @@ UNKNOWN_COUNTRY = "unknown"
 _NEVER = np.iinfo(np.int64).max  # ordinal of "never qualifies"
 ALWAYS_ORDINAL = np.iinfo(np.int64).min
 """``qualified_from`` of a source with no date restriction."""
-_ALWAYS = ALWAYS_ORDINAL
+
 
 _STATUS_CODE = {Qualification.QUALIFIED: 0, Qualification.QUALIFYING: 1, Qualification.PLANNED: 2,
                 Qualification.DISQUALIFIED: 3}
@@ -302,7 +302,7 @@ def _qualified_from(state: Qualification, qualified_date: dt.date | None, operat
     start = source_start_date(state, qualified_date, operational_from)
     if start is None:
         return int(_NEVER)
-    return int(_ALWAYS) if start == dt.date.min else start.toordinal()
+    return int(ALWAYS_ORDINAL) if start == dt.date.min else start.toordinal()
 
 
 def per_part_sum(source_part: IntArray, values: FloatArray, n_parts: int) -> FloatArray:
@@ -400,7 +400,7 @@ def synthetic_supply_view(part_ids: Iterable[str], rows: Sequence[dict[str, obje
         capacity_per_quarter=col("capacity_per_quarter", np.inf),
         planned_share=np.array([np.nan if r.get("share") is None else r["share"] for r in rows], dtype=float),
         status=col("status", 0).astype(np.int64),
-        qualified_from=np.array([_ALWAYS if r.get("qualified_from") is None
+        qualified_from=np.array([ALWAYS_ORDINAL if r.get("qualified_from") is None
                                  else r["qualified_from"].toordinal()  # type: ignore[attr-defined]
                                  for r in rows], dtype=np.int64),
         reference_price_usd=np.full(len(parts), np.nan),
