@@ -73,9 +73,8 @@ def test_unknown_design_in_route_and_unrouted_plan_design(tmp_path: Path):
     data = factory_with()
     data["routes"][0]["designs"] = ["syn-a", "syn-c"]
     folder = write_programme(tmp_path / "p", factory=data)
-    programme = load(folder)
-    with pytest.raises(InputError) as info:
-        build_line_plan(programme)
+    with pytest.raises(InputError) as info:  # loading (so 'rackforge check') finds them, before any analysis
+        load(folder)
     rendered = [p.render() for p in info.value.problems]
     assert any("unknown design 'syn-c'" in r and "factory.yaml:" in r for r in rendered), rendered
     assert any("'syn-b' is in the build plan but in no route" in r for r in rendered), rendered

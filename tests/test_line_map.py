@@ -16,7 +16,6 @@ import pytest
 
 from factory_synth import FACTORY, line_of, load, write_programme
 from rackforge.errors import InputError
-from rackforge.factory.releases import build_line_plan
 from rackforge.io.loader import CATALOG_DIR, REFERENCE_DIR, load_programme
 from rackforge.io.yaml import parse_yaml
 from rackforge.linemap import UNLOCATED, LineMap, SectionLines, nearest_line, without_repeated_lines
@@ -46,15 +45,16 @@ scenarios:
 """
 
 
-def scenario_programme(mini: Path) -> Path:
-    """The mini programme with its facility and a scenario library moved into ``risk/scenarios.yaml``."""
+def scenario_programme(mini: Path, typo: bool = False) -> Path:
+    """The mini programme with its facility and a scenario library moved into ``risk/scenarios.yaml``
+    (with ``typo``, a misspelt site the loader refuses)."""
     programme_yaml = mini / "programme.yaml"
     text = programme_yaml.read_text()
     start = text.index("facility:")
     programme_yaml.write_text(text[:start] + text[text.index("build_plan:"):])
     (mini / "risk").mkdir()
     path = mini / "risk" / "scenarios.yaml"
-    path.write_text(SCENARIOS)
+    path.write_text(SCENARIOS if typo else SCENARIOS.replace("hsinchuu", "hsinchu"))
     return path
 
 
@@ -99,29 +99,29 @@ def test_one_line_records_shrink_to_one_entry() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# errors found by analyses, after loading
+# errors of the whole programme, found on loading (rackforge.io.validate)
 
 
 def test_bad_scenario_reference_names_file_and_line(mini: Path) -> None:
-    path = scenario_programme(mini)
-    programme = load_programme(mini)
-    problems = check_scenarios(programme)
+    path = scenario_programme(mini, typo=True)
+    with pytest.raises(InputError) as info:
+        load_programme(mini)
+    problems = info.value.problems
     assert [(p.file, p.line, p.field) for p in problems] == [
         (str(path), line_of(path, "mini-acme-hsinchuu"), "scenarios.events[0].affects.sites[1]")]
     assert "did you mean 'mini-acme-hsinchu'" in problems[0].message
 
 
 def test_bad_evaluation_references_name_file_and_line(tmp_path: Path) -> None:
-    from rackforge.evaluate.checks import evaluation_problems
-
     folder = evaluation_programme(tmp_path)
     path = folder / "evaluations.yaml"
     text = path.read_text()
     text = text.replace("values: {test_yield: 0.95, risk: 0.2}", "values: {test_yield: 0.95, risks: 0.2}")
     text = text.replace("design: eval-b\n      vendor: Other Co", "design: eval-c\n      vendor: Other Co")
     path.write_text(text)
-    programme = load_programme(folder)
-    found = {(p.file, p.line, p.field) for p in evaluation_problems(programme, programme.evaluations)}
+    with pytest.raises(InputError) as info:
+        load_programme(folder)
+    found = {(p.file, p.line, p.field) for p in info.value.problems}
     assert found == {
         (str(path), line_of(path, "risks: 0.2"), "evaluations.systems[1].values.risks"),
         (str(path), line_of(path, "design: eval-c"), "evaluations.systems[2].design"),
@@ -133,34 +133,36 @@ def test_bad_factory_route_names_file_and_line(tmp_path: Path) -> None:
     factory["routes"][0]["designs"] = ["syn-a", "syn-b", "syn-zz"]
     folder = write_programme(tmp_path / "p", factory=factory)
     with pytest.raises(InputError) as info:
-        build_line_plan(load(folder))
+        load(folder)
     problem = info.value.problems[0]
     assert (problem.file, problem.line, problem.field) == (
         str(folder / "factory.yaml"), line_of(folder / "factory.yaml", "- syn-zz"), "factory.routes[0].designs[2]")
 
 
 def test_errors_are_located_after_the_folder_is_deleted(mini: Path, tmp_path: Path) -> None:
-    """No analysis reads the programme's files again: the lines come from the loaded programme."""
+    """An analysis reads no file again: the lines of a problem it finds come from the loaded programme,
+    and the programme's own checks (run again on it) name the same lines."""
+    from rackforge.io.validate import factory_problems
+
     path = scenario_programme(mini)
-    scenario_line = line_of(path, "mini-acme-hsinchuu")
+    scenario_line = line_of(path, "mini-acme-hsinchu")
     programme = load_programme(mini)
-    factory = copy.deepcopy(FACTORY)
-    factory["routes"][0]["designs"] = ["syn-a", "syn-b", "syn-zz"]
-    factory_folder = write_programme(tmp_path / "p", factory=factory, extra={"readiness.yaml": {"readiness": {
-        "assessments": [{"part": "syn-tray", "site": "syn-uk", "answers": []}]}}})
-    route_line = line_of(factory_folder / "factory.yaml", "- syn-zz")
-    site_line = line_of(factory_folder / "readiness.yaml", "site: syn-uk")
+    factory_folder = write_programme(tmp_path / "p", extra={"readiness.yaml": {"readiness": {
+        "assessments": [{"part": "syn-tray", "site": "syn-us", "answers": []}]}}})
+    route_line = line_of(factory_folder / "factory.yaml", "- syn-b")
+    site_line = line_of(factory_folder / "readiness.yaml", "site: syn-us")
     synthetic = load(factory_folder)
     shutil.rmtree(mini)
     shutil.rmtree(factory_folder)
 
-    assert [p.render().split(" ")[0] for p in check_scenarios(programme)] == [f"{path}:{scenario_line}:"]
-    with pytest.raises(InputError) as route:
-        build_line_plan(synthetic)
-    assert route.value.problems[0].render().startswith(f"{factory_folder / 'factory.yaml'}:{route_line}: ")
-    with pytest.raises(InputError) as site:
-        assess_programme(synthetic)
-    assert site.value.problems[0].render().startswith(f"{factory_folder / 'readiness.yaml'}:{site_line}: ")
+    assert check_scenarios(programme) == []
+    site = programme.problem(("scenarios", "events", 0, "affects", "sites", 1), "x")
+    assert site.render() == f"{path}:{scenario_line}: scenarios.events[0].affects.sites[1]: x"
+    route = synthetic.problem(("factory", "routes", 0, "designs", 1), "x")
+    assert route.render().startswith(f"{factory_folder / 'factory.yaml'}:{route_line}: ")
+    assert synthetic.problem(("readiness", "assessments", 0, "site"), "x").line == site_line
+    assert synthetic.factory is not None and factory_problems(synthetic, synthetic.factory) == []
+    assert assess_programme(synthetic).rows
 
 
 # ---------------------------------------------------------------------------------------------

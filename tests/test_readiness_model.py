@@ -57,9 +57,8 @@ def test_unknown_part_or_site_and_unassessed_sources(tmp_path: Path):
             {"thread": t, "through_level": 6, "evidence": "pilot build report"} for t in THREADS]},
         {"part": "syn-trya", "site": "syn-uk", "answers": []},
     ]))
-    programme = load(folder)
-    with pytest.raises(InputError) as info:
-        assess_programme(programme)
+    with pytest.raises(InputError) as info:  # found on loading, so 'rackforge check' reports it
+        load(folder)
     rendered = [p.render() for p in info.value.problems]
     assert any("unknown part, assembly or design 'syn-trya' (did you mean 'syn-tray'" in r for r in rendered)
     assert any("readiness.yaml:" in r and "unknown site 'syn-uk'" in r for r in rendered), rendered

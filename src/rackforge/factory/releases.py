@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from rackforge.calendar import quarter_end, quarter_start
 from rackforge.core.bom import explode
 from rackforge.core.supply import SourceMode, may_ship_on
-from rackforge.errors import InputError, Problem, did_you_mean
+from rackforge.errors import InputError, Problem
 from rackforge.factory.sim import LineSpec, ReleasePeriod, StationSpec, compile_steps
 from rackforge.schema import Programme
 from rackforge.schema.factory import Factory
@@ -62,26 +62,11 @@ def require_factory(programme: Programme) -> Factory:
 
 
 def check_factory(programme: Programme, factory: Factory) -> None:
-    """Cross-references of the factory section to the programme (designs, site); raises InputError."""
-    problems: list[Problem] = []
+    """Cross-references of the factory section to the programme (designs, site, a route for every planned
+    design; :func:`rackforge.io.validate.factory_problems`, which loading runs too); raises InputError."""
+    from rackforge.io.validate import factory_problems, raise_if
 
-    def add(path: tuple[str | int, ...], message: str) -> None:
-        problems.append(programme.problem(("factory", *path), message))
-
-    designs = programme.catalog.designs
-    for r_index, route in enumerate(factory.routes):
-        for d_index, design in enumerate(route.designs):
-            if design not in designs:
-                add(("routes", r_index, "designs", d_index),
-                    f"unknown design {design!r}{did_you_mean(design, designs)}")
-    plan = programme.build_plan
-    for design in plan.designs:
-        if sum(plan.racks(design).values()) > 0 and factory.route_of(design) is None:
-            add(("routes",), f"design {design!r} is in the build plan but in no route; add it to a route's designs")
-    if factory.site is not None and factory.site not in programme.catalog.sites:
-        add(("site",), f"unknown site {factory.site!r}{did_you_mean(factory.site, programme.catalog.sites)}")
-    if problems:
-        raise InputError(problems)
+    raise_if(factory_problems(programme, factory))
 
 
 def material_caps(programme: Programme) -> dict[str, dict[str, tuple[int, str | None]]]:

@@ -8,7 +8,10 @@ file, line, field and what would be valid:
 2. schema: each record is validated by its pydantic model (units converted, unknown keys
    rejected);
 3. references: ids are resolved across files (:mod:`rackforge.io.refcheck`): unknown ids with
-   did-you-mean, duplicates, dangling sites, circular assemblies.
+   did-you-mean, duplicates, dangling sites, circular assemblies;
+4. the whole programme (:mod:`rackforge.io.validate`): every check an analysis relies on (the
+   factory's routes against the build plan, the scenarios', evaluations' and readiness assessments'
+   references), so a folder that loads cannot fail an analysis on its input.
 
 Nothing is half-loaded: either a complete :class:`Programme` comes back or an
 :class:`~rackforge.errors.InputError` listing every problem is raised.
@@ -323,6 +326,7 @@ def _index(records: dict[str, list[Record]], sections: tuple[str, ...]) -> tuple
 def assemble(collected: Collected, root: str | None) -> Programme:
     """Cross-check the collected records and build the :class:`Programme` (or raise)."""
     from rackforge.io.refcheck import check_references
+    from rackforge.io.validate import validate_programme
 
     records = collected.records
     keyed, problems = _index(records, tuple(SECTIONS))
@@ -350,7 +354,7 @@ def assemble(collected: Collected, root: str | None) -> Programme:
                                         else single(spec.name))
               for spec in SECTIONS.values() if spec.name not in CATALOG_SECTIONS}
     programme = Programme(catalog=_catalog(keyed), root=root, locations=locations, **fields)
-    return programme.with_section_lines(section_lines(records, by_key))
+    return validate_programme(programme.with_section_lines(section_lines(records, by_key)))
 
 
 def section_lines(records: dict[str, list[Record]], by_key: dict[str, Record]) -> SectionLines:

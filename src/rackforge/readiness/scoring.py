@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rackforge.errors import InputError, Problem, did_you_mean
+from rackforge.errors import InputError, Problem
 from rackforge.schema.readiness import (
     EXPECTED_TRL,
     Criteria,
@@ -173,18 +173,11 @@ def score_assessment(assessment: ReadinessAssessment, criteria: Criteria, target
 
 
 def check_readiness(programme: Programme, readiness: Readiness) -> None:
-    """Assessed parts and sites must exist in the catalog; raises :class:`InputError` naming the line."""
-    catalog = programme.catalog
-    things = {**catalog.parts, **catalog.assemblies, **catalog.designs}
-    problems: list[Problem] = []
-    for i, a in enumerate(readiness.assessments):
-        for fieldname, value, known, kind in (("part", a.part, things, "part, assembly or design"),
-                                              ("site", a.site, catalog.sites, "site")):
-            if value not in known:
-                problems.append(programme.problem(("readiness", "assessments", i, fieldname),
-                                                  f"unknown {kind} {value!r}{did_you_mean(value, known)}"))
-    if problems:
-        raise InputError(problems)
+    """Assessed parts and sites must exist in the catalog (:func:`rackforge.io.validate.readiness_problems`,
+    which loading runs too); raises :class:`InputError` naming the line."""
+    from rackforge.io.validate import raise_if, readiness_problems
+
+    raise_if(readiness_problems(programme, readiness))
 
 
 def assess_programme(programme: Programme, criteria: Criteria | None = None) -> ReadinessResult:

@@ -893,7 +893,7 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
     (:func:`_stock`) and events (:func:`_events`); racks valued by
     :func:`~rackforge.resilience.network.rack_value_usd` and parts by
     :func:`~rackforge.resilience.network.part_values_usd`."""
-    from rackforge.errors import InputError, Problem
+    from rackforge.io.validate import build_plan_problems, raise_if
     from rackforge.resilience.scenarios import require_valid_scenarios
 
     lib = library if library is not None else require_valid_scenarios(programme)
@@ -901,8 +901,7 @@ def simulation_model(programme: Programme, library: ScenarioLibrary | None = Non
     quarters = tuple(plan.quarter_list)
     designs = tuple(d for d in plan.designs if sum(plan.racks(d).values()) > 0)
     if not designs:
-        raise InputError([Problem("(build plan)", None, "build_plan.quarters",
-                                  "the build plan has no racks to simulate; plan at least one rack")])
+        raise_if(list(build_plan_problems(programme)))
     structure = BomStructure.from_catalog(programme.catalog, plan.designs)
     src = _parts_and_sources(programme, structure, designs)
     figures = _shares_and_capacities(programme, src, quarters)
