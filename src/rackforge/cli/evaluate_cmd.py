@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 @path_argument
 @json_option
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Date to judge option deadlines against (default: evaluations.as_of, else today).")
+              help="Date to judge option deadlines against (default: today, unless the programme's "
+                   "evaluations section fixes one with 'as_of:'). The date used is printed.")
 def evaluate(path: Path | None, as_json: bool, as_of: object) -> None:
     """Score early-access systems on weighted criteria and show the option decisions.
 
@@ -32,7 +33,7 @@ def evaluate(path: Path | None, as_json: bool, as_of: object) -> None:
     when = as_of.date() if isinstance(as_of, dt.datetime) else None
     result = api.evaluate(load(path), as_of=when)
     if as_json:
-        echo_json(result.to_json())
+        echo_json({**result.to_json(), "as_of_basis": result.as_of_basis})
         return
     print_evaluation(result)
 
@@ -59,7 +60,10 @@ def print_evaluation(result: EvaluationResult) -> None:
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]Early-access evaluation[/] as of {result.as_of} ({result.normalisation} normalisation)")
+    basis = {"today": "today; --as-of judges another date", "--as-of": "--as-of",
+             "evaluations.as_of": "the programme's evaluations.as_of; --as-of judges another date"}[result.as_of_basis]
+    out.print(f"[bold]Early-access evaluation[/] as of {result.as_of} ({esc(basis)}; {result.normalisation} "
+              "normalisation)")
     used = result.used_criteria
     table = Table(title="Scorecards", title_justify="left")
     for col in ("rank", "system", "vendor", "score"):

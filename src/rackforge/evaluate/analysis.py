@@ -100,6 +100,8 @@ class EvaluationResult:
     decisions: list[Decision]
     options: list[OptionStatus]
     notes: list[str] = field(default_factory=list)
+    as_of_basis: str = "today"
+    """Where ``as_of`` came from: ``today``, ``--as-of`` (asked for) or ``evaluations.as_of`` (the programme's)."""
 
     @property
     def top(self) -> SystemResult:
@@ -167,7 +169,7 @@ def evaluate(programme: Programme, analyses: Mapping[str, Any] | None = None,
         raise UsageError("this programme has no 'evaluations:' section; add one listing the early-access "
                          "systems and the criteria (see docs/report.md, 'Early-access evaluation')")
     check_evaluations(programme, ev)
-    when = as_of or ev.as_of or dt.date.today()
+    when, basis = evaluation_date(ev, as_of)
     shared = dict(analyses or {})
     ctx = EvaluationContext(tco_assumptions(programme), [s.design for s in ev.systems], shared,
                             sources={"sourcing": shared["sourcing"]} if "sourcing" in shared else {})
@@ -200,7 +202,17 @@ def evaluate(programme: Programme, analyses: Mapping[str, Any] | None = None,
     decisions = sorted(ev.decisions, key=lambda d: (d.date, d.system))
     options = [_option_status(s, decisions, when) for s in ev.systems]
     notes.extend(_decision_notes(options, systems, decisions, ev))
-    return EvaluationResult(when, ev.normalisation, criteria, systems, sensitivity, decisions, options, notes)
+    return EvaluationResult(when, ev.normalisation, criteria, systems, sensitivity, decisions, options, notes, basis)
+
+
+def evaluation_date(ev: Evaluations, as_of: dt.date | None = None, today: dt.date | None = None) -> tuple[dt.date, str]:
+    """The date option deadlines are judged against, and where it came from: ``as_of`` when asked for
+    (``--as-of``), else the section's own ``as_of`` when the programme fixes one, else today."""
+    if as_of is not None:
+        return as_of, "--as-of"
+    if ev.as_of is not None:
+        return ev.as_of, "evaluations.as_of"
+    return today or dt.date.today(), "today"
 
 
 def _criteria(ev: Evaluations, values: dict[str, dict[str, CriterionValue]], notes: list[str]) -> list[CriterionResult]:
