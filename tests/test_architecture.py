@@ -19,6 +19,7 @@ PACKAGE = ROOT / "src" / "rackforge"
 LAYERS: dict[str, int] = {
     # foundation: no rackforge imports except each other (errors < units/calendar/linemap)
     "errors": 0, "units": 0, "calendar": 0, "linemap": 0, "__init__": 0,
+    "seeds": 0,
     "schema": 1,
     "io": 2, "catalog": 2, "reference": 2,
     "core": 3,

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument, seed_option
 from rackforge.report.framework import SECTION_BUDGET_S
-from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
+from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS
 
 SECTIONS_SKIPPED_EXIT = 4
 """Exit status when the report was written but at least one section is not assessed (it failed or ran
@@ -22,8 +22,7 @@ past its time budget)."""
               show_default=True, help="Folder to write report.html, results.json and results.xlsx into.")
 @click.option("--scenarios", type=click.IntRange(1, 1_000_000), default=MONTE_CARLO_SCENARIOS, show_default=True,
               help="Monte Carlo scenarios for the resilience analysis.")
-@click.option("--seed", type=click.IntRange(0), default=MONTE_CARLO_SEED, show_default=True,
-              help="Random seed (same seed, same numbers; 'rackforge simulate' uses the same default).")
+@seed_option
 @click.option("--section-budget", type=click.FloatRange(min=0, min_open=True), default=SECTION_BUDGET_S,
               show_default=True, metavar="SECONDS",
               help="Most any one section may run; past it the section is listed as not assessed (exit status 4). "

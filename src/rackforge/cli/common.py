@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rackforge.seeds import DEFAULT_SEED
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -20,6 +22,75 @@ path_argument = click.argument(
 """PATH: a programme folder; omitted means the built-in reference programme."""
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+
+seed_option = click.option(
+    "--seed", type=click.IntRange(0), default=DEFAULT_SEED, show_default=True,
+    help="Random seed: the same seed gives the same numbers; every command and the report default to the same one.")
+"""``--seed``: one name and one default (:data:`rackforge.seeds.DEFAULT_SEED`) in every command that draws random
+numbers (``factory`` takes the programme's ``factory.simulation.seed``, whose default is the same)."""
+
+
+def deprecated_programme_option(help_text: str = "Deprecated: give the programme folder as PATH, the first "
+                                "argument.") -> Any:
+    """``-p/--programme PATH``, kept hidden for old scripts: the programme is the first argument, PATH, now."""
+    return click.option("-p", "--programme", "programme_option", type=click.Path(path_type=Path), default=None,
+                        hidden=True, help=help_text)
+
+
+def is_programme_folder(operand: str) -> bool:
+    """Whether a command-line operand names a programme folder (an existing directory), not an id or a file."""
+    return Path(operand).is_dir()
+
+
+def split_path_operands(operands: tuple[str, ...], programme_option: Path | None = None) -> tuple[Path | None,
+                                                                                                  list[str]]:
+    """(PATH, the other operands) of a command written ``[PATH] OPERAND...``: the first operand is PATH when it
+    is a folder (:func:`is_programme_folder`); ``-p/--programme`` (deprecated) gives it too, not both."""
+    from rackforge.errors import UsageError
+
+    rest = list(operands)
+    path = Path(rest.pop(0)) if rest and is_programme_folder(rest[0]) else None
+    if programme_option is not None:
+        if path is not None:
+            raise UsageError(f"two programme folders: {path} (PATH) and {programme_option} (--programme); give one, "
+                             "as PATH")
+        warn_deprecated("-p/--programme", "give the programme folder as PATH, the first argument")
+        path = programme_option
+    return path, rest
+
+
+FILE_SUFFIXES = (".xlsx", ".csv", ".json")
+"""Suffixes of the files commands read or write next to a programme (spreadsheets, test results)."""
+
+
+def _looks_like_file(operand: str) -> bool:
+    return Path(operand).suffix.lower() in FILE_SUFFIXES and not is_programme_folder(operand)
+
+
+def path_and_file(operands: tuple[str, ...], file_meaning: str, *, path_required: bool = False) -> tuple[Path | None,
+                                                                                                         Path]:
+    """(PATH, FILE) of a command written ``[PATH] FILE``. Written the old way round (``FILE PATH``: FILE not a
+    folder and PATH one, or FILE named like a spreadsheet or results file and PATH not), the two are swapped
+    with a warning."""
+    from rackforge.errors import UsageError
+
+    if len(operands) == 1 and not path_required:
+        return None, Path(operands[0])
+    if len(operands) != 2:
+        need = "PATH and " if path_required else "[PATH] "
+        raise UsageError(f"give {need}{file_meaning} ({len(operands)} arguments given)")
+    first, second = operands
+    old_order = (not is_programme_folder(first) and is_programme_folder(second)) or (
+        _looks_like_file(first) and not _looks_like_file(second))
+    if old_order:
+        warn_deprecated(f"'{first} {second}'", f"write the programme folder first: '{second} {first}'")
+        first, second = second, first
+    return Path(first), Path(second)
+
+
+def warn_deprecated(what: str, instead: str) -> None:
+    """One line on stderr: ``what`` still works but is deprecated; ``instead`` says the current form."""
+    click.echo(f"warning: {what} is deprecated; {instead}", err=True)
 
 
 def load(path: Path | None) -> Programme:

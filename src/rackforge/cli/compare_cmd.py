@@ -1,4 +1,4 @@
-"""``rackforge compare ID ID...``: rack designs side by side and what changed between generations."""
+"""``rackforge compare [PATH] [ID]...``: rack designs side by side and what changed between generations."""
 
 from __future__ import annotations
 
@@ -6,23 +6,37 @@ from pathlib import Path
 
 import click
 
-from rackforge.cli.common import console, echo_json, esc, json_option, load
+from rackforge.cli.common import (
+    console,
+    deprecated_programme_option,
+    echo_json,
+    esc,
+    json_option,
+    load,
+    split_path_operands,
+)
 
 
 @click.command()
-@click.argument("designs", nargs=-1, metavar="[ID]...")
-@click.option("-p", "--programme", "path", type=click.Path(path_type=Path), default=None,
-              help="Programme folder whose facility and designs to use (default: the built-in reference programme).")
+@click.argument("operands", nargs=-1, metavar="[PATH] [ID]...")
+@click.option("--design", "design_options", multiple=True, metavar="ID",
+              help="A design to compare (repeatable; the same as giving its ID after PATH).")
+@deprecated_programme_option()
 @json_option
-def compare(designs: tuple[str, ...], path: Path | None, as_json: bool) -> None:
+def compare(operands: tuple[str, ...], design_options: tuple[str, ...], programme_option: Path | None,
+            as_json: bool) -> None:
     """Show rack designs side by side and what changed between generations.
 
-    Give two or more design ids (none: every design the programme checks). Columns are in
-    generation order (by year); sentences say what changed from each design to the next.
+    PATH is a programme folder (the first argument, when it is a folder); without it the built-in
+    reference programme is used. Give two or more design ids (none: every design the programme
+    checks). Columns are in generation order (by year); sentences say what changed from each design
+    to the next.
     """
     from rackforge import api
     from rackforge.engineering.compare import COMPARED, display_value
 
+    path, ids = split_path_operands(operands, programme_option)
+    designs = (*ids, *design_options)
     comparison = api.compare_designs(load(path), designs)
     if as_json:
         echo_json(comparison.to_json())

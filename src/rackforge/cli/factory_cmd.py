@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument
+from rackforge.seeds import DEFAULT_SEED
 
 if TYPE_CHECKING:
     from rackforge.factory.results import FactoryResult
@@ -26,7 +27,8 @@ def _pm(mean: Any, half: Any, digits: int = 1) -> str:
 @json_option
 @click.option("--plan-capacity", is_flag=True, help="Find the fewest stations of each kind that meet the build plan.")
 @click.option("--replications", type=click.IntRange(1, 1000), help="Independent replications (default: the factory's).")
-@click.option("--seed", type=click.IntRange(0), help="Random seed (default: the factory's).")
+@click.option("--seed", type=click.IntRange(0), help="Random seed (default: the factory's simulation.seed, "
+              f"whose default is every command's, {DEFAULT_SEED}).")
 @click.option("--workers", type=click.IntRange(1, 256), help="Processes for the replications (default: CPUs).")
 @click.option("--weeks", type=FiniteFloat(1.0), help="Simulate only the first WEEKS of the build plan.")
 @click.option("--confidence", type=FiniteFloat(0.0, 1.0, low_open=True),

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument
+from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument, seed_option
 from rackforge.optimize.highs import SolveOptions
 from rackforge.optimize.policy import RULE_THRESHOLDS, SWEEP_SHORTFALL_SCENARIOS, SourcingPolicy
-from rackforge.resilience.defaults import MONTE_CARLO_SEED
 
 if TYPE_CHECKING:
     from rackforge.optimize import OptimizeResult
@@ -100,8 +99,7 @@ def _fraction_list(text: str | None) -> list[float] | None:
 @click.option("--caps", "sweep_caps", metavar="LIST", help="--sweep: country caps to try besides none, e.g. 0.8,0.6.")
 @click.option("--scenarios", type=click.IntRange(0, 10_000_000), default=SWEEP_SHORTFALL_SCENARIOS,
               show_default=True, help="--sweep: Monte Carlo scenarios for the expected shortfall (0: none).")
-@click.option("--seed", type=click.IntRange(0), default=MONTE_CARLO_SEED, show_default=True,
-              help="--sweep: Monte Carlo seed (the report's).")
+@seed_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
               help="--sweep: write the curve to FILE (.csv, else JSON), atomically.")
 def optimize(path: Path | None, as_json: bool, domestic_target: float | Literal["rule"] | None, from_year: int | None,

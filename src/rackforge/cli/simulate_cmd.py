@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
-from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES, MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
+from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument, seed_option
+from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES, MONTE_CARLO_SCENARIOS
 
 
 @click.command()
@@ -15,9 +15,7 @@ from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES, MONTE
 @json_option
 @click.option("--scenarios", "-n", default=MONTE_CARLO_SCENARIOS, show_default=True,
               type=click.IntRange(1, 10_000_000), help="Number of scenarios.")
-@click.option("--seed", default=MONTE_CARLO_SEED, show_default=True, type=click.IntRange(0),
-              help="Random seed (the report's by default); the same seed gives the same numbers however the run "
-              "is chunked.")
+@seed_option
 @click.option("--precision", type=click.Choice(["single", "double"]), default="single", show_default=True,
               help="Kernel arithmetic: single (float32, faster) or double (float64).")
 @click.option("--memory-budget", "memory_budget_mb", default=MONTE_CARLO_MEMORY_BUDGET_BYTES // 2**20,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument
+from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_and_file, path_argument
 
 if TYPE_CHECKING:
     from rackforge.sourcing.analysis import SourcingAnalysis
@@ -247,14 +247,15 @@ def template(target: Path) -> None:
 
 
 @sheets.command("import")
-@click.argument("spreadsheet", type=click.Path(path_type=Path))
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("operands", nargs=-1, required=True, metavar="PATH SPREADSHEET")
 @click.option("--file", "file_name", default="imported.yaml", show_default=True,
-              help="File in FOLDER to write (a .yaml name inside FOLDER; replaced by each import, never a "
+              help="File in PATH to write (a .yaml name inside PATH; replaced by each import, never a "
               "hand-written file).")
 @json_option
-def import_(spreadsheet: Path, folder: Path, file_name: str, as_json: bool) -> None:
-    """Import sources and BOM rows from SPREADSHEET (.xlsx or .csv) into programme FOLDER.
+def import_(operands: tuple[str, ...], file_name: str, as_json: bool) -> None:
+    """Import sources and BOM rows from SPREADSHEET (.xlsx or .csv) into the programme folder PATH.
+
+    (The old order, SPREADSHEET PATH, still works, with a warning.)
 
     Every row is checked; the programme is loaded with the new file before anything is
     written, so a bad row changes nothing. Rows equal to sources or assemblies defined in
@@ -263,6 +264,8 @@ def import_(spreadsheet: Path, folder: Path, file_name: str, as_json: bool) -> N
     """
     from rackforge.io.exchange import import_into_programme
 
+    folder_given, spreadsheet = path_and_file(operands, "SPREADSHEET (.xlsx or .csv)", path_required=True)
+    folder = folder_given or Path(".")
     result = import_into_programme(spreadsheet, folder, file_name)
     data = {"file": str(result.file), "sources": result.sources, "assemblies": result.assemblies,
             "designs_updated": list(result.designs_updated), "unchanged": result.unchanged,
@@ -284,16 +287,17 @@ def import_(spreadsheet: Path, folder: Path, file_name: str, as_json: bool) -> N
 
 
 @sheets.command("export")
-@click.argument("target", type=click.Path(path_type=Path))
-@path_argument
-def export(target: Path, path: Path | None) -> None:
+@click.argument("operands", nargs=-1, required=True, metavar="[PATH] TARGET")
+def export(operands: tuple[str, ...]) -> None:
     """Write the programme's sources and planned BOMs in the import layout (TARGET.xlsx or a folder of CSV).
 
-    PATH is the programme folder (default: the built-in reference programme).
+    PATH is the programme folder (default: the built-in reference programme). (The old order,
+    TARGET PATH, still works, with a warning.)
     """
     from rackforge.io.exchange import bom_frame, sources_frame
     from rackforge.io.spreadsheets import check_tables_target, write_tables
 
+    path, target = path_and_file(operands, "TARGET (.xlsx, or a folder for CSV)")
     check_tables_target(target, ("sources", "bom"))
     programme = load(path)
     for written in write_tables({"sources": sources_frame(programme.sources), "bom": bom_frame(programme)}, target):

@@ -7,7 +7,17 @@ from typing import Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
+from rackforge.cli.common import (
+    console,
+    deprecated_programme_option,
+    echo_json,
+    esc,
+    json_option,
+    load,
+    path_and_file,
+    path_argument,
+    warn_deprecated,
+)
 
 
 @click.group()
@@ -54,21 +64,31 @@ def plan(path: Path | None, as_json: bool) -> None:
 
 
 @tests.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--programme", "programme_path", type=click.Path(path_type=Path),
-              help="Check designs and stations against this programme folder.")
+@click.argument("operands", nargs=-1, required=True, metavar="[PATH] FILE")
+@deprecated_programme_option()
 @click.option("--into", "into", type=click.Path(path_type=Path),
               help="Save the validated results as CSV under INTO/test_results/ (e.g. the programme folder).")
 @json_option
-def import_(file: Path, programme_path: Path | None, into: Path | None, as_json: bool) -> None:
+def import_(operands: tuple[str, ...], programme_option: Path | None, into: Path | None, as_json: bool) -> None:
     """Import per-rack-serial test results (CSV or JSON) and report yields.
 
+    PATH is the programme folder whose designs and stations the rows are checked against; without
+    it the rows are checked on their own (results come from your own line, not the reference one).
     Every row is checked first; any bad row is reported with file, line and column, and nothing
     is imported. The report gives yield, first-pass yield, failure Paretos by mode and by station,
-    and the weekly trend. The format is in docs/factory.md.
+    and the weekly trend. The format is in docs/factory.md; the reference programme ships a sample,
+    test_results/houston-week10.csv ('rackforge init DIR' writes it too).
     """
     from rackforge import api
+    from rackforge.errors import UsageError
     from rackforge.factory.testresults import write_normalised_csv
+
+    programme_path, file = path_and_file(operands, "FILE, the results file (.csv or .json)")
+    if programme_option is not None:
+        if programme_path is not None:
+            raise UsageError("two programme folders: give one, as PATH (--programme is deprecated)")
+        warn_deprecated("--programme", "give the programme folder as PATH, the first argument")
+        programme_path = programme_option
 
     if into is not None:
         from rackforge.io.files import check_output_file

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-MONTE_CARLO_SEED = 2026
-"""Seed of the disruption Monte Carlo when none is given. The same seed gives the same numbers
-however the run is chunked (one random stream per block of scenarios)."""
+from rackforge.seeds import DEFAULT_SEED
+
+MONTE_CARLO_SEED = DEFAULT_SEED
+"""Seed of the disruption Monte Carlo when none is given: the one default seed of every command
+(:data:`rackforge.seeds.DEFAULT_SEED`). The same seed gives the same numbers however the run is
+chunked (one random stream per block of scenarios)."""
 
 MONTE_CARLO_SCENARIOS = 10_000
 """Scenarios of the disruption Monte Carlo when no count is given [scenarios]."""

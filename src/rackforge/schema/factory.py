@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import Field, PositiveInt, model_validator
 
 from rackforge.schema.base import Id, Model, SourceRef
+from rackforge.seeds import DEFAULT_SEED
 from rackforge.units import Fraction, Hours, Usd, Weeks
 
 if TYPE_CHECKING:
@@ -399,7 +400,8 @@ class SimulationSettings(Model):
 
     replications: PositiveInt = 10
     warmup_weeks: Weeks = 4.0
-    seed: int = Field(20270101, ge=0)
+    seed: int = Field(DEFAULT_SEED, ge=0, description="random seed (default: the one default seed of every "
+                      "command, rackforge.seeds.DEFAULT_SEED)")
 
 
 class TestPlanSettings(Model):
