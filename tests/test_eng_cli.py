@@ -54,7 +54,7 @@ def test_check_unknown_design_is_a_usage_error() -> None:
 
 
 def test_compare_states_what_changed() -> None:
-    result = CliRunner().invoke(cli, ["compare", "-p", str(DATA / "ok"), "eng-rack-800v", "eng-rack", "--json"])
+    result = CliRunner().invoke(cli, ["compare", str(DATA / "ok"), "eng-rack-800v", "eng-rack", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["designs"] == ["eng-rack", "eng-rack-800v"]  # generation order (by year)
@@ -67,10 +67,10 @@ def test_compare_states_what_changed() -> None:
 
 
 def test_compare_table_and_needs_two_designs() -> None:
-    table = CliRunner().invoke(cli, ["compare", "-p", str(DATA / "ok")])
+    table = CliRunner().invoke(cli, ["compare", str(DATA / "ok")])
     assert table.exit_code == 0, table.output
     assert "kW per GPU" in table.output and "From eng-rack (2026) to eng-rack-800v (2027)" in table.output
-    one = run("compare", "-p", str(DATA / "ok"), "eng-rack")
+    one = run("compare", str(DATA / "ok"), "eng-rack")
     assert one.returncode == 2 and "two or more" in one.stderr
 
 

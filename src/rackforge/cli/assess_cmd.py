@@ -41,7 +41,9 @@ def assess(path: Path | None, output: Path, scenarios: int, seed: int, section_b
     Schema (results.schema.json) and results.xlsx. A section whose analysis is not installed, or
     whose data the programme lacks, is left out and listed under 'Not assessed'.
 
-    Bad input stops the run before any analysis (exit status 2). A section that fails or runs past
+    Bad input stops the run before any analysis (exit status 2); it is what 'rackforge check' reports
+    (e.g. a design in the build plan that no factory route builds), so a folder that passes 'check'
+    is not stopped on input here. A section that fails or runs past
     --section-budget is listed under 'Not assessed' with the reason, the rest of the report is
     written, and the exit status is 4.
     """

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from rackforge.cli.common import console, echo_json, esc, json_option
+from rackforge.cli.common import console, echo_json, esc, json_option, split_path_operands
 from rackforge.core.bom import explode
 
 
@@ -54,14 +54,28 @@ def list_(as_json: bool, kind: str | None) -> None:
 
 
 @catalog.command("show")
-@click.argument("ident")
+@click.argument("operands", nargs=-1, required=True, metavar="[PATH] ID")
+@click.option("--resolved", is_flag=True,
+              help="Show a design variant in full (its base with its changes applied), not as its changes.")
 @json_option
-def show(ident: str, as_json: bool) -> None:
-    """Show one part, assembly, design, supplier or site by id, with its sources."""
-    from rackforge.errors import UsageError, did_you_mean
-    from rackforge.io.loader import load_catalog
+def show(operands: tuple[str, ...], resolved: bool, as_json: bool) -> None:
+    """Show one part, assembly, design, supplier or site by id, as programme input.
 
-    cat = load_catalog()
+    PATH is a programme folder (its own records and design variants are shown too); without it, the
+    built-in catalog. The YAML printed is a programme file: paste it into one (changing the id) to
+    start a record of your own; the exploded parts of a design or assembly follow as comments.
+    A design variant is shown as 'extends:' and its changes; --resolved shows it in full.
+    """
+    from rackforge.errors import UsageError, did_you_mean
+    from rackforge.io.loader import load_catalog, load_programme
+    from rackforge.io.variants import shown_record
+
+    path, rest = split_path_operands(operands)
+    if len(rest) != 1:
+        raise UsageError(f"give one id to show ({len(rest)} given), after the programme folder PATH if any")
+    ident = rest[0]
+    builtin = load_catalog()
+    cat = builtin if path is None else load_programme(path).catalog
     for section in ("parts", "assemblies", "designs", "suppliers", "sites"):
         record = getattr(cat, section).get(ident)
         if record is not None:
@@ -70,13 +84,21 @@ def show(ident: str, as_json: bool) -> None:
         everything = [*cat.parts, *cat.assemblies, *cat.designs, *cat.suppliers, *cat.sites]
         raise UsageError(f"no catalog record {ident!r}{did_you_mean(ident, everything)}; "
                          "see 'rackforge catalog list'")
-    data = {"kind": section[:-1] if section != "assemblies" else "assembly",
-            **record.model_dump(mode="json", exclude_defaults=True)}
-    if section in ("designs", "assemblies"):
-        data["exploded_parts"] = explode(cat, ident)
+    extends = getattr(record, "extends", None)
+    base = None if extends is None else (builtin.designs.get(extends) if extends == ident
+                                         else cat.designs.get(extends))
+    data = shown_record(section, record, base, resolved)
+    exploded = explode(cat, ident) if section in ("designs", "assemblies") else None
     if as_json:
-        echo_json(data)
+        kind = section[:-1] if section != "assemblies" else "assembly"
+        echo_json({"kind": kind, **data, **({"exploded_parts": exploded} if exploded is not None else {})})
         return
     import yaml
 
-    console().print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), markup=False, highlight=False)
+    text = yaml.safe_dump({section: [data]}, sort_keys=False, allow_unicode=True, width=100)
+    if extends is not None and resolved:
+        text = f"# {ident}: {extends} with this variant's changes applied (rackforge catalog show --resolved)\n" + text
+    if exploded:
+        text += "# exploded parts per unit (for reading; not part of the record):\n"
+        text += "".join(f"#   {ref}: {quantity:g}\n" for ref, quantity in exploded.items())
+    click.echo(text, nl=False)

@@ -69,22 +69,32 @@ def print_reports(programme_name: str, reports: list[DesignReport]) -> None:
 def check(path: Path | None, designs: tuple[str, ...], as_json: bool) -> None:
     """Load, validate and check the rack designs of a programme.
 
-    Runs the engineering checks (power, cooling, network and cabling, mechanics, pods) on each
+    Loading runs every input check any analysis relies on (schema, references, and the whole
+    programme: e.g. every design in the build plan has a factory route), so a folder that passes
+    also passes 'rackforge assess' on input. Notes say which built-in records the programme
+    replaces (its record of the same id takes precedence) and what each design variant extends.
+    Then runs the engineering checks (power, cooling, network and cabling, mechanics, pods) on each
     design and prints its findings: value, limit, margin and the formula behind it.
     PATH is a programme folder; without it the built-in reference programme is used.
     Exit status: 0 all checks pass (warnings allowed), 1 a check failed, 2 bad input.
     """
     from rackforge import api
     from rackforge.errors import ChecksFailed
+    from rackforge.io.loader import load_catalog
+    from rackforge.io.variants import catalog_changes
 
     programme = load(path)
+    changes = catalog_changes(programme, load_catalog())
     reports = api.check_designs(programme, designs)
     failing = [f"{r.design_id}: {f.check}" for r in reports for f in r.failed]
     if as_json:
         echo_json({"programme": programme.info.name,
                    "status": "fail" if failing else "pass",
+                   "catalog_changes": changes,
                    "designs": [r.to_dict() for r in reports]})
     else:
+        for sentence in changes:
+            console().print(f"note: {esc(sentence)}", highlight=False)
         print_reports(programme.info.name, reports)
     if failing:
         raise ChecksFailed(f"{len(failing)} check(s) failed: {', '.join(failing)}")

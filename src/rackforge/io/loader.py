@@ -99,6 +99,8 @@ class Record:
     file: str
     path: Path_
     lines: LineMap
+    builtin: bool = False
+    """Read from the built-in catalog (a programme's record of the same id replaces it)."""
 
     @property
     def line(self) -> int | None:
@@ -115,6 +117,18 @@ class Collected:
     records: dict[str, list[Record]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    variants: list[Record] = field(default_factory=list)
+    """Design records written as ``extends:`` and changes, still raw (:mod:`rackforge.io.variants`)."""
+
+    def resolve_variants(self) -> None:
+        """Turn every design variant into a full design record (problems go to ``problems``)."""
+        from rackforge.io.variants import resolve_variants
+
+        designs, problems = resolve_variants(self.records.get("designs", []), self.variants)
+        if self.variants:
+            self.records["designs"] = designs
+        self.problems.extend(problems)
+        self.variants = []
 
     def add(self, section: str, record: Record) -> None:
         self.records.setdefault(section, []).append(record)
@@ -182,8 +196,9 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def read_file(path: Path, display: str, collected: Collected) -> None:
-    """Parse one file and validate each record it holds; problems go to ``collected``."""
+def read_file(path: Path, display: str, collected: Collected, builtin: bool = False) -> None:
+    """Parse one file and validate each record it holds; problems go to ``collected``. A design written as
+    ``extends:`` is kept raw, to be resolved once every file is read (:meth:`Collected.resolve_variants`)."""
     try:
         data, full_lines = read_yaml(path, display)
     except InputError as exc:
@@ -210,12 +225,15 @@ def read_file(path: Path, display: str, collected: Collected) -> None:
             items = [((section,), body)]
         adapter = _adapter(spec.model)
         for item_path, item in items:
+            if section == "designs" and isinstance(item, dict) and "extends" in item:
+                collected.variants.append(Record(item, display, item_path, lines, builtin))
+                continue
             try:
                 value = adapter.validate_python(item)
             except ValidationError as exc:
                 collected.problems.extend(_problems_from_validation(exc, lines, item_path, spec.model))
                 continue
-            collected.add(section, Record(value, display, item_path, lines))
+            collected.add(section, Record(value, display, item_path, lines, builtin))
 
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -266,7 +284,8 @@ def collect(folders: list[tuple[Path, str]]) -> Collected:
             collected.unreadable.append(problem.file)
         for path in _yaml_files(folder):
             display = f"{prefix}/{path.relative_to(folder).as_posix()}" if prefix else str(path)
-            read_file(path, display, collected)
+            read_file(path, display, collected, builtin=folder == CATALOG_DIR)
+    collected.resolve_variants()
     return collected
 
 
@@ -309,6 +328,9 @@ def _index(records: dict[str, list[Record]], sections: tuple[str, ...]) -> tuple
             table: dict[str, Record] = {}
             for rec in recs:
                 key = spec.key(rec.value)
+                if key in table and table[key].builtin and not rec.builtin:
+                    table[key] = rec  # a programme's record replaces the built-in one of the same id
+                    continue
                 if key in table:
                     first = table[key]
                     problems.append(rec.problem((), f"duplicate {section} entry {key!r}; "

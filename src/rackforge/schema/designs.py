@@ -189,10 +189,31 @@ class PublishedFigures(Sourced):
     busbar_current_a: Amps | None = None
 
 
+class DesignChanges(Model):
+    """How a design variant differs from the design it ``extends`` (docs/catalog.md, "Design variants").
+
+    Any other field of the variant's record overrides the base's: mappings (``power``, ``cooling``,
+    ``rack``...) field by field, everything else (lists included) whole. Then ``remove_items`` drops
+    items by ref, ``set_quantities`` re-counts items by ref, and ``add_items`` appends new ones.
+    """
+
+    extends: Id = Field(description="id of the design this one is made from (built-in or the programme's)")
+    remove_items: tuple[Id, ...] = Field((), description="refs of the base's items to leave out")
+    set_quantities: dict[Id, PositiveInt] = Field(default_factory=dict,
+                                                  description="new quantity of some of the base's items, by ref")
+    add_items: tuple[Item, ...] = Field((), description="items the base does not have")
+
+
+DESIGN_CHANGE_KEYS = ("extends", "remove_items", "set_quantities", "add_items")
+"""Keys of a design record that say how it differs from its base (:class:`DesignChanges`)."""
+
+
 class RackDesign(Sourced):
     """A rack design: the frame, what it holds, and how it is powered, cooled and connected."""
 
     id: Id
+    extends: Id | None = Field(None, description="the design this one was made from (a variant, resolved when "
+                                                 "loaded: see DesignChanges); for the record only")
     name: str
     generation: str
     year: int = Field(ge=2015, le=2040)
