@@ -94,7 +94,7 @@ def check(path: Path | None, designs: tuple[str, ...], as_json: bool) -> None:
                    "designs": [r.to_dict() for r in reports]})
     else:
         for sentence in changes:
-            console().print(f"note: {esc(sentence)}", highlight=False)
+            click.echo(f"note: {sentence}")
         print_reports(programme.info.name, reports)
     if failing:
         raise ChecksFailed(f"{len(failing)} check(s) failed: {', '.join(failing)}")

@@ -225,7 +225,7 @@ def read_file(path: Path, display: str, collected: Collected, builtin: bool = Fa
             items = [((section,), body)]
         adapter = _adapter(spec.model)
         for item_path, item in items:
-            if section == "designs" and isinstance(item, dict) and "extends" in item:
+            if section == "designs" and isinstance(item, dict) and item.get("extends") is not None:
                 collected.variants.append(Record(item, display, item_path, lines, builtin))
                 continue
             try:

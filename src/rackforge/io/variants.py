@@ -77,8 +77,8 @@ def apply_changes(base: dict[str, Any], written: dict[str, Any], changes: Design
 
 
 def design_data(design: RackDesign) -> dict[str, Any]:
-    """A design as input data (units canonical, defaults included): valid input for the loader."""
-    return design.model_dump(mode="json")
+    """A design as input data (units canonical, defaults included, no ``extends``): valid input for the loader."""
+    return design.model_dump(mode="json", exclude={"extends"})
 
 
 def design_changes(base: RackDesign, design: RackDesign) -> dict[str, Any]:
