@@ -56,6 +56,9 @@ def write(folder: Path, name: str, data: Any) -> None:
     (folder / name).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
+OWN = "estimate: a test record standing in for a planner's own"
+
+
 def build(folder: Path, v: Variant) -> Path:
     """The reference programme in ``folder`` with the changes of ``v`` (and 2 factory replications)."""
     shutil.copytree(REFERENCE_DIR, folder)
@@ -84,13 +87,13 @@ def build(folder: Path, v: Variant) -> Path:
     write(folder, "factory.yaml", factory)
     if v.site_country is not None:
         write(folder, "my-supply.yaml", {
-            "suppliers": [{"id": "acme", "name": "ACME", "hq_country": v.site_country, "source": "estimate: a test record standing in for a planner's own"}],
+            "suppliers": [{"id": "acme", "name": "ACME", "hq_country": v.site_country, "source": OWN}],
             "sites": [{"id": "acme-one", "name": "ACME plant", "supplier": "acme", "country": v.site_country,
                        "region": "North America" if v.site_country in ("US", "MX") else "East Asia",
-                       "city": "Somewhere", "source": "estimate: a test record standing in for a planner's own"}],
+                       "city": "Somewhere", "source": OWN}],
             "sources": [{"part": "cat6a-patch-3m", "site": "acme-one",
                          "price_usd": 9, "lead_time_weeks": 4, "capacity_per_quarter": 50_000,
-                         "qualification": "qualified", "source": "estimate: a test record standing in for a planner's own"}]})
+                         "qualification": "qualified", "source": OWN}]})
     return folder
 
 

@@ -65,13 +65,13 @@ def apply_changes(base: dict[str, Any], written: dict[str, Any], changes: Design
         for item in matching:
             item["quantity"] = quantity
     present = {str(item.get("ref")): item.get("quantity", 1) for item in items}
-    for j, item in enumerate(changes.add_items):
-        if item.ref in present:
-            problems.append((("add_items", j, "ref"), f"{item.ref!r} is already an item of {changes.extends!r} "
-                             f"(quantity {present[item.ref]}); change its count with set_quantities"))
+    for j, added in enumerate(changes.add_items):
+        if added.ref in present:
+            problems.append((("add_items", j, "ref"), f"{added.ref!r} is already an item of {changes.extends!r} "
+                             f"(quantity {present[added.ref]}); change its count with set_quantities"))
         else:
-            items.append({"ref": item.ref, "quantity": item.quantity})
-            present[item.ref] = item.quantity
+            items.append({"ref": added.ref, "quantity": added.quantity})
+            present[added.ref] = added.quantity
     merged["items"] = items
     return merged, problems
 
