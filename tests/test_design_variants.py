@@ -225,3 +225,14 @@ def test_design_changes_give_back_the_variant(data: st.DataObject, catalog) -> N
     quantities = {i.ref: i.quantity for i in base.items}
     assert named == {i.ref for i in variant.items if quantities.get(i.ref) != i.quantity} | (
         set(quantities) - {i.ref for i in variant.items})
+
+
+def test_the_editor_schema_accepts_a_variant_and_refuses_a_misspelt_field() -> None:
+    import jsonschema
+
+    from rackforge.cli.schema_cmd import programme_file_schema
+
+    validator = jsonschema.Draft202012Validator(programme_file_schema())
+    assert list(validator.iter_errors(yaml.safe_load(WORKED_EXAMPLE))) == []
+    misspelt = yaml.safe_load(WORKED_EXAMPLE.replace("set_quantities:", "set_quantity:"))
+    assert list(validator.iter_errors(misspelt))

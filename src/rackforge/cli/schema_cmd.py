@@ -23,6 +23,8 @@ def programme_file_schema() -> dict[str, Any]:
         defs[title] = schema
         ref = {"$ref": f"#/$defs/{title}"}
         properties[name] = {"type": "array", "items": ref, "description": spec.help} if spec.many else ref
+    defs["DesignVariant"] = _design_variant_schema(defs)
+    properties["designs"]["items"] = {"anyOf": [properties["designs"]["items"], {"$ref": "#/$defs/DesignVariant"}]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "rackforge programme file",
@@ -32,6 +34,24 @@ def programme_file_schema() -> dict[str, Any]:
         "properties": properties,
         "$defs": defs,
     }
+
+
+def _design_variant_schema(defs: dict[str, Any]) -> dict[str, Any]:
+    """A design written as ``extends:`` and its changes (docs/catalog.md): any design field, none required."""
+    from pydantic import TypeAdapter
+
+    from rackforge.schema.designs import DesignChanges
+
+    changes = TypeAdapter(DesignChanges).json_schema(ref_template="#/$defs/{model}")
+    defs.update(changes.pop("$defs", {}))
+    design = defs["RackDesign"]
+    # a mapping field is merged into the base's, so any part of it may be given: checked when loaded
+    loose = {name: {"type": ["object", "null"], "description": prop.get("description", "merged into the base's")}
+             if name != "items" and "$ref" in str(prop) else prop for name, prop in design["properties"].items()}
+    return {"title": "DesignVariant", "type": "object", "additionalProperties": False,
+            "description": "A design made from another: 'extends: <design id>', any field to override, and "
+                           "remove_items / set_quantities / add_items.",
+            "properties": {**loose, **changes["properties"]}, "required": ["id", "extends"]}
 
 
 @click.command()
