@@ -140,3 +140,36 @@ def test_check_passes_means_every_analysis_runs(tmp_path_factory: pytest.TempPat
     except InputError as exc:  # refused on loading: fine, as long as it is for a reason 'check' states
         pytest.fail(f"a planner's variant was refused: {exc.render()}")
     run_every_analysis(programme)
+
+
+def test_an_evaluation_nothing_can_score_is_refused_when_loaded(tmp_path: Path) -> None:
+    folder = build(tmp_path / "p", Variant())
+    data = read(folder, "evaluations.yaml")
+    ev = data["evaluations"]
+    ev["criteria"] = [{"id": "noise_db", "weight": 1, "better": "lower"}]
+    for system in ev["systems"]:
+        system["values"] = {}
+    ev["systems"][0]["values"] = {"noise_db": 70}
+    write(folder, "evaluations.yaml", data)
+    with pytest.raises(InputError) as info:
+        load_programme(folder)
+    [problem] = info.value.problems
+    assert problem.file == str(folder / "evaluations.yaml") and problem.field == "evaluations.criteria"
+    assert "no weighted criterion can be scored: noise_db" in problem.message
+    # stated for every system, it scores
+    for system in ev["systems"]:
+        system["values"] = {"noise_db": 70 + len(system["id"])}
+    write(folder, "evaluations.yaml", data)
+    assert api.evaluate(load_programme(folder)).used_criteria[0].id == "noise_db"
+
+
+def test_ratio_normalisation_of_a_value_that_is_not_positive_is_refused_when_loaded(tmp_path: Path) -> None:
+    folder = build(tmp_path / "p", Variant())
+    data = read(folder, "evaluations.yaml")
+    data["evaluations"]["normalisation"] = "ratio"
+    data["evaluations"]["systems"][1]["values"]["risk"] = 0
+    write(folder, "evaluations.yaml", data)
+    with pytest.raises(InputError) as info:
+        load_programme(folder)
+    assert [p.field for p in info.value.problems] == ["evaluations.systems[1].values.risk"]
+    assert "use 'normalisation: minmax'" in info.value.problems[0].message

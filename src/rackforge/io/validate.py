@@ -180,6 +180,27 @@ def _evaluation_problems(programme: Programme, ev: Evaluations, at: Locate) -> I
             yield at(("decisions", i, "system"),
                      f"unknown system {decision.system!r}{did_you_mean(decision.system, seen)}; "
                      f"evaluated systems: {', '.join(seen)}")
+    yield from _scorable_problems(ev, at)
+
+
+def _scorable_problems(ev: Evaluations, at: Locate) -> Iterator[Problem]:
+    """Criteria the scores cannot use: ratio normalisation of a stated value that is not positive, and no
+    weighted criterion rackforge can compute (built in) or every system states."""
+    from rackforge.schema.evaluations import BUILTIN_CRITERIA
+
+    if ev.normalisation == "ratio":
+        for i, system in enumerate(ev.systems):
+            for key, value in system.values.items():
+                if value <= 0:
+                    yield at(("systems", i, "values", key), f"{value:g} cannot be normalised by ratio (it needs "
+                                                           "values > 0); give a positive value or use "
+                                                           "'normalisation: minmax'")
+    weighted = [c.id for c in ev.criteria if c.weight > 0]
+    scorable = [c for c in weighted if c in BUILTIN_CRITERIA or all(c in s.values for s in ev.systems)]
+    if ev.systems and not scorable:
+        yield at(("criteria",), f"no weighted criterion can be scored: {', '.join(weighted) or '(none weighted)'} "
+                                "are not built in and not stated for every system; state them in each "
+                                f"system's values, or weigh a built-in criterion ({', '.join(BUILTIN_CRITERIA)})")
 
 
 # ----- readiness ------------------------------------------------------------------------------------
