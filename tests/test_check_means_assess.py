@@ -46,6 +46,8 @@ class Variant:
     station), 'none' (not routed: the loader must refuse it)."""
     site_country: str | None = None
     """A new supplier and site in this country with a source of a part of the plan (None: none)."""
+    own_part: bool = False
+    """The new design holds a part of the programme's own that has no source yet."""
 
 
 def read(folder: Path, name: str) -> Any:
@@ -66,9 +68,15 @@ def build(folder: Path, v: Variant) -> Path:
     factory["factory"]["simulation"]["replications"] = 2
     if v.base is not None:
         new = f"my-{v.base}"
-        write(folder, "my-designs.yaml", {"designs": [{
-            "id": new, "extends": v.base, "name": f"Our {v.base}",
-            "source": f"estimate: the built-in {v.base} as built by us"}]})
+        design: dict[str, Any] = {"id": new, "extends": v.base, "name": f"Our {v.base}",
+                                  "source": f"estimate: the built-in {v.base} as built by us"}
+        parts = []
+        if v.own_part:
+            parts = [{"id": "our-cold-plate", "name": "Our cold plate", "category": "cooling", "mass_kg": 1.6,
+                      "reference_price_usd": 420, "cooling": {"kind": "cold-plate", "capacity_w": 1500,
+                                                              "max_flow_lpm": 2.3}, "source": OWN}]
+            design["add_items"] = [{"ref": "our-cold-plate", "quantity": 4}]
+        write(folder, "my-designs.yaml", {"designs": [design], "parts": parts})
         plan = read(folder, "build_plan.yaml")
         plan["build_plan"]["quarters"][v.quarter][new] = v.racks
         write(folder, "build_plan.yaml", plan)
@@ -109,7 +117,7 @@ def run_every_analysis(programme: Programme) -> None:
 
 @pytest.mark.parametrize("variant", [
     Variant(base="gb300-nvl72"),
-    Variant(base="kyber-800vdc", quarter="2028Q2", route="new"),
+    Variant(base="kyber-800vdc", quarter="2028Q2", route="new", own_part=True),
     Variant(site_country="US"),
 ], ids=["new design, existing route", "new design, new station and route", "new site and source"])
 def test_a_programme_that_loads_runs_every_analysis(tmp_path: Path, variant: Variant) -> None:
@@ -132,7 +140,7 @@ def test_a_planned_design_no_route_builds_is_refused_when_loaded(tmp_path: Path)
 @given(variant=st.builds(
     Variant, base=st.sampled_from([*BASES, None]), racks=st.integers(1, 60),
     quarter=st.sampled_from(["2027Q1", "2027Q4", "2028Q1", "2028Q4"]), route=st.sampled_from(["existing", "new"]),
-    site_country=st.sampled_from([None, "US", "MX", "TW"])))
+    site_country=st.sampled_from([None, "US", "MX", "TW"]), own_part=st.booleans()))
 def test_check_passes_means_every_analysis_runs(tmp_path_factory: pytest.TempPathFactory, variant: Variant) -> None:
     folder = build(tmp_path_factory.mktemp("variant") / "p", variant)
     try:
