@@ -23,8 +23,8 @@ from rackforge import api
 from rackforge.errors import InputError
 from rackforge.io.loader import REFERENCE_DIR, load_programme
 from rackforge.optimize.highs import SolveOptions
-from rackforge.report.assess import run_assessment
-from rackforge.report.framework import AssessOptions
+from rackforge.report.assess import check_inputs, run_assessment, run_section
+from rackforge.report.framework import SECTION_BUDGET_S, AssessContext, AssessOptions
 from rackforge.report.sections import SECTIONS
 from rackforge.schema import Programme
 
@@ -106,12 +106,18 @@ def build(folder: Path, v: Variant) -> Path:
 
 
 def run_every_analysis(programme: Programme) -> None:
-    """Every analysis of the report (the optimiser's one solve for its sweep of many), with fewer scenarios:
-    no section may fail, and none may raise an input error (which would stop the report)."""
+    """Every analysis of the report, section by section as ``run_assessment`` runs them (the optimiser's one
+    solve for its sweep of many), with fewer scenarios: no section may fail, and none may raise an input
+    error (which would stop the report)."""
     sections = [s for s in SECTIONS if s.key != "optimize"]
-    run = run_assessment(programme, AssessOptions(scenarios=256), sections=sections)
-    assert run.skipped == [], run.skipped
-    assert {s.key for s, _ in run.sections} == {s.key for s in sections}
+    ctx = AssessContext(programme, AssessOptions(scenarios=256))
+    check_inputs(programme, sections)
+    for section in sections:
+        assert section.absent_reason(programme) is None, section.key
+        output, _status, reason = run_section(section, ctx, SECTION_BUDGET_S)
+        assert output is not None, f"{section.key}: {reason}"
+        ctx.outputs[section.key] = output
+        ctx.analyses.update(output.analyses)
     api.optimize(programme, solve=SolveOptions(mip_rel_gap=0.05, time_limit_s=30))
 
 
@@ -181,3 +187,15 @@ def test_ratio_normalisation_of_a_value_that_is_not_positive_is_refused_when_loa
         load_programme(folder)
     assert [p.field for p in info.value.problems] == ["evaluations.systems[1].values.risk"]
     assert "use 'normalisation: minmax'" in info.value.problems[0].message
+
+
+@pytest.mark.xfail(reason="report/summary.py: the factory sentence takes min() over first-pass yields, one of "
+                          "which is null when a planned design gets no material in the simulated window "
+                          "(TypeError, exit 3); for the report's owner", raises=TypeError)
+def test_the_whole_report_of_a_design_with_no_material_in_its_quarter(tmp_path: Path) -> None:
+    # Kyber parts ship from late 2027: a Kyber-based design planned in 2027Q1 is released no racks
+    programme = load_programme(build(tmp_path / "p", Variant(base="kyber-800vdc", quarter="2027Q1", racks=1)))
+    assert api.factory(programme).to_dict()["designs"]["my-kyber-800vdc"]["first_pass_rack_share"] is None
+    run = run_assessment(programme, AssessOptions(scenarios=256),
+                         sections=[s for s in SECTIONS if s.key != "optimize"])
+    assert run.skipped == []
