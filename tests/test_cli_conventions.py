@@ -143,3 +143,17 @@ def test_evaluate_counts_days_to_today_unless_as_of_is_given() -> None:
     assert evaluation_date(ev, None, today=day) == (dt.date(2027, 2, 1), "evaluations.as_of")
     assert evaluation_date(ev, dt.date(2027, 3, 1), today=day) == (dt.date(2027, 3, 1), "--as-of")
     assert evaluation_date(ev.model_copy(update={"as_of": None}), None, today=day) == (day, "today")
+
+
+def test_sheets_take_the_programme_first_and_the_old_order_with_a_warning(tmp_path: Path) -> None:
+    runner = CliRunner()
+    folder = tmp_path / "p"
+    assert runner.invoke(cli, ["init", str(folder)]).exit_code == 0
+    exported = runner.invoke(cli, ["sheets", "export", str(folder), str(tmp_path / "exp.xlsx")])
+    assert exported.exit_code == 0 and (tmp_path / "exp.xlsx").is_file(), exported.output
+    new = runner.invoke(cli, ["sheets", "import", str(folder), str(tmp_path / "exp.xlsx"), "--json"])
+    assert new.exit_code == 0 and json.loads(new.output)["written"] is False, new.output
+    old = runner.invoke(cli, ["sheets", "import", str(tmp_path / "exp.xlsx"), str(folder)])
+    assert old.exit_code == 0 and "is deprecated; write the programme folder first" in old.output
+    alone = runner.invoke(cli, ["sheets", "import", str(tmp_path / "exp.xlsx")])
+    assert alone.exit_code == 2 and "give PATH and SPREADSHEET" in alone.output
