@@ -8,9 +8,10 @@ One policy for every caller: ``rackforge optimize``, the report's optimiser sect
   (FAR 25.101: 65 % through 2028), unless a flat target (or none) is asked for;
 - a critical part may take at most :data:`~rackforge.optimize.data.CRITICAL_MAX_SOURCE_SHARE` of its
   yearly units from one source (the two-source rule);
-- when no plan meets the targets, the two-source rule is relaxed and the plan solved again
-  (``relax_two_source_rule``), and the answer says so; the plan for the targets asked for is kept
-  alongside, with its explanation.
+- when no plan meets the targets, the smallest relaxations that would make it feasible are searched
+  and re-solved (``find_relaxations``: which target to lower and to what, which rule to switch off);
+  then the two-source rule is relaxed and the plan solved again (``relax_two_source_rule``), and the
+  answer says so; the plan for the targets asked for is kept alongside, with its explanation.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ class SourcingPolicy:
     ``critical_share``: most one source may supply of a critical part per year [fraction] (the
     two-source rule); None or 1 switch it off.
     ``relax_two_source_rule``: when no plan meets the targets, solve again without the two-source rule.
+    ``find_relaxations``: when no plan meets the targets, search the smallest relaxations that make it
+    feasible, each re-solved (:func:`~rackforge.optimize.relaxations.smallest_relaxations`), on the
+    strict answer's ``explanation.relaxations``.
     """
 
     domestic_target: float | Literal["rule"] | None = RULE_THRESHOLDS
@@ -117,6 +121,7 @@ class SourcingPolicy:
     cap_scope: Literal["part", "category"] = "part"
     critical_share: float | None = CRITICAL_MAX_SOURCE_SHARE
     relax_two_source_rule: bool = True
+    find_relaxations: bool = True
 
 
 def plan_years(programme: Programme, from_year: int | None = None) -> list[int]:
@@ -215,6 +220,11 @@ def solve_under_policy(data: OptimizeInput, targets: SourcingTargets, policy: So
     from rackforge.optimize.solve import optimise
 
     strict = optimise(data, targets, options, stock=stock, duals=duals)
+    if strict.plan is None and strict.explanation is not None and policy.find_relaxations:
+        from rackforge.optimize.relaxations import smallest_relaxations
+
+        strict.explanation.relaxations = smallest_relaxations(data, targets, options, stock=stock)
+        strict.explanation.relaxations_searched = True
     if strict.plan is not None or not policy.relax_two_source_rule or targets.critical_max_source_share is None:
         return PolicyOutcome(targets, strict, strict)
     relaxed = optimise(data, replace(targets, critical_max_source_share=None), options, stock=stock, duals=duals)
