@@ -284,13 +284,16 @@ def factory_plan_missed(programme: Programme, result: FactoryResult, whole_plan:
 
 def plan_factory_capacity(programme: Programme, *, confidence: float | None = None,
                           replications: int | None = None, seed: int | None = None,
-                          workers: int | None = None) -> CapacityPlan:
+                          workers: int | None = None, max_utilisation: float | None = None) -> CapacityPlan:
     """How many stations of each kind meet the build plan? The fewest that meet it in ``confidence``
-    [fraction] of replications (default: the factory's target). Returns a
-    :class:`~rackforge.factory.capacity.CapacityPlan`."""
-    from rackforge.factory.capacity import plan_capacity
+    [fraction] of replications (default: the factory's target) with no planned station above
+    ``max_utilisation`` [fraction] (default :data:`~rackforge.factory.capacity.DEFAULT_MAX_UTILISATION`).
+    Returns a :class:`~rackforge.factory.capacity.CapacityPlan` (its ``risk``: utilisation and the plan's
+    confidence per station count)."""
+    from rackforge.factory.capacity import DEFAULT_MAX_UTILISATION, plan_capacity
 
-    return plan_capacity(programme, confidence=confidence, replications=replications, seed=seed, workers=workers)
+    return plan_capacity(programme, confidence=confidence, replications=replications, seed=seed, workers=workers,
+                         max_utilisation=DEFAULT_MAX_UTILISATION if max_utilisation is None else max_utilisation)
 
 
 def factory_test_plans(programme: Programme) -> tuple[list[TestPlan], list[SiteComparison]]:
