@@ -259,14 +259,16 @@ def _risk(planned: list[str], counts: dict[str, int], share: float, util: dict[s
           cache: dict[tuple[int, ...], tuple[float, dict[str, float]]], order: list[str]) -> list[dict[str, Any]]:
     """Each planned station's utilisation and the plan's confidence at its recommended count and at one fewer
     (from the simulations already run; one fewer is always simulated unless it is below the horizon bound
-    or the search ran out of simulations)."""
+    or the search ran out of simulations; a single station has no "one fewer")."""
     rows: list[dict[str, Any]] = []
     for s in planned:
         rows.append({"station": s, "count": counts[s], "utilisation": util[s], "confidence": share,
                      "recommended": True})
         fewer = dict(counts, **{s: counts[s] - 1})
         seen = cache.get(tuple(fewer[k] for k in order))
-        if counts[s] - 1 < floor[s] or counts[s] - 1 < 1:
+        if counts[s] <= 1:  # no station at all cannot run the route
+            continue
+        if counts[s] - 1 < floor[s]:
             rows.append({"station": s, "count": counts[s] - 1, "utilisation": None, "confidence": None,
                          "recommended": False, "why": "below the load bound"})
         elif seen is not None:
