@@ -9,10 +9,10 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from factory_synth import FACTORY, load, write_programme
 from hypothesis import given
 from hypothesis import strategies as st
 
+from factory_synth import FACTORY, load, write_programme
 from rackforge.cli import cli
 from rackforge.factory.capacity import DEFAULT_MAX_UTILISATION, HOT_UTILISATION, CapacityPlan, plan_capacity
 from rackforge.factory.results import simulate_factory
@@ -78,7 +78,8 @@ def test_plan_capacity_cli_takes_a_ceiling_and_shows_the_risk(tmp_path: Path) ->
     data = json.loads(result.output)
     assert data["max_utilisation"] == 0.9 and data["stations"]["bay"]["recommended"] == 4
     assert data["hot_stations"] == ["bay"] and {r["count"] for r in data["risk"]} == {3, 4}
-    text = " ".join(CliRunner().invoke(cli, ["factory", str(folder), "--plan-capacity", "--workers", "1"]).output.split())
+    text = CliRunner().invoke(cli, ["factory", str(folder), "--plan-capacity", "--workers", "1"]).output
+    text = " ".join(text.split())
     assert "none above 85% utilisation" in text and "Risk: utilisation and the plan's confidence" in text
     bad = CliRunner().invoke(cli, ["factory", str(folder), "--max-utilisation", "0.9"])
     assert bad.exit_code == 2 and "go with --plan-capacity" in bad.output

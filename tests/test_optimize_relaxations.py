@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from optimize_cases import make_input
 
+from optimize_cases import make_input
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.feasibility import check_plan
 from rackforge.optimize.highs import SolveOptions

@@ -236,7 +236,8 @@ def optimize_sweep(programme: Programme, policy: SourcingPolicy | None = None, *
                    points: int | None = None, scenarios: int | None = None, seed: int = MONTE_CARLO_SEED,
                    solve: SolveOptions | None = None,
                    stock: Literal["source", "pooled"] = "source",
-                   foot_solve: SolveOptions | None = None) -> CostOfResilience:
+                   foot_solve: SolveOptions | None = None,
+                   progress: Callable[[str], None] | None = None) -> CostOfResilience:
     """What does more domestic content cost, and what does it buy in resilience? Least cost for each
     domestic-content target [fraction] × country cap [fraction] (default targets: the 40-90 % grid
     clipped to what is reachable, or ``points`` targets spread over it), each plan with its expected
@@ -245,13 +246,14 @@ def optimize_sweep(programme: Programme, policy: SourcingPolicy | None = None, *
     :data:`~rackforge.resilience.defaults.MONTE_CARLO_SEED`). Returns a
     :class:`~rackforge.optimize.policy.CostOfResilience`: the curve and the least-cost plan at its foot.
     ``solve``: solver options (gap, time limit) of each solve; ``foot_solve``: of the least-cost plan
-    (default ``solve``)."""
+    (default ``solve``); ``progress(text)``: told the stage and solve count after each solve."""
     from rackforge.optimize.policy import SWEEP_SHORTFALL_SCENARIOS, cost_of_resilience
 
     _require_sources(programme, "the cost-of-resilience sweep")
     return cost_of_resilience(programme, policy, domestic_targets=domestic_targets, country_caps=country_caps,
                               points=points, seed=seed, options=solve, stock=stock, foot_options=foot_solve,
-                              shortfall_scenarios=SWEEP_SHORTFALL_SCENARIOS if scenarios is None else scenarios)
+                              shortfall_scenarios=SWEEP_SHORTFALL_SCENARIOS if scenarios is None else scenarios,
+                              progress=progress)
 
 
 # ----- can the factory keep up? -----------------------------------------------------------------------

@@ -33,7 +33,6 @@ from rackforge.factory.sim import run_replications
 from rackforge.schema import Programme
 from rackforge.schema.factory import TEST_KINDS, Factory, StationKind, Step, step_visit_expectations
 
-
 DEFAULT_MAX_UTILISATION = 0.85
 """Default ceiling on a planned station's utilisation [fraction]. Queueing delay grows as ρ / (1 − ρ)
 (Kingman's approximation for a G/G/1 queue: mean wait ≈ ρ/(1 − ρ) · (c_a² + c_s²)/2 · service time): 5.7 at

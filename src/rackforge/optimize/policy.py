@@ -16,7 +16,7 @@ One policy for every caller: ``rackforge optimize``, the report's optimiser sect
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -285,7 +285,8 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
                        domestic_targets: Sequence[float] | None = None, country_caps: Sequence[float] = (),
                        points: int | None = None, shortfall_scenarios: int = SWEEP_SHORTFALL_SCENARIOS,
                        seed: int = MONTE_CARLO_SEED, options: SolveOptions | None = None,
-                       stock: str = "source", foot_options: SolveOptions | None = None) -> CostOfResilience:
+                       stock: str = "source", foot_options: SolveOptions | None = None,
+                       progress: Callable[[str], None] | None = None) -> CostOfResilience:
     """Least cost for each domestic-content target × country cap, with each plan's expected shortfall.
 
     ``domestic_targets`` [fraction]: the targets to try; None for the optimiser's default grid (40 %…90 %,
@@ -294,13 +295,32 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
     domestic target is replaced by the swept ones; its years, categories, rule, cap scope and
     two-source rule apply (relaxed as in :func:`solve_under_policy` when no plan meets them even with
     no target). ``shortfall_scenarios`` Monte Carlo scenarios with ``seed`` per point (0: none).
-    ``foot_options``: solver options of the least-cost plan (default ``options``).
+    ``foot_options``: solver options of the least-cost plan (default ``options``). ``progress(text)`` is
+    told the stage and the count of solves so far after each solve ("curve of 4 points: solve 9").
     """
     from rackforge.optimize.highs import SolveOptions
+    from rackforge.optimize.solve import on_each_solve
+
+    stage, solves = ["least-cost plan"], [0]
+
+    def tick() -> None:
+        solves[0] += 1
+        if progress is not None:
+            progress(f"{stage[0]}: solve {solves[0]}")
+
+    with on_each_solve(tick):
+        return _cost_of_resilience(programme, policy, domestic_targets, country_caps, points, shortfall_scenarios,
+                                   seed, options or SolveOptions(), stock, foot_options, stage)
+
+
+def _cost_of_resilience(programme: Programme, policy: SourcingPolicy | None, domestic_targets: Sequence[float] | None,
+                        country_caps: Sequence[float], points: int | None, shortfall_scenarios: int, seed: int,
+                        options: SolveOptions, stock: str, foot_options: SolveOptions | None,
+                        stage: list[str]) -> CostOfResilience:
+    """:func:`cost_of_resilience` with the stage it is at written into ``stage[0]`` (for progress)."""
     from rackforge.optimize.sweep import DEFAULT_TARGETS, KnownAnswers, max_achievable_target, sweep
 
     policy = policy or SourcingPolicy()
-    options = options or SolveOptions()
     data = optimiser_input(programme, policy)
     targets = sourcing_targets(programme, policy)
     foot = replace(targets, domestic_content=None, country_cap=None)
@@ -311,9 +331,11 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
     foot_plan = least.result.plan is not None
     known = KnownAnswers(base_solved=True, base_cost_usd=least.result.objective_usd if foot_plan else None)
     if grid is None and points is not None:
+        stage[0] = "highest reachable domestic-content target"
         best = max_achievable_target(data, replace(rules, country_cap=None), options, stock=stock, years=years)
         grid = spread_targets(best, DEFAULT_TARGETS, points) or [0.0]
         known = replace(known, best_solved=True, max_achievable_target=best)
+    stage[0] = "cost-of-resilience curve" + (f" of {len(grid) * (1 + len(country_caps))} points" if grid else "")
     curve = sweep(data, rules, domestic_targets=grid, country_caps=[None, *country_caps], programme=programme,
                   shortfall_scenarios=shortfall_scenarios, seed=seed, options=options, stock=stock, years=years,
                   known=known)

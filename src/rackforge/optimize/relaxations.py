@@ -145,6 +145,15 @@ def _bisect(knob: _Knob, feasible: Callable[[float | None], bool]) -> float | No
     return round(hi * RESOLUTION, 6)
 
 
+def _probe(exists: Callable[[SourcingTargets], bool],
+           loosened: Callable[[SourcingTargets, dict[str, float | None]], SourcingTargets],
+           targets: SourcingTargets, others: dict[str, float | None], family: str) -> Callable[[float | None], bool]:
+    """Whether a plan exists with ``family``'s knob at a value and the ``others`` as given."""
+    def feasible(value: float | None) -> bool:
+        return exists(loosened(targets, {**others, family: value}))
+    return feasible
+
+
 def smallest_relaxations(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions | None = None, *,
                          integer_quantities: bool = False, stock: str = "source") -> list[Relaxation]:
     """The smallest relaxations of ``targets`` that make a plan feasible, each verified by re-solving.
@@ -179,8 +188,7 @@ def smallest_relaxations(data: OptimizeInput, targets: SourcingTargets, options:
             found: dict[str, float | None] = {}
             for i, family in enumerate(group):
                 others = {**found, **dict.fromkeys(group[i + 1:])}  # earlier ones as found, later ones off
-                found[family] = _bisect(knobs[family],
-                                        lambda v, f=family, others=others: exists(loosened(targets, {**others, f: v})))
+                found[family] = _bisect(knobs[family], _probe(exists, loosened, targets, others, family))
             try:
                 result: OptimizeResult = optimise(data, loosened(targets, found), verify, duals=False, explain=False,
                                                   **kw)
