@@ -41,8 +41,10 @@ def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_
 
     out = console()
     for r in results:
+        prefix = f"{r.tree.name}/"
+        under = f" (stages under {esc(prefix)})" if any(s.stage.id.startswith(prefix) for s in r.stages) else ""
         table = Table(title=f"{esc(r.tree.name)}: service level {r.tree.service_level:.1%}, "
-                            f"times in {esc(r.tree.period)}s (stages under {esc(r.tree.name)}/)",
+                            f"times in {esc(r.tree.period)}s{under}",
                       title_justify="left")
         for col in column_headers(r.tree.period, in_usd):
             if col == "stage":
@@ -52,7 +54,7 @@ def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_
         for s in r.stages:
             if s.safety_stock <= 0 and len(r.stages) > 25:
                 continue
-            stage = s.stage.id.removeprefix(f"{r.tree.name}/")
+            stage = s.stage.id.removeprefix(prefix)
             table.add_row(esc(stage), str(s.stage.processing_periods), str(s.inbound_service_time),
                           str(s.service_time), str(s.net_replenishment_time), f"{s.demand_sigma_per_period:,.2f}",
                           f"{s.safety_stock:,.1f}", _cost(s.holding_cost, in_usd))
