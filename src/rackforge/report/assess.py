@@ -192,9 +192,12 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
 
 
 def _step_reporter(progress: Progress, title: str, index: int, total: int) -> Callable[[str], None]:
-    """A section's sub-progress callback: ``progress("step", "<title> — <text>", index, total)``."""
+    """A section's sub-progress callback: ``progress("step", "<title> — <text>", index, total)``, the title
+    cut after its question mark so that the step fits a terminal line ("Which sourcing mix? — …")."""
+    short = title.split("?", 1)[0] + "?" if "?" in title else title
+
     def step(text: str) -> None:
-        progress("step", f"{title} — {text}", index, total)
+        progress("step", f"{short} — {text}", index, total)
     return step
 
 
