@@ -286,7 +286,7 @@ def _print_sweep(curve: CostOfResilience) -> None:
                   "target; --no-relax turns this off)")
     out.print(f"least cost with no target and no cap: {_usd(result.base_cost_usd)}; highest domestic-content "
               f"target any plan meets: {_pct(result.max_achievable_target)}")
-    scope = "" if not result.domestic_categories else f" {result.domestic_share_scope}"
+    scope = " within categories" if result.domestic_categories else ""
     table = Table(title="Cost of resilience" + (f" (domestic shares {result.domestic_share_scope})" if scope else ""))
     for col in ("target", "cap", "status", "cost", "extra cost", f"lowest domestic share{scope}",
                 f"overall domestic share{scope}", "opened", "expected shortfall"):
