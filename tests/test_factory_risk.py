@@ -4,6 +4,7 @@ and factory headlines that state the material limit (issue 14)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from factory_synth import FACTORY, load, write_programme
 from rackforge.cli import cli
 from rackforge.factory.capacity import DEFAULT_MAX_UTILISATION, HOT_UTILISATION, CapacityPlan, plan_capacity
 from rackforge.factory.results import simulate_factory
+from rackforge.factory.verdict import plan_missed
 from test_factory_capacity import one_station_factory
 
 
@@ -103,6 +105,12 @@ def test_the_headline_states_the_material_limit(tmp_path: Path) -> None:
     flat = " ".join(text.split())
     assert "Material allows 59 of the 80 racks in the build plan (21 short)" in flat
     assert "Build plan met in" not in flat  # the headline never claims the whole plan is met
+    # a missed plan says the same: the racks material allows, not "the build plan"
+    programme = load(folder)
+    result = simulate_factory(programme, workers=1)
+    assert result.material_limited and result.material == limit
+    missed = plan_missed(programme, dataclasses.replace(result, plan_met_share=0.5))
+    assert missed is not None and missed.startswith("the 59 racks material allows (of 80 planned) ship on time in 50%")
     # without a material limit the headline is the plain one
     plain = CliRunner().invoke(cli, ["factory", str(write_programme(tmp_path / "q")), "--workers", "1"]).output
     assert "Build plan met in" in plain and "Material allows" not in plain
