@@ -168,9 +168,20 @@ def test_report_and_cli_solve_the_same_least_cost_plan(single_source_critical: P
     assert code == 1 and data["status"] == "infeasible"  # the targets asked for are not met...
     assert data["relaxed_rules"] == [TWO_SOURCE_RULE]  # ...so, as in the report, the rule is relaxed
     programme = load_programme(single_source_critical)
-    run = run_assessment(programme, AssessOptions(scenarios=50), sections=[optimize.SECTION])
+    events: list[tuple[str, str, int, int]] = []
+    run = run_assessment(programme, AssessOptions(scenarios=50), sections=[optimize.SECTION],
+                         progress=lambda *event: events.append(event))
     section = run.results["sections"]["optimize"]
     assert section["relaxed_rules"] == data["relaxed_rules"]
+    # the same way out in both: the two-source rule switched off, found by re-solving
+    ways = [r["message"] for r in data["explanation"]["relaxations"]]
+    assert ways == [r["message"] for r in section["default_rules"]["explanation"]["relaxations"]]
+    assert ways and "switch the two-source rule for critical parts off" in ways[0]
+    # the optimiser's stage reports each solve: stage and a count that goes up by one
+    steps = [text for event, text, _, _ in events if event == "step"]
+    assert steps and all(t.startswith("Which sourcing mix? — ") for t in steps)
+    assert [int(t.rsplit("solve ", 1)[1]) for t in steps] == list(range(1, len(steps) + 1))
+    assert any("least-cost plan" in t for t in steps) and any("cost-of-resilience curve" in t for t in steps)
     assert section["default_rules"]["status"] == data["status"]
     assert section["least_cost"]["cost_usd"] == pytest.approx(data["relaxed_result"]["cost_usd"], rel=1e-9)
     code, _ = cli_json("optimize", "--domestic-target", "none", "--no-relax", str(single_source_critical))

@@ -86,7 +86,8 @@ def test_metrics_of_the_synthetic_rack(ok: Programme) -> None:
 def test_the_800v_rack_draws_a_sixteenth_of_the_current(ok: Programme) -> None:
     reports = {r.design_id: r for r in check_programme(ok)}
     high = reports["eng-rack-800v"].metrics
-    assert high["busbar_current_a"] == pytest.approx(108_900 / 800, abs=0.05)  # metrics round to 0.1 A
+    # the 800 V bus feeds the tray DC-DC (η 97.5 %) after the facility's solid-state transformer
+    assert high["busbar_current_a"] == pytest.approx(108_900 / 0.975 / 800, abs=0.05)  # metrics round to 0.1 A
 
 
 @pytest.mark.parametrize(("folder", "failing_check"), [

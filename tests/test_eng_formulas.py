@@ -57,6 +57,39 @@ def test_busbar_current_at_54_and_800_volts() -> None:
     assert ratio == pytest.approx(800 / 54) and 14 < ratio < 16
 
 
+def test_busbar_current_includes_the_losses_downstream() -> None:
+    # 135 kW IT behind a 99.5 % busbar and 97.5 % tray DC-DC: 135,000 / 0.970125 = 139,157 W on the bus;
+    # / 50 V = 2,783.1 A (P_IT / V alone: 2,700 A)
+    assert power.busbar_current_a(135_000, 0.995 * 0.975, 50) == pytest.approx(2_783.1, abs=0.1)
+    assert power.busbar_current_a(135_000, 1.0, 50) == pytest.approx(power.dc_current_a(135_000, 50))
+
+
+def test_bus_stages_are_the_busbar_and_what_it_feeds() -> None:
+    from rackforge.engineering.figures import bus_stages
+
+    gb = (("power shelf AC 415 V → 50 V DC", 0.965, True), ("50 V busbar", 0.995, True),
+          ("tray 50 V → 12 V DC-DC", 0.975, True))
+    assert bus_stages(gb) == (("50 V busbar", 0.995), ("tray 50 V → 12 V DC-DC", 0.975))
+    # no busbar stage: after the last stage that makes the bus voltage (shelf, rectifier, facility stage)
+    assert bus_stages((("UPS", 0.97, False), ("power shelf", 0.97, True))) == ()
+    assert bus_stages((("solid-state transformer", 0.98, False), ("tray DC-DC 800 V to 50 V", 0.975, True))) == \
+        (("tray DC-DC 800 V to 50 V", 0.975),)
+    assert bus_stages((("converter A", 0.9, True), ("converter B", 0.95, True))) == (("converter B", 0.95),)
+    assert bus_stages(()) == ()
+
+
+@FAST
+@given(p=st.floats(1.0, 2e6), eta1=st.floats(0.5, 1.0), eta2=st.floats(0.5, 1.0), v=st.floats(12.0, 1_000.0),
+       k=st.floats(1.01, 20.0))
+def test_busbar_current_grows_with_losses_and_scales_as_one_over_v(p: float, eta1: float, eta2: float, v: float,
+                                                                   k: float) -> None:
+    lossy, lossless = sorted((eta1, eta2))
+    assert power.busbar_current_a(p, lossy, v) >= power.busbar_current_a(p, lossless, v) >= p / v * (1 - 1e-12)
+    # k times the voltage carries 1/k the current; V · I is the power on the bus, P_IT / η
+    assert power.busbar_current_a(p, lossy, k * v) == pytest.approx(power.busbar_current_a(p, lossy, v) / k)
+    assert power.busbar_current_a(p, lossy, v) * v == pytest.approx(p / lossy)
+
+
 def test_three_phase_line_current() -> None:
     # 100 kW at 415 V line-to-line: 100,000 / (1.7320508 · 415) = 100,000 / 718.80 = 139.12 A
     assert power.three_phase_line_current_a(100_000, 415) == pytest.approx(139.12, abs=0.01)

@@ -98,11 +98,42 @@ def test_gb200_mass_is_about_1_36_t() -> None:
 def test_gb200_busbar_current() -> None:
     # 120 kW at 48 V would need > 2.5 kA (The Register); ~1,400 A quoted, possibly per side ⚠ (Network World).
     # The model splits the current over two busbars: each within 20 % of the quoted 1,400 A.
+    # The bus carries the IT load plus its own I²R loss (η 99.5 %) and the tray DC-DC loss (η 97.5 %).
     fig = figures("gb200-nvl72")
     total = report("gb200-nvl72").metrics["busbar_current_a"]
-    assert total == pytest.approx(fig.power.it_power_w / 50, rel=1e-3)
+    assert total == pytest.approx(fig.power.it_power_w / (0.995 * 0.975) / 50, rel=1e-3)
     assert total > 2_000
     assert total / fig.power.busbar_count == pytest.approx(1_400, rel=0.20)
+
+
+def test_gb300_busbar_current_includes_the_losses_it_carries() -> None:
+    # Hand calculation (issue 14): 135.0 kW IT / (0.995 busbar × 0.975 tray DC-DC) = 139.16 kW on the bus;
+    # / 50 V = 2,783 A, 1,391.6 A on each of two busbars against their 1,400 A rating (~1,400 A quoted per
+    # busbar, Network World / The Register in rack-facts.md) — not P_IT / V = 1,350 A.
+    fig = figures("gb300-nvl72")
+    assert fig.power.it_power_w == pytest.approx(135_000, rel=1e-3)
+    found = {f.check: f for f in report("gb300-nvl72").findings}["power.busbar_current"]
+    per_bar = 135_000 / (0.995 * 0.975) / 50 / 2
+    assert per_bar == pytest.approx(1_391.6, abs=0.1)
+    assert found.value == pytest.approx(fig.power.it_power_w / (0.995 * 0.975) / 50 / 2)
+    assert found.value < found.limit == 1_400
+    assert "99.5% 50 V busbar × 97.5% tray" in found.message and "I²R" in found.message
+
+
+def test_gb300_at_48_volts_overloads_its_busbars() -> None:
+    # Same rack at 48 V: 139.16 kW / 48 V / 2 = 1,449.6 A per busbar > 1,400 A, so the check fails
+    # (P_IT / V alone would give 1,406 A, only just over).
+    import dataclasses
+
+    from rackforge.engineering.checks import check_busbar_current
+    from rackforge.engineering.findings import Status
+
+    fig = figures("gb300-nvl72")
+    at_48 = dataclasses.replace(fig, power=dataclasses.replace(fig.power, bus_voltage_v=48.0))
+    found = check_busbar_current(at_48)
+    assert found is not None and found.status_enum is Status.FAIL
+    assert found.value == pytest.approx(fig.power.it_power_w / (0.995 * 0.975) / 48 / 2)
+    assert found.value > 1_449
 
 
 # ------------------------------------------------------------------ GB300 NVL72
@@ -156,7 +187,8 @@ def test_800_vdc_cuts_current_about_fifteen_fold() -> None:
     # NVIDIA 800 VDC: ~15× less current than 54 V for the same power (NVIDIA 800 VDC announcements, OCP 2025)
     fig = figures("kyber-800vdc")
     assert fig.power.bus_voltage_v == 800
-    at_54 = power.dc_current_a(fig.power.it_power_w, 54.0)
+    # (the same power on the bus: the IT load and the losses of the stages the bus feeds)
+    at_54 = power.busbar_current_a(fig.power.it_power_w, fig.power.bus_chain_efficiency, 54.0)
     assert at_54 / report("kyber-800vdc").metrics["busbar_current_a"] == pytest.approx(15, rel=0.05)
 
 

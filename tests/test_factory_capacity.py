@@ -39,12 +39,12 @@ def test_deterministic_line_needs_exactly_three_bays(tmp_path: Path):
     peak, horizon = load_bounds(programme.factory, plan)
     assert peak["bay"] == 4
     assert horizon["bay"] == 3  # ceil(7,560 / (2,160 + 1,344))
-    result = plan_capacity(programme, workers=1)
+    result = plan_capacity(programme, workers=1, max_utilisation=1.0)  # no ceiling: the fewest that meet the plan
     assert result.counts["bay"] == 3
     assert result.met_share == 1.0
     # with only 1 week of grace (deadline 2,328 h), three bays are too few: four are needed
     folder = write_programme(tmp_path / "q", plan={"2027Q1": {"syn-a": 216}}, factory=one_station_factory(1))
-    assert plan_capacity(load(folder), workers=1).counts["bay"] == 4
+    assert plan_capacity(load(folder), workers=1, max_utilisation=1.0).counts["bay"] == 4
 
 
 def test_recommended_counts_are_feasible_and_minimal_by_independent_simulation(tmp_path: Path):
@@ -54,7 +54,7 @@ def test_recommended_counts_are_feasible_and_minimal_by_independent_simulation(t
     folder = write_programme(tmp_path / "p", plan={"2027Q1": {"syn-a": 300, "syn-b": 100}, "2027Q2": {"syn-a": 450}},
                              factory=factory)
     programme = load(folder)
-    result = plan_capacity(programme, workers=1)
+    result = plan_capacity(programme, workers=1, max_utilisation=1.0)
     counts = result.counts
     # feasible: simulating the recommended line independently meets the plan with the confidence
     check = simulate_factory(programme, counts=counts, workers=1)

@@ -236,7 +236,8 @@ def optimize_sweep(programme: Programme, policy: SourcingPolicy | None = None, *
                    points: int | None = None, scenarios: int | None = None, seed: int = MONTE_CARLO_SEED,
                    solve: SolveOptions | None = None,
                    stock: Literal["source", "pooled"] = "source",
-                   foot_solve: SolveOptions | None = None) -> CostOfResilience:
+                   foot_solve: SolveOptions | None = None,
+                   progress: Callable[[str], None] | None = None) -> CostOfResilience:
     """What does more domestic content cost, and what does it buy in resilience? Least cost for each
     domestic-content target [fraction] × country cap [fraction] (default targets: the 40-90 % grid
     clipped to what is reachable, or ``points`` targets spread over it), each plan with its expected
@@ -245,13 +246,14 @@ def optimize_sweep(programme: Programme, policy: SourcingPolicy | None = None, *
     :data:`~rackforge.resilience.defaults.MONTE_CARLO_SEED`). Returns a
     :class:`~rackforge.optimize.policy.CostOfResilience`: the curve and the least-cost plan at its foot.
     ``solve``: solver options (gap, time limit) of each solve; ``foot_solve``: of the least-cost plan
-    (default ``solve``)."""
+    (default ``solve``); ``progress(text)``: told the stage and solve count after each solve."""
     from rackforge.optimize.policy import SWEEP_SHORTFALL_SCENARIOS, cost_of_resilience
 
     _require_sources(programme, "the cost-of-resilience sweep")
     return cost_of_resilience(programme, policy, domestic_targets=domestic_targets, country_caps=country_caps,
                               points=points, seed=seed, options=solve, stock=stock, foot_options=foot_solve,
-                              shortfall_scenarios=SWEEP_SHORTFALL_SCENARIOS if scenarios is None else scenarios)
+                              shortfall_scenarios=SWEEP_SHORTFALL_SCENARIOS if scenarios is None else scenarios,
+                              progress=progress)
 
 
 # ----- can the factory keep up? -----------------------------------------------------------------------
@@ -284,13 +286,16 @@ def factory_plan_missed(programme: Programme, result: FactoryResult, whole_plan:
 
 def plan_factory_capacity(programme: Programme, *, confidence: float | None = None,
                           replications: int | None = None, seed: int | None = None,
-                          workers: int | None = None) -> CapacityPlan:
+                          workers: int | None = None, max_utilisation: float | None = None) -> CapacityPlan:
     """How many stations of each kind meet the build plan? The fewest that meet it in ``confidence``
-    [fraction] of replications (default: the factory's target). Returns a
-    :class:`~rackforge.factory.capacity.CapacityPlan`."""
-    from rackforge.factory.capacity import plan_capacity
+    [fraction] of replications (default: the factory's target) with no planned station above
+    ``max_utilisation`` [fraction] (default :data:`~rackforge.factory.capacity.DEFAULT_MAX_UTILISATION`).
+    Returns a :class:`~rackforge.factory.capacity.CapacityPlan` (its ``risk``: utilisation and the plan's
+    confidence per station count)."""
+    from rackforge.factory.capacity import DEFAULT_MAX_UTILISATION, plan_capacity
 
-    return plan_capacity(programme, confidence=confidence, replications=replications, seed=seed, workers=workers)
+    return plan_capacity(programme, confidence=confidence, replications=replications, seed=seed, workers=workers,
+                         max_utilisation=DEFAULT_MAX_UTILISATION if max_utilisation is None else max_utilisation)
 
 
 def factory_test_plans(programme: Programme) -> tuple[list[TestPlan], list[SiteComparison]]:

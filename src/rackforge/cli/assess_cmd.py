@@ -49,30 +49,34 @@ def assess(path: Path | None, output: Path, scenarios: int, seed: int, section_b
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from rackforge.report.assess import check_inputs, run_assessment
-    from rackforge.report.framework import AssessOptions
-    from rackforge.report.write import check_report_dir, write_report
-
     err = console(stderr=True)
-    check_report_dir(output)  # a bad output folder stops the command before a minute of analysis
-    programme = load(path)
-    check_inputs(programme)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total}"), TimeElapsedColumn(), console=err, transient=as_json) as progress:
-        task = progress.add_task("assessing", total=None)
+    # the bar shows from the first moment (loading and checking a programme takes seconds), and its count
+    # column stays empty until the number of sections is known (no "0/None")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                  TimeElapsedColumn(), console=err, transient=as_json) as progress:
+        task = progress.add_task("loading the programme", total=None, count="")
+        from rackforge.report.assess import check_inputs, run_assessment
+        from rackforge.report.framework import AssessOptions
+        from rackforge.report.write import check_report_dir, write_report
+
+        check_report_dir(output)  # a bad output folder stops the command before a minute of analysis
+        programme = load(path)
+        progress.update(task, description="checking every section's input")
+        check_inputs(programme)
 
         def report(event: str, title: str, index: int, total: int) -> None:
-            if event == "start":
-                progress.update(task, description=title, total=total + 1, completed=index)
-            else:
-                progress.update(task, completed=index)
+            count = f"{index}/{total} sections"
+            if event == "done":
+                progress.update(task, completed=index, count=count)
+            else:  # start of a section, or a step inside it
+                progress.update(task, description=title, total=total + 1, completed=index, count=count)
 
         options = AssessOptions(scenarios=scenarios, seed=seed, section_budget_s=section_budget,
                                 optimizer_gap=gap, optimizer_time_limit_s=time_limit)
         assessment = run_assessment(programme, options, progress=report)
-        progress.update(task, description="writing report.html, results.json, results.xlsx")
+        progress.update(task, description="writing report.html, results.json, results.xlsx", count="")
         paths = write_report(assessment, output)
-        progress.update(task, description="done", completed=progress.tasks[0].total or 1)
+        progress.update(task, description="done", completed=progress.tasks[0].total or 1, count="")
     files = {name: {"path": str(p), "bytes": p.stat().st_size} for name, p in paths.items()}
     if as_json:
         echo_json({"output": str(output), "files": files,

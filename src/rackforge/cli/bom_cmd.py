@@ -98,9 +98,6 @@ def _print_bom(bill: BillOfMaterials, tree: bool) -> None:
 
 
 def _usd(value: float) -> str:
-    value = float(value)
-    if abs(value) >= 1e6:
-        return f"${value / 1e6:,.2f}M"
-    if abs(value) >= 1e4:
-        return f"${value / 1e3:,.1f}k"
-    return f"${value:,.2f}"
+    from rackforge.cli.common import money_text
+
+    return money_text(value)

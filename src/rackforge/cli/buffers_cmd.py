@@ -30,8 +30,10 @@ def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_
         if designs:
             raise UsageError("--design applies to a programme folder, not to a supply-tree file")
         results = api.buffers_for_tree(path, service_level)
+        in_usd = False
     else:
         results = api.buffers(load(path), designs, service_level)
+        in_usd = True
     if as_json:
         echo_json({"trees": [r.to_json() for r in results]})
         return
@@ -39,18 +41,46 @@ def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_
 
     out = console()
     for r in results:
+        prefix = f"{r.tree.name}/"
+        under = f" (stages under {esc(prefix)})" if any(s.stage.id.startswith(prefix) for s in r.stages) else ""
         table = Table(title=f"{esc(r.tree.name)}: service level {r.tree.service_level:.1%}, "
-                            f"times in {esc(r.tree.period)}s",
+                            f"times in {esc(r.tree.period)}s{under}",
                       title_justify="left")
-        for col in ("stage", "T", "SI", "S", "τ", "σ", "safety stock", "cost/period"):
-            table.add_column(col, justify="left" if col == "stage" else "right")
+        for col in column_headers(r.tree.period, in_usd):
+            if col == "stage":
+                table.add_column(col, overflow="fold")
+            else:  # name over unit, values never wrapped
+                table.add_column(col.replace(" (", "\n("), justify="right", no_wrap=True)
         for s in r.stages:
             if s.safety_stock <= 0 and len(r.stages) > 25:
                 continue
-            table.add_row(esc(s.stage.id), str(s.stage.processing_periods), str(s.inbound_service_time),
+            stage = s.stage.id.removeprefix(prefix)
+            table.add_row(esc(stage), str(s.stage.processing_periods), str(s.inbound_service_time),
                           str(s.service_time), str(s.net_replenishment_time), f"{s.demand_sigma_per_period:,.2f}",
-                          f"{s.safety_stock:,.1f}", f"{s.holding_cost:,.2f}")
+                          f"{s.safety_stock:,.1f}", _cost(s.holding_cost, in_usd))
         out.print(table)
+        out.print(LEGEND.format(period=esc(r.tree.period)))
         hidden = sum(1 for s in r.stages if s.safety_stock <= 0) if len(r.stages) > 25 else 0
         note = f" ({hidden} stages without stock not shown)" if hidden else ""
-        out.print(f"total holding cost of safety stock: {r.total_cost:,.2f} per {esc(r.tree.period)}{note}")
+        out.print(f"total holding cost of safety stock: {_cost(r.total_cost, in_usd)} per {esc(r.tree.period)}{note}")
+
+
+def column_headers(period: str, in_usd: bool) -> tuple[str, ...]:
+    """The buffers table's headers, each with its unit (times in the tree's ``period``; holding cost in USD
+    for a programme's trees, in the file's own cost unit for a tree file); :data:`LEGEND` names the symbols."""
+    unit = f"{period}s"
+    cost = f"holding cost ($/{period})" if in_usd else f"holding cost (per {period})"
+    return ("stage", f"T ({unit})", f"SI ({unit})", f"S ({unit})", f"τ ({unit})", f"σ (units/{period})",
+            "safety stock (units)", cost)
+
+
+LEGEND = ("T processing time, SI inbound service time (the longest S of its suppliers), S outbound service time "
+          "quoted, τ = SI + T − S net replenishment time, σ standard deviation of demand per {period}; holding cost "
+          "of the safety stock per {period}")
+"""The symbols of the buffers table (Graves & Willems 2000), printed under it."""
+
+
+def _cost(value: float, in_usd: bool) -> str:
+    from rackforge.cli.common import money_text
+
+    return money_text(value) if in_usd else f"{value:,.2f}"

@@ -179,3 +179,13 @@ class FiniteFloat(click.ParamType):
 
 FINITE_FLOAT = FiniteFloat()
 """Any finite float (see :class:`FiniteFloat` for a bounded one)."""
+
+
+def money_text(value: float | None) -> str:
+    """A dollar amount in a CLI table or line, one format for every command: the report's
+    (:func:`rackforge.report.format.usd`, e.g. ``$9.20 B``, ``$4.46 k``); ``-`` for none."""
+    if value is None:
+        return "-"
+    from rackforge.report.format import usd
+
+    return usd(float(value))

@@ -49,7 +49,9 @@ def format_value(value: float | None, unit: str) -> str:
     if unit == "fraction":
         return f"{value:.1%}"
     if unit.startswith("USD"):
-        return f"${value:,.2f}"
+        from rackforge.cli.common import money_text
+
+        return money_text(value)
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"

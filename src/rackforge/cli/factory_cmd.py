@@ -33,8 +33,12 @@ def _pm(mean: Any, half: Any, digits: int = 1) -> str:
 @click.option("--weeks", type=FiniteFloat(1.0), help="Simulate only the first WEEKS of the build plan.")
 @click.option("--confidence", type=FiniteFloat(0.0, 1.0, low_open=True),
               help="With --plan-capacity: share of replications that must meet the plan (default: the factory's).")
+@click.option("--max-utilisation", type=FiniteFloat(0.0, 1.0, low_open=True), metavar="SHARE",
+              help="With --plan-capacity: most any planned station may be busy, e.g. 0.85 (the default: above "
+              "about 85% queues grow steeply and a breakdown or yield dip delays racks).")
 def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications: int | None, seed: int | None,
-            workers: int | None, weeks: float | None, confidence: float | None) -> None:
+            workers: int | None, weeks: float | None, confidence: float | None,
+            max_utilisation: float | None) -> None:
     """Simulate the integration-and-test line; plan stations with --plan-capacity.
 
     PATH is a programme folder with a 'factory:' section; without it the built-in reference
@@ -49,10 +53,10 @@ def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications:
     if plan_capacity:
         if weeks is not None:
             raise UsageError("--weeks does not go with --plan-capacity (capacity is planned for the whole plan)")
-        _plan_capacity(programme, as_json, replications, seed, workers, confidence)
+        _plan_capacity(programme, as_json, replications, seed, workers, confidence, max_utilisation)
         return
-    if confidence is not None:
-        raise UsageError("--confidence goes with --plan-capacity")
+    if confidence is not None or max_utilisation is not None:
+        raise UsageError("--confidence and --max-utilisation go with --plan-capacity")
     result = api.factory(programme, replications=replications, seed=seed, workers=workers, weeks=weeks)
     if as_json:
         echo_json(result.to_dict())
@@ -95,9 +99,8 @@ def _print_result(result: FactoryResult, target: float) -> None:
     out.print(f"Work in progress {_pm(data['wip_mean'], data['wip_mean_ci95'], 2)} racks; bottleneck "
               f"[bold]{esc(data['bottleneck'])}[/]; racks started {bal['racks_started']:,.1f} = shipped "
               f"{bal['racks_shipped']:,.1f} + scrapped {bal['racks_scrapped']:,.1f} + in process {bal['wip_end']:,.1f}")
-    met = data["plan_met_share"]
-    colour = "green" if met >= target else "red"
-    out.print(f"Build plan met in [{colour}]{met:.0%}[/] of replications (target {target:.0%})")
+    colour = "green" if data["plan_met_share"] >= target else "red"
+    out.print(f"[{colour}]{esc(result.headline(target))}[/]")
     for note in data["notes"]:
         out.print(f"note: {esc(note)}")
 
@@ -107,22 +110,24 @@ def _pct(value: Any) -> str:
 
 
 def _plan_capacity(programme: Programme, as_json: bool, replications: int | None, seed: int | None,
-                   workers: int | None, confidence: float | None) -> None:
+                   workers: int | None, confidence: float | None, max_utilisation: float | None) -> None:
     from rackforge import api
 
     plan = api.plan_factory_capacity(programme, confidence=confidence, replications=replications, seed=seed,
-                                     workers=workers)
+                                     workers=workers, max_utilisation=max_utilisation)
     data = plan.to_dict()
     if as_json:
         echo_json(data)
         return
     from rich.table import Table
 
+    from rackforge.factory.capacity import HOT_UTILISATION
     from rackforge.schema.factory import TEST_KINDS
 
     out = console()
     table = Table(title=f"Stations that meet the build plan with {plan.confidence:.0%} confidence "
-                        f"({plan.replications} replications)", title_justify="left")
+                        f"({plan.replications} replications), none above {plan.max_utilisation:.0%} utilisation",
+                  title_justify="left")
     for col in ("station", "kind", "now", "recommended", "change", "utilisation", "bounds (peak qtr / horizon)"):
         table.add_column(col, justify="left" if col in ("station", "kind") else "right")
     test_kinds = {k.value for k in TEST_KINDS}  # test bays first
@@ -136,6 +141,16 @@ def _plan_capacity(programme: Programme, as_json: bool, replications: int | None
     out.print(table)
     out.print(f"Plan met in {plan.met_share:.0%} of replications at the recommended counts "
               f"({len(plan.trace)} simulated configurations)")
+    risk = Table(title="Risk: utilisation and the plan's confidence at each station count (one fewer: the others "
+                       "as recommended)", title_justify="left")
+    for col in ("station", "count", "utilisation", "plan met in", ""):
+        risk.add_column(col, justify="left" if col in ("station", "") else "right")
+    for r in plan.risk:
+        hot = r["utilisation"] is not None and r["utilisation"] > HOT_UTILISATION
+        flag = ("[bold]recommended[/]" if r["recommended"] else "one fewer") + (" [red]runs hot[/]" if hot else "")
+        risk.add_row(esc(r["station"]), str(r["count"]), _pct(r["utilisation"]),
+                     _pct(r["confidence"]) if r["confidence"] is not None else esc(r.get("why", "–")), flag)
+    out.print(risk)
     for note in plan.notes:
         out.print(f"note: {esc(note)}")
 

@@ -14,6 +14,7 @@ from rackforge.optimize.policy import RULE_THRESHOLDS, SWEEP_SHORTFALL_SCENARIOS
 if TYPE_CHECKING:
     from rackforge.optimize import OptimizeResult
     from rackforge.optimize.policy import CostOfResilience, PolicyOutcome
+    from rackforge.optimize.relaxations import Relaxation
 
 POLICY = SourcingPolicy()
 """The optimiser's default policy (the options' defaults come from it)."""
@@ -164,12 +165,20 @@ def _report_sweep(curve: CostOfResilience, as_json: bool, output: Path | None) -
         echo_json(curve.to_dict())
     else:
         _print_sweep(curve)
+    missing, total = curve.curve.infeasible_points, len(curve.curve.points)
+    if missing:
+        from rackforge.errors import ChecksFailed
+
+        raise ChecksFailed(f"{missing} of {total} points of the curve have no plan (infeasible, or none found in "
+                           "time); the others are shown" + (" in the JSON above" if as_json else " above"))
 
 
 # ----- terminal output --------------------------------------------------------------------------
 
 def _usd(value: float | None) -> str:
-    return "-" if value is None else f"${value:,.0f}"
+    from rackforge.cli.common import money_text
+
+    return money_text(value)
 
 
 def _pct(value: float | None) -> str:
@@ -207,6 +216,8 @@ def _print_result(result: OptimizeResult) -> None:
             out.print(table)
             if len(exp.violations) > 25:
                 out.print(f"… and {len(exp.violations) - 25} more (see --json)")
+            if exp.relaxations_searched:
+                _print_relaxations(exp.relaxations)
         return
     gap = f" (gap {result.mip_gap:.3%})" if result.mip_gap else ""
     out.print(f"[bold]{esc(result.status)}[/]{gap}: total cost {_usd(result.objective_usd)}")
@@ -226,8 +237,10 @@ def _print_result(result: OptimizeResult) -> None:
             t.add_row(esc(o["part"]), esc(o["site"]), o["country"], _usd(o["open_cost_usd"]), str(o["ready"] or "-"),
                       o["first_quarter_shipping"] or "-")
         out.print(t)
-    dc = Table(title="Domestic content reached (sourcing module's rule)")
-    for col in ("design", "year", "domestic share", "target"):
+    within = result.targets.domestic_categories
+    dc = Table(title="Domestic content reached (sourcing module's rule" + (
+        f"; share of component cost within {', '.join(within)})" if within else ")"))
+    for col in ("design", "year", "domestic share" + (" within categories" if within else ""), "target"):
         dc.add_column(col)
     for row in result.domestic_content():
         dc.add_row(esc(row["design"]), str(row["year"]), _pct(row["domestic_share"]), _pct(row["target"]))
@@ -249,6 +262,18 @@ def _print_result(result: OptimizeResult) -> None:
         out.print(f"[yellow]note[/]: {esc(note)}")
 
 
+def _print_relaxations(relaxations: list[Relaxation]) -> None:
+    """The smallest relaxations that make the plan feasible (each re-solved), or that none of the targets'."""
+    out = console()
+    if not relaxations:
+        out.print("[bold]Way out[/]: no relaxation of the targets gives a plan (the build plan itself cannot be "
+                  "supplied)")
+        return
+    out.print("[bold]Ways out[/] (smallest relaxations that give a plan, each re-solved):")
+    for r in relaxations:
+        out.print(f"  - {esc(r.message)}: least cost {_usd(r.cost_usd)}")
+
+
 def _print_sweep(curve: CostOfResilience) -> None:
     from rich.table import Table
 
@@ -259,9 +284,10 @@ def _print_sweep(curve: CostOfResilience) -> None:
                   "target; --no-relax turns this off)")
     out.print(f"least cost with no target and no cap: {_usd(result.base_cost_usd)}; highest domestic-content "
               f"target any plan meets: {_pct(result.max_achievable_target)}")
-    table = Table(title="Cost of resilience")
-    for col in ("target", "cap", "status", "cost", "extra cost", "lowest share", "overall share", "opened",
-                "expected shortfall"):
+    scope = " within categories" if result.domestic_categories else ""
+    table = Table(title="Cost of resilience" + (f" (domestic shares {result.domestic_share_scope})" if scope else ""))
+    for col in ("target", "cap", "status", "cost", "extra cost", f"lowest domestic share{scope}",
+                f"overall domestic share{scope}", "opened", "expected shortfall"):
         table.add_column(col, justify="right")
     for p in result.points:
         table.add_row(_pct(p.target), _pct(p.country_cap) if p.country_cap is not None else "none", p.status,

@@ -67,6 +67,12 @@ def _pct(value: Any) -> str:
     return "-" if value is None else f"{float(value):.1%}"
 
 
+def _usd(value: Any) -> str:
+    from rackforge.cli.common import money_text
+
+    return money_text(value)
+
+
 def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -190,7 +196,7 @@ def _print_whatif(data: dict[str, Any]) -> None:
                 ("[green]yes[/]" if r["meets_threshold_after"] else "no")
             t.add_row(esc(r["design"]), str(r["year"]), esc(r["sources"]), _pct(r["domestic_content_before"]),
                       _pct(r["domestic_content_after"]), _pct(r["threshold"]), meets,
-                      f"${r['added_cost_per_rack_usd']:,.2f}")
+                      _usd(r['added_cost_per_rack_usd']))
         out.print(t if changed else "no design's domestic content or cost changes")
         cats: dict[tuple[str, str], list[str]] = {}
         for r in data["by_category_changed"]:
@@ -217,7 +223,7 @@ def _print_whatif(data: dict[str, Any]) -> None:
         for r in rank["candidates"][:15]:
             site = esc(r["domestic_site"] + (" (new)" if r["new_source"] else ""))
             t.add_row(esc(r["part"]), esc(r["category"]), str(r["quantity_per_rack"]), site,
-                      f"${r['added_cost_per_rack_usd']:,.2f}", _pct(r["domestic_content_after"]),
+                      _usd(r['added_cost_per_rack_usd']), _pct(r["domestic_content_after"]),
                       "yes" if r["passes_alone"] else "")
         out.print(t)
         plan = rank["cheapest_set"]
@@ -225,7 +231,7 @@ def _print_whatif(data: dict[str, Any]) -> None:
             last = plan[-1]
             verdict = "passes" if last["passes"] else "still below the threshold"
             out.print(f"cheapest set: {len(plan)} moves ({esc(', '.join(p['part'] for p in plan[:8]))}"
-                      f"{', …' if len(plan) > 8 else ''}), +${last['cumulative_added_cost_per_rack_usd']:,.2f} "
+                      f"{', …' if len(plan) > 8 else ''}), +{_usd(last['cumulative_added_cost_per_rack_usd'])} "
                       f"per rack, domestic content {_pct(last['domestic_content_after'])}: {verdict}")
 
 

@@ -45,8 +45,9 @@ def rack_input_power_w(fig: RackFigures) -> Any:
 
 
 def busbar_current_total_a(fig: RackFigures) -> Any:
-    """Current the IT load draws from the DC bus [A] = P_IT / V_bus."""
-    return power.dc_current_a(fig.power.it_power_w, fig.power.bus_voltage_v)
+    """Current the DC bus carries [A] = P_IT / (Π η(stages the bus feeds) · V_bus), all busbars together."""
+    p = fig.power
+    return power.busbar_current_a(p.it_power_w, p.bus_chain_efficiency, p.bus_voltage_v)
 
 
 def coolant_flow_lpm(fig: RackFigures) -> Any:
@@ -119,8 +120,18 @@ def check_shelf_load(fig: RackFigures) -> Finding | None:
                    limit=np.asarray(p.shelf_output_w) / KW, sense="max")
 
 
+def _busbar_formula(fig: RackFigures, total: Any) -> str:
+    """The busbar current's formula with the losses it includes, e.g. I = P_IT / (η … · V) = … A."""
+    p = fig.power
+    if not p.bus_stages:
+        return f"I = P_IT / V = {fmt(p.it_power_w, 1, KW)} kW / {fmt(p.bus_voltage_v)} V = {fmt(total)} A"
+    etas = " × ".join(f"{eta:.1%} {name}" for name, eta in p.bus_stages)
+    return (f"I = P_IT / (Π η · V) = {fmt(p.it_power_w, 1, KW)} kW / ({etas} · {fmt(p.bus_voltage_v)} V) = "
+            f"{fmt(total)} A (IT load + busbar I²R + downstream conversion losses)")
+
+
 def check_busbar_current(fig: RackFigures) -> Finding | None:
-    """Busbar current I = P / V at the bus voltage against the busbar's rating."""
+    """Busbar current I = P_IT / (Π η(stages the bus feeds) · V_bus) per busbar against the busbar's rating."""
     p = fig.power
     if p.distribution == "ac-pdu":
         return None
@@ -128,12 +139,11 @@ def check_busbar_current(fig: RackFigures) -> Finding | None:
     per_bar = np.asarray(total, dtype=float) / np.asarray(p.busbar_count, dtype=float)
     bars = "" if is_scalar(p.busbar_count) and float(p.busbar_count) == 1 else \
         f" over {fmt(p.busbar_count)} busbars = {fmt(per_bar)} A each"
+    formula = _busbar_formula(fig, total)
     if not given(p.busbar_rating_a):
-        message = (f"I = P / V = {fmt(p.it_power_w, 1, KW)} kW / {fmt(p.bus_voltage_v)} V = {fmt(total)} A"
-                   f"{bars}; no busbar rating in the design")
+        message = f"{formula}{bars}; no busbar rating in the design"
         return finding("power.busbar_current", "power", per_bar, "A", message)
-    message = (f"I = P / V = {fmt(p.it_power_w, 1, KW)} kW / {fmt(p.bus_voltage_v)} V = {fmt(total)} A{bars} "
-               f"vs {fmt(p.busbar_rating_a)} A rating")
+    message = f"{formula}{bars} vs {fmt(p.busbar_rating_a)} A rating"
     return finding("power.busbar_current", "power", per_bar, "A", message, limit=p.busbar_rating_a, sense="max")
 
 

@@ -47,6 +47,8 @@ row of the same data hall)."""
 DEFAULT_AIR_INLET_C = 25.0
 """Air inlet temperature for airflow sizing [°C] (ASHRAE A1 recommended range 18–27 °C)."""
 
+_BUSBAR_STAGE = re.compile(r"\bbus(bar)?s?\b", re.IGNORECASE)
+_BUS_SOURCE_STAGE = re.compile(r"\b(shelf|shelves|rectifiers?|psus?|sidecar)\b", re.IGNORECASE)
 _FACILITY_STAGE = re.compile(r"\b(ups|transformers?|switchgear|sst|solid-state|facility|utility|medium-voltage|mv|"
                              r"rectifier room)\b", re.IGNORECASE)
 
@@ -80,6 +82,10 @@ class PowerFigures:
     """(stage, efficiency, in rack) from facility feed to chip."""
     rack_loss_liquid_w: Any = 0.0
     """Part of the in-rack conversion losses that goes to the liquid loop [W]."""
+    bus_stages: tuple[tuple[str, float], ...] = ()
+    """(stage, efficiency) of the stages the DC bus feeds, the busbar itself included (see :func:`bus_stages`)."""
+    bus_chain_efficiency: Any = 1.0
+    """Π η of ``bus_stages`` [fraction]: the bus carries P_IT / this."""
 
 
 @dataclass(frozen=True)
@@ -304,6 +310,22 @@ def rack_figures(design: RackDesign, catalog: Catalog, facility: Facility) -> Ra
                        mechanics=mechanics, facility=facility_limits(facility))
 
 
+def bus_stages(stages: tuple[tuple[str, float, bool], ...]) -> tuple[tuple[str, float], ...]:
+    """The conversion stages the DC bus feeds, in chain order (feed → chip).
+
+    The stage named like a busbar ("50 V busbar", "800 V busbar and cables") and every stage
+    after it; with no such stage, every stage after the last one that makes the bus voltage
+    (a power shelf, rectifier, PSU or sidecar, or an upstream facility stage such as a
+    solid-state transformer); with none of those either, every stage after the first.
+    """
+    names = [name for name, _, _ in stages]
+    start = next((i for i, name in enumerate(names) if _BUSBAR_STAGE.search(name)), None)
+    if start is None:
+        sources = [i for i, name in enumerate(names) if _BUS_SOURCE_STAGE.search(name) or is_facility_stage(name)]
+        start = (sources[-1] + 1) if sources else min(1, len(stages))
+    return tuple((name, eta) for name, eta, _ in stages[start:])
+
+
 def _power_figures(design: RackDesign, catalog: Catalog, it_w: float, idle_w: float,
                    cooling_w: float) -> PowerFigures:
     arch = design.power
@@ -355,6 +377,8 @@ def _power_figures(design: RackDesign, catalog: Catalog, it_w: float, idle_w: fl
         shelf_redundancy_name=arch.redundancy.value,
         chain_stages=stages,
         rack_loss_liquid_w=loss_liquid,
+        bus_stages=bus_stages(stages),
+        bus_chain_efficiency=chain_efficiency([eta for _, eta in bus_stages(stages)]),
     )
 
 

@@ -75,6 +75,18 @@ def dc_current_a(power_w: Any, voltage_v: Any) -> Any:
     return _out(np.asarray(power_w, dtype=float) / np.asarray(voltage_v, dtype=float))
 
 
+def busbar_current_a(it_power_w: Any, downstream_efficiency: Any, bus_voltage_v: Any) -> Any:
+    """Current the DC bus carries [A] = P_IT / (Π η_downstream · V_bus).
+
+    The bus delivers the IT load plus the losses of every stage it feeds: its own I²R loss
+    (the busbar stage's efficiency) and the tray or blade DC-DC converters after it, so the
+    power it carries is P_IT / Π η of those stages (η = 1: the bare P / V). Example, GB300
+    NVL72: 135 kW / (0.995 busbar × 0.975 tray DC-DC × 50 V) = 2,783 A, 1,392 A on each of
+    two busbars (rack-facts.md quotes ~1,400 A per busbar).
+    """
+    return dc_current_a(input_power_w(it_power_w, downstream_efficiency), bus_voltage_v)
+
+
 def three_phase_line_current_a(power_w: Any, line_voltage_v: Any, power_factor: Any = 1.0) -> Any:
     """Line current of a balanced three-phase load [A] = P / (√3 · V_LL · PF), V_LL line-to-line RMS."""
     return _out(np.asarray(power_w, dtype=float)

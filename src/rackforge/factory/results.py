@@ -31,6 +31,18 @@ def plan_met(summary: dict[str, Any], plan: LinePlan, tolerance: float) -> bool:
     return True
 
 
+def material_limit(plan: LinePlan) -> dict[str, Any]:
+    """What material allows against the build plan: racks planned, racks released (material-capped), the
+    racks short and the quarter-design releases cut. ``plan_met_share`` is measured against the released
+    racks, so a headline that states it states this too."""
+    planned = sum(r.planned for r in plan.releases)
+    released = sum(r.released for r in plan.releases)
+    cut = [{"quarter": r.quarter, "design": r.design, "planned_racks": r.planned, "released_racks": r.released,
+            "limiting_part": r.limiting_part} for r in plan.releases if r.released < r.planned]
+    return {"planned_racks": planned, "released_racks": released, "short_racks": planned - released,
+            "limited": released < planned, "releases_cut": cut}
+
+
 def _stat(values: list[float]) -> tuple[float, float]:
     return mean_ci(values, CI_LEVEL)
 
@@ -53,6 +65,22 @@ class FactoryResult:
     plan_met_share: float
     notes: tuple[str, ...] = ()
     weekly_shipped: dict[str, list[float]] = field(default_factory=dict)
+    material: dict[str, Any] = field(default_factory=dict)
+    """:func:`material_limit` of the plan: racks planned and released; ``plan_met_share`` counts the released."""
+
+    @property
+    def material_limited(self) -> bool:
+        """Whether material allows fewer racks than the build plan holds."""
+        return bool(self.material.get("limited", False))
+
+    def headline(self, target: float) -> str:
+        """The verdict in one line, the material limit first when there is one (the notes say the same)."""
+        met = f"met in {self.plan_met_share:.0%} of replications (target {target:.0%})"
+        if not self.material_limited:
+            return f"Build plan {met}"
+        m = self.material
+        return (f"Material allows {m['released_racks']:,} of the {m['planned_racks']:,} racks in the build plan "
+                f"({m['short_racks']:,} short); the line ships the {m['released_racks']:,} released on time: {met}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (NaN becomes null)."""
@@ -71,7 +99,7 @@ class FactoryResult:
             "wip_mean": self.wip_mean, "wip_mean_ci95": self.wip_mean_ci95,
             "little_law_gap_max": self.little_law_gap_max, "balance": self.balance,
             "plan_met_share": self.plan_met_share, "failures": self.failures, "notes": list(self.notes),
-            "weekly_shipped": self.weekly_shipped,
+            "weekly_shipped": self.weekly_shipped, "material_limit": self.material,
         })
 
     def designs_frame(self) -> pd.DataFrame:
@@ -148,6 +176,7 @@ def aggregate(plan: LinePlan, summaries: list[dict[str, Any]], seed: int, tolera
         designs=designs, stations=stations, bottleneck=bottleneck, wip_mean=wip, wip_mean_ci95=wip_half,
         little_law_gap_max=max(s["little_law_gap"] for s in summaries), balance=balance,
         failures=failure_rows, plan_met_share=met, notes=plan.notes, weekly_shipped=weekly,
+        material=material_limit(plan),
     )
 
 

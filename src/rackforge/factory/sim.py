@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from rackforge.schema.factory import (
     ALWAYS_OPEN,
+    CALENDAR_TOLERANCE_H,
     Calendar,
     Distribution,
     Step,
@@ -221,7 +222,8 @@ def release_times(period: ReleasePeriod, process: str, rng: np.random.Generator)
 def station_finisher(cal: Calendar) -> Callable[[float, float], float]:
     """``finish(start_h, work_h)`` for a calendar: :func:`finish_time_h` with a fast path [h].
 
-    The fast path returns ``start + work`` when the work fits in the open part of the current day.
+    The fast path returns ``start + work`` when the work fits in the open part of the current day
+    (to :data:`~rackforge.schema.factory.CALENDAR_TOLERANCE_H`: work ending on the close ends then).
     """
     if cal.always_open:
         return lambda t0, w: t0 + w
@@ -230,7 +232,7 @@ def station_finisher(cal: Calendar) -> Callable[[float, float], float]:
     def fin(t0: float, w: float) -> float:
         hour_of_week = t0 % HOURS_PER_WEEK
         hour = hour_of_week % 24.0
-        if hour_of_week < days * 24.0 and hour < per_day and hour + w <= per_day:
+        if hour_of_week < days * 24.0 and hour < per_day and hour + w <= per_day + CALENDAR_TOLERANCE_H:
             return t0 + w
         return finish_time_h(t0, w, per_day, days)
 

@@ -26,5 +26,9 @@ def plan_missed(programme: Programme, result: FactoryResult, whole_plan: bool = 
     target = confidence_target(programme)
     if not whole_plan or result.plan_met_share >= target:
         return None
-    return (f"the build plan is met in {result.plan_met_share:.0%} of replications; the target is {target:.0%} "
+    what = "the build plan is met"
+    if result.material_limited:
+        m = result.material
+        what = f"the {m['released_racks']:,} racks material allows (of {m['planned_racks']:,} planned) ship on time"
+    return (f"{what} in {result.plan_met_share:.0%} of replications; the target is {target:.0%} "
             "(try 'rackforge factory --plan-capacity')")

@@ -28,6 +28,8 @@ from rackforge.optimize.model import DEMAND_BLOCKS, TARGET_BLOCKS, LinearModel, 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from rackforge.optimize.relaxations import Relaxation
+
 VIOLATION_TOL = 1e-6
 """Normalised violations below this are solver noise [fraction]."""
 
@@ -250,6 +252,11 @@ class Explanation:
     impossible_alone: list[str] = field(default_factory=list)
     integrality: bool = False
     """True when fractional orders would meet the targets: minimum orders or yes/no decisions block them."""
+    relaxations: list[Relaxation] = field(default_factory=list)
+    """The smallest relaxations that make the plan feasible, each re-solved (filled by the policy,
+    :func:`rackforge.optimize.relaxations.smallest_relaxations`; empty when not searched or none helps)."""
+    relaxations_searched: bool = False
+    """Whether :attr:`relaxations` was searched (empty and searched: no relaxation of the targets helps)."""
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
@@ -260,6 +267,8 @@ class Explanation:
         if self.integrality:
             lines.append("only the minimum order quantities or the whole-source opening decisions stand in the way")
         head = "; ".join(lines) if lines else "the targets cannot all be met"
+        if self.relaxations:
+            head += "; a plan exists if you " + " — or ".join(r.message for r in self.relaxations)
         shown = [v.message for v in self.violations[:8]]
         more = len(self.violations) - len(shown)
         tail = (" — least-violating plan: " + "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
@@ -268,7 +277,8 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "impossible_alone": self.impossible_alone, "conflicts": self.conflicts,
-                "integrality": self.integrality,
+                "integrality": self.integrality, "relaxations": [r.to_dict() for r in self.relaxations],
+                "relaxations_searched": self.relaxations_searched,
                 "violations": [{"target": v.family, "where": v.where, "amount": v.amount, "unit": v.unit,
                                 "message": v.message} for v in self.violations]}
 
@@ -405,6 +415,26 @@ def _violation(name: str, idx: NDArray[np.int64], slack: float, data: OptimizeIn
     raise ValueError(name)
 
 
+def plan_exists(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions, *,
+                integer_quantities: bool = False, stock: str = "source") -> bool:
+    """Whether some plan meets the build plan and ``targets``: the LP relaxation first (a positive least
+    violation proves there is none), then the costed MIP (it finds a plan faster than the elastic one),
+    each MIP solve limited to :data:`EXPLAIN_TIME_LIMIT_S`. A solve that finds no plan in time counts as
+    none (the answer errs towards "no plan")."""
+    from rackforge.errors import SolverError
+    from rackforge.optimize.solve import optimise
+
+    kw: dict[str, Any] = {"integer_quantities": integer_quantities, "stock": stock}
+    relaxed, _, _ = least_violation(data, targets, options, relax=True, **kw)
+    if relaxed > VIOLATION_TOL:
+        return False
+    limited = replace(options, time_limit_s=min(options.time_limit_s, EXPLAIN_TIME_LIMIT_S))
+    try:
+        return optimise(data, targets, limited, duals=False, explain=False, **kw).plan is not None
+    except SolverError:
+        return False
+
+
 def explain_infeasibility(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions, *,
                           integer_quantities: bool = False, stock: str = "source") -> Explanation:
     """Why no plan meets ``targets``: least-violating plan, targets impossible alone, conflicting pairs.
@@ -424,12 +454,7 @@ def explain_infeasibility(data: OptimizeInput, targets: SourcingTargets, options
     families = _active_families(data, targets)
 
     def feasible(keep: set[str]) -> bool:
-        relaxed, _, _ = least_violation(data, _only(targets, keep), options, relax=True, **kw)
-        if relaxed > VIOLATION_TOL:
-            return False
-        from rackforge.optimize.solve import optimise  # the costed model finds a plan faster
-
-        return optimise(data, _only(targets, keep), options, duals=False, explain=False, **kw).plan is not None
+        return plan_exists(data, _only(targets, keep), options, **kw)
 
     if not feasible(set()):
         explanation.impossible_alone.append("the build plan (capacity and opening dates of the sources)")

@@ -8,14 +8,15 @@ One policy for every caller: ``rackforge optimize``, the report's optimiser sect
   (FAR 25.101: 65 % through 2028), unless a flat target (or none) is asked for;
 - a critical part may take at most :data:`~rackforge.optimize.data.CRITICAL_MAX_SOURCE_SHARE` of its
   yearly units from one source (the two-source rule);
-- when no plan meets the targets, the two-source rule is relaxed and the plan solved again
-  (``relax_two_source_rule``), and the answer says so; the plan for the targets asked for is kept
-  alongside, with its explanation.
+- when no plan meets the targets, the smallest relaxations that would make it feasible are searched
+  and re-solved (``find_relaxations``: which target to lower and to what, which rule to switch off);
+  then the two-source rule is relaxed and the plan solved again (``relax_two_source_rule``), and the
+  answer says so; the plan for the targets asked for is kept alongside, with its explanation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -107,6 +108,9 @@ class SourcingPolicy:
     ``critical_share``: most one source may supply of a critical part per year [fraction] (the
     two-source rule); None or 1 switch it off.
     ``relax_two_source_rule``: when no plan meets the targets, solve again without the two-source rule.
+    ``find_relaxations``: when no plan meets the targets, search the smallest relaxations that make it
+    feasible, each re-solved (:func:`~rackforge.optimize.relaxations.smallest_relaxations`), on the
+    strict answer's ``explanation.relaxations``.
     """
 
     domestic_target: float | Literal["rule"] | None = RULE_THRESHOLDS
@@ -117,6 +121,7 @@ class SourcingPolicy:
     cap_scope: Literal["part", "category"] = "part"
     critical_share: float | None = CRITICAL_MAX_SOURCE_SHARE
     relax_two_source_rule: bool = True
+    find_relaxations: bool = True
 
 
 def plan_years(programme: Programme, from_year: int | None = None) -> list[int]:
@@ -215,6 +220,11 @@ def solve_under_policy(data: OptimizeInput, targets: SourcingTargets, policy: So
     from rackforge.optimize.solve import optimise
 
     strict = optimise(data, targets, options, stock=stock, duals=duals)
+    if strict.plan is None and strict.explanation is not None and policy.find_relaxations:
+        from rackforge.optimize.relaxations import smallest_relaxations
+
+        strict.explanation.relaxations = smallest_relaxations(data, targets, options, stock=stock)
+        strict.explanation.relaxations_searched = True
     if strict.plan is not None or not policy.relax_two_source_rule or targets.critical_max_source_share is None:
         return PolicyOutcome(targets, strict, strict)
     relaxed = optimise(data, replace(targets, critical_max_source_share=None), options, stock=stock, duals=duals)
@@ -275,7 +285,8 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
                        domestic_targets: Sequence[float] | None = None, country_caps: Sequence[float] = (),
                        points: int | None = None, shortfall_scenarios: int = SWEEP_SHORTFALL_SCENARIOS,
                        seed: int = MONTE_CARLO_SEED, options: SolveOptions | None = None,
-                       stock: str = "source", foot_options: SolveOptions | None = None) -> CostOfResilience:
+                       stock: str = "source", foot_options: SolveOptions | None = None,
+                       progress: Callable[[str], None] | None = None) -> CostOfResilience:
     """Least cost for each domestic-content target × country cap, with each plan's expected shortfall.
 
     ``domestic_targets`` [fraction]: the targets to try; None for the optimiser's default grid (40 %…90 %,
@@ -284,13 +295,32 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
     domestic target is replaced by the swept ones; its years, categories, rule, cap scope and
     two-source rule apply (relaxed as in :func:`solve_under_policy` when no plan meets them even with
     no target). ``shortfall_scenarios`` Monte Carlo scenarios with ``seed`` per point (0: none).
-    ``foot_options``: solver options of the least-cost plan (default ``options``).
+    ``foot_options``: solver options of the least-cost plan (default ``options``). ``progress(text)`` is
+    told the stage and the count of solves so far after each solve ("curve of 4 points: solve 9").
     """
     from rackforge.optimize.highs import SolveOptions
+    from rackforge.optimize.solve import on_each_solve
+
+    stage, solves = ["least-cost plan"], [0]
+
+    def tick() -> None:
+        solves[0] += 1
+        if progress is not None:
+            progress(f"{stage[0]}: solve {solves[0]}")
+
+    with on_each_solve(tick):
+        return _cost_of_resilience(programme, policy, domestic_targets, country_caps, points, shortfall_scenarios,
+                                   seed, options or SolveOptions(), stock, foot_options, stage)
+
+
+def _cost_of_resilience(programme: Programme, policy: SourcingPolicy | None, domestic_targets: Sequence[float] | None,
+                        country_caps: Sequence[float], points: int | None, shortfall_scenarios: int, seed: int,
+                        options: SolveOptions, stock: str, foot_options: SolveOptions | None,
+                        stage: list[str]) -> CostOfResilience:
+    """:func:`cost_of_resilience` with the stage it is at written into ``stage[0]`` (for progress)."""
     from rackforge.optimize.sweep import DEFAULT_TARGETS, KnownAnswers, max_achievable_target, sweep
 
     policy = policy or SourcingPolicy()
-    options = options or SolveOptions()
     data = optimiser_input(programme, policy)
     targets = sourcing_targets(programme, policy)
     foot = replace(targets, domestic_content=None, country_cap=None)
@@ -301,9 +331,11 @@ def cost_of_resilience(programme: Programme, policy: SourcingPolicy | None = Non
     foot_plan = least.result.plan is not None
     known = KnownAnswers(base_solved=True, base_cost_usd=least.result.objective_usd if foot_plan else None)
     if grid is None and points is not None:
+        stage[0] = "highest reachable domestic-content target"
         best = max_achievable_target(data, replace(rules, country_cap=None), options, stock=stock, years=years)
         grid = spread_targets(best, DEFAULT_TARGETS, points) or [0.0]
         known = replace(known, best_solved=True, max_achievable_target=best)
+    stage[0] = "cost-of-resilience curve" + (f" of {len(grid) * (1 + len(country_caps))} points" if grid else "")
     curve = sweep(data, rules, domestic_targets=grid, country_caps=[None, *country_caps], programme=programme,
                   shortfall_scenarios=shortfall_scenarios, seed=seed, options=options, stock=stock, years=years,
                   known=known)

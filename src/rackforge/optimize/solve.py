@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,21 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from rackforge.optimize.explain import Explanation
+
+
+_SOLVE_LISTENER: ContextVar[Callable[[], None] | None] = ContextVar("rackforge_solve_listener", default=None)
+"""Called after each sourcing MIP :func:`optimise` solves in this context (progress of long runs)."""
+
+
+@contextmanager
+def on_each_solve(callback: Callable[[], None]) -> Iterator[None]:
+    """Call ``callback()`` after each MIP solve of :func:`optimise` inside the block (in this thread or task;
+    solves run elsewhere, e.g. on a cluster, are not seen)."""
+    token = _SOLVE_LISTENER.set(callback)
+    try:
+        yield
+    finally:
+        _SOLVE_LISTENER.reset(token)
 
 
 @dataclass(frozen=True, eq=False)
@@ -371,6 +389,9 @@ def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOption
     model = build_model(data, targets, integer_quantities=integer_quantities, stock=stock)
     build_s = time.perf_counter() - t0
     raw = solve(model, options)
+    listener = _SOLVE_LISTENER.get()
+    if listener is not None:
+        listener()
     size = model_size(model)
     timings = {"build": build_s, "solve": raw.solve_s}
     if raw.status in ("infeasible",):

@@ -67,18 +67,43 @@ class SweepResult:
     shortfall_scenarios: int = 0
     seed: int = 0
     notes: list[str] = field(default_factory=list)
+    domestic_categories: tuple[str, ...] | None = None
+    """The part categories the domestic shares are taken within (None: the whole rack)."""
+
+    @property
+    def infeasible_points(self) -> int:
+        """Points with no plan (infeasible, or none found in time) [points]."""
+        return sum(1 for p in self.points if p.cost_usd is None)
+
+    @property
+    def domestic_share_scope(self) -> str:
+        """What the domestic-share columns measure: 'whole rack' or 'within cooling, power'."""
+        return "whole rack" if not self.domestic_categories else "within " + ", ".join(self.domestic_categories)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per point."""
+        """One row per point; a category-scoped run's share columns say so (``…_within_categories``)."""
         import pandas as pd
 
-        return pd.DataFrame([asdict(p) for p in self.points])
+        frame = pd.DataFrame([asdict(p) for p in self.points])
+        if self.domestic_categories:
+            frame = frame.rename(columns={c: f"{c}_within_categories" for c in SHARE_COLUMNS})
+        return frame
 
     def to_dict(self) -> dict[str, Any]:
+        points = [asdict(p) for p in self.points]
+        if self.domestic_categories:
+            points = [{(f"{k}_within_categories" if k in SHARE_COLUMNS else k): v for k, v in p.items()}
+                      for p in points]
         return {"base_cost_usd": self.base_cost_usd, "max_achievable_target": self.max_achievable_target,
                 "knee_target": self.knee_target, "knee_shortfall_target": self.knee_shortfall_target,
                 "shortfall_scenarios": self.shortfall_scenarios, "seed": self.seed, "notes": self.notes,
-                "points": [asdict(p) for p in self.points]}
+                "infeasible_points": self.infeasible_points,
+                "domestic_categories": list(self.domestic_categories) if self.domestic_categories else None,
+                "domestic_share_scope": self.domestic_share_scope, "points": points}
+
+
+SHARE_COLUMNS = ("domestic_share_min", "domestic_share_overall")
+"""The points' domestic-share fields; named ``…_within_categories`` when the run holds only some categories."""
 
 
 def knee_index(x: Sequence[float], y: Sequence[float]) -> int | None:
@@ -255,7 +280,8 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
     return SweepResult(points, base_cost, best,
                        knee_target=None if knee is None else feasible[knee].target,
                        knee_shortfall_target=None if knee_risk is None else with_risk[knee_risk].target,
-                       shortfall_scenarios=shortfall_scenarios if model is not None else 0, seed=seed, notes=notes)
+                       shortfall_scenarios=shortfall_scenarios if model is not None else 0, seed=seed, notes=notes,
+                       domestic_categories=targets.domestic_categories)
 
 
 def write_sweep(result: SweepResult, path: str | Path) -> None:

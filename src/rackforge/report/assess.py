@@ -19,7 +19,8 @@ RESULTS_SCHEMA_VERSION = "1.0"
 RESULTS_SCHEMA_ID = "https://rackforge.dev/schemas/results-1.0.json"
 
 Progress = Callable[[str, str, int, int], None]
-"""progress(event, section title, index, total) with event 'start' or 'done'."""
+"""progress(event, text, index, total) with event 'start' or 'done' (text: the section's title) or 'step'
+(text: the section's title and where it is, from :attr:`AssessContext.progress`)."""
 
 
 @dataclass
@@ -172,6 +173,7 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
     for i, section in enumerate(runnable):
         if progress:
             progress("start", section.title, i, len(runnable))
+            ctx.progress = _step_reporter(progress, section.title, i, len(runnable))
         reset_solver_threads()
         start = time.perf_counter()
         output, status, reason = run_section(section, ctx, options.section_budget_s)
@@ -187,6 +189,16 @@ def run_assessment(programme: Programme, options: AssessOptions | None = None,
     results = build_results(programme, options, done, absent, generated)
     results["executive_summary"] = executive_summary(results)
     return AssessmentRun(programme, options, done, absent, results, timings)
+
+
+def _step_reporter(progress: Progress, title: str, index: int, total: int) -> Callable[[str], None]:
+    """A section's sub-progress callback: ``progress("step", "<title> — <text>", index, total)``, the title
+    cut after its question mark so that the step fits a terminal line ("Which sourcing mix? — …")."""
+    short = title.split("?", 1)[0] + "?" if "?" in title else title
+
+    def step(text: str) -> None:
+        progress("step", f"{short} — {text}", index, total)
+    return step
 
 
 def reset_solver_threads() -> None:

@@ -94,6 +94,8 @@ class AssessContext:
     options: AssessOptions
     outputs: dict[str, SectionOutput] = field(default_factory=dict)
     analyses: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str], None] = field(default=lambda _text: None)
+    """Sub-progress of the running section: a short text ("curve of 4 points: solve 9") for the progress bar."""
 
 
 @dataclass(frozen=True)

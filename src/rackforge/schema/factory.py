@@ -49,6 +49,15 @@ HOURS_PER_DAY = 24.0
 # calendar arithmetic (pure functions)
 
 
+CALENDAR_TOLERANCE_H = 1e-9
+"""Times closer than this are the same instant in calendar arithmetic [h] (3.6 µs).
+
+Float sums of work times land a few ULPs either side of an exact shift close (13.1 + 2.9 =
+16.000000000000004); without a tolerance such work 'ends' at the next shift's opening, 8 h or a
+weekend late. 1e-9 h is far below any process time (a second is 2.8e-4 h) and far above the
+rounding of times up to centuries of simulated hours (ULP of 1e6 h is 1.2e-10 h)."""
+
+
 def open_hours_until(t_h: float, open_h_per_day: float, days_per_week: int) -> float:
     """Open (working) hours in ``[0, t_h)`` of a weekly calendar [h].
 
@@ -68,15 +77,16 @@ def time_at_open_hours(open_h: float, open_h_per_day: float, days_per_week: int)
     """The earliest time at which ``open_h`` open hours have elapsed since ``t = 0`` [h].
 
     Inverse of :func:`open_hours_until`; work that ends exactly at the close of a shift ends
-    then, not at the opening of the next shift.
+    then, not at the opening of the next shift, also when rounding puts it up to
+    :data:`CALENDAR_TOLERANCE_H` past the close.
     """
     week_open = days_per_week * open_h_per_day
     weeks, rest = divmod(open_h, week_open)
-    if rest == 0 and weeks > 0:
+    if rest <= CALENDAR_TOLERANCE_H and weeks > 0:
         weeks -= 1
         rest = week_open
     day, hour = divmod(rest, open_h_per_day)
-    if hour == 0 and day > 0:
+    if hour <= CALENDAR_TOLERANCE_H and day > 0:
         day -= 1
         hour = open_h_per_day
     return weeks * HOURS_PER_WEEK + day * HOURS_PER_DAY + hour

@@ -63,7 +63,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     foot_solve = report_foot_solve_options(options.section_budget_s, **limits)
     answer = api.optimize_sweep(ctx.programme, points=SUMMARY_SWEEP_POINTS, seed=options.seed,
                                 scenarios=summary_shortfall_scenarios(options.scenarios), solve=solve,
-                                foot_solve=foot_solve)
+                                foot_solve=foot_solve, progress=ctx.progress)
     least, curve = answer.least_cost, answer.curve
     base = least.result
     strict = least.strict.to_dict()
