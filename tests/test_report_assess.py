@@ -171,7 +171,8 @@ def test_workbook_holds_the_tables_with_the_same_numbers(written: Path) -> None:
     assert {"build_plan", "generations", "evaluation_scores", "options", "decisions"} <= set(book.sheetnames)
     rows = list(book["generations"].iter_rows(values_only=True))
     header = rows[0]
-    capital = {r[header.index("design")]: r[header.index("capital_usd_per_rack")] for r in rows[1:]}
+    assert not [h for h in header if "_" in h], header  # human headers with units, raw numbers below
+    capital = {r[header.index("Design")]: r[header.index("Capital per rack [USD]")] for r in rows[1:]}
     for d in results["sections"]["generations"]["designs"]:
         assert capital[d["design"]] == pytest.approx(d["capital_usd"])
 

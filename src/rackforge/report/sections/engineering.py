@@ -9,8 +9,32 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import figure
+from rackforge.report.columns import Column
 from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+
+def design_verdicts(designs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Design ids by verdict, from their findings' statuses: ``fail`` (any finding fails), ``warn`` (a
+    warning and no failure), ``pass`` (every finding passes). The report's headline, summary and
+    paragraph all count from this."""
+    out: dict[str, list[str]] = {"pass": [], "warn": [], "fail": []}
+    for d in designs:
+        statuses = {f["status"] for f in d["findings"]}
+        out["fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"].append(d["id"])
+    return out
+
+
+def verdict_sentence(verdicts: dict[str, list[str]], checked: int) -> str:
+    """``3 of 4 designs pass every engineering check; 1 passes with a warning (gb300-nvl72)`` [text]."""
+    clean, warned, failed = (verdicts[k] for k in ("pass", "warn", "fail"))
+    text = f"{len(clean)} of {checked} designs pass every engineering check"
+    if warned:
+        text += (f"; {len(warned)} pass{'es' if len(warned) == 1 else ''} with a warning"
+                 f"{'' if len(warned) == 1 else 's'} ({', '.join(warned)})")
+    if failed:
+        text += f"; {len(failed)} fail{'s' if len(failed) == 1 else ''} ({', '.join(failed)})"
+    return text
 
 
 def run(ctx: AssessContext) -> SectionOutput:
@@ -29,10 +53,15 @@ def run(ctx: AssessContext) -> SectionOutput:
     warnings = [{"design": r.design_id, "check": f.check, "message": f.message} for r in reports
                 for f in r.findings if f.status_enum.label == "warn"]
     passing = [r.design_id for r in reports if not r.failed]
+    verdicts = design_verdicts(designs)
     data: dict[str, Any] = {
-        "status": "fail" if failing else "pass",
+        "status": "fail" if failing else "warn" if warnings else "pass",
         "designs_checked": len(reports),
         "designs_passing": len(passing),
+        "designs_passing_clean": len(verdicts["pass"]),
+        "designs_with_warnings": len(verdicts["warn"]),
+        "designs_failing": len(verdicts["fail"]),
+        "verdicts": verdicts,
         "failing": failing,
         "warnings": warnings,
         "designs": designs,
@@ -72,12 +101,12 @@ def run(ctx: AssessContext) -> SectionOutput:
         Table("engineering_problems", "Failing and marginal checks",
               findings[findings["status"] != "pass"] if not findings.empty else findings),
         Table("engineering_findings", "All engineering findings", findings, html=False),
-        Table("cable_bill", "Cable bill per rack", bill),
+        Table("cable_bill", "Cable bill per rack", bill, columns={"count": Column("Cables per rack", "count")}),
     ]
-    paragraphs = [f"{len(passing)} of {len(reports)} designs pass every engineering check"
-                  + (f"; {len(failing)} findings fail." if failing else ".")]
-    return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables,
-                         notes=[f"{f['design']}: {f['check']} fails — {f['message']}" for f in failing],
+    paragraphs = [verdict_sentence(verdicts, len(reports)) + "."]
+    notes = ([f"{f['design']}: {f['check']} fails — {f['message']}" for f in failing]
+             + [f"{w['design']}: {w['check']} warns — {w['message']}" for w in warnings])
+    return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables, notes=notes,
                          analyses={"engineering": reports})
 
 

@@ -84,7 +84,7 @@ def _domestic_chart(by_year: pd.DataFrame, names: dict[str, str]) -> Any:
     import plotly.graph_objects as go
 
     fig = figure(yaxis_title="domestic content (share of component cost)", yaxis_tickformat=".0%",
-                 xaxis_title="year", xaxis_dtick=1, yaxis_range=[0, 1])
+                 xaxis_title="year", xaxis_dtick=1, yaxis_range=[-0.03, 1.03])
     for i, design in enumerate(dict.fromkeys(by_year["design"])):
         colour = PALETTE[i % len(PALETTE)]
         for mode, dash in (("qualified", "solid"), ("alternates", "dot")):

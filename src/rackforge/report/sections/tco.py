@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
+from rackforge.report.columns import Column
 from rackforge.report.format import short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
@@ -43,19 +44,34 @@ def per_gpu_chart(rows: list[dict[str, Any]], names: list[str]) -> Any:
     return fig
 
 
-ASSUMPTION_FIELDS = ("years", "discount_rate", "availability", "maintenance_fraction_per_year",
-                     "cooling_om_usd_per_kw_year", "integration_usd_per_rack", "pue", "electricity_usd_per_kwh")
+ASSUMPTIONS: dict[str, tuple[str, str, str]] = {
+    "years": ("Service life", "number", "years"),
+    "discount_rate": ("Discount rate", "percent", "per year"),
+    "availability": ("Availability (share of GPU-hours in service)", "percent", ""),
+    "maintenance_fraction_per_year": ("IT maintenance", "percent", "of hardware capital per year"),
+    "cooling_om_usd_per_kw_year": ("Cooling O&M", "money", "per kW-year"),
+    "integration_usd_per_rack": ("Integration, test and crating", "money", "per rack"),
+    "pue": ("PUE", "number", ""),
+    "electricity_usd_per_kwh": ("Electricity price", "money", "per kWh"),
+}
+"""Each TCO assumption: its label, the kind of its value and what the value is per."""
+ASSUMPTION_FIELDS = tuple(ASSUMPTIONS)
 
 
 def assumptions_frame(a: Any, used: dict[str, Any]) -> Any:
-    """One row per TCO assumption: the value used and its source (facility figures for PUE and price)."""
+    """One row per TCO assumption: the value used, written with its unit, the raw value and its source
+    (facility figures for PUE and price)."""
     import pandas as pd
 
+    from rackforge.report.format import cell
+
     rows = []
-    for name in ASSUMPTION_FIELDS:
+    for name, (label, kind_name, per) in ASSUMPTIONS.items():
         stated = getattr(a, name)
+        value = used.get(name, stated)
         source = a.source_of(name) if stated is not None else "facility (programme's facility section)"
-        rows.append({"assumption": name, "value": used.get(name, stated), "source": source})
+        shown = "" if value is None else f"{cell(value, kind_name)} {per}".strip()
+        rows.append({"assumption": label, "value": shown, "raw_value": value, "source": source})
     return pd.DataFrame(rows)
 
 
@@ -106,8 +122,11 @@ def run(ctx: AssessContext) -> SectionOutput:
     ]
     return SectionOutput(
         data=data, paragraphs=paragraphs, notes=notes,
-        tables=[Table("generations", "Generations side by side", side),
-                Table("tco_assumptions", "TCO assumptions", assumptions_frame(a, data["assumptions"]))],
+        tables=[Table("generations", "Generations side by side", side,
+                      columns={f"tco_usd_per_rack_{a.years}y": Column(f"TCO per rack over {a.years} years", "money")}),
+                Table("tco_assumptions", "TCO assumptions", assumptions_frame(a, data["assumptions"]),
+                      columns={"value": Column("Value", "text"),
+                               "raw_value": Column("Raw value (fractions 0-1, USD)", "number")})],
         charts=[*charts_extra, Chart("tco-breakdown", "TCO per rack by component", breakdown,
                       f"Over {a.years} years; capital from the bill of materials at {basis}."),
                 Chart("tco-per-gpu-hour", "TCO per GPU-hour", per_hour)],
