@@ -2,7 +2,7 @@
 
 Money has two forms, each used everywhere for its purpose:
 
-- **in tables** (:func:`money`): whole dollars with thousands separators, ``$4,460``, ``−$15,120``;
+- **in tables** (:func:`money`): whole dollars with thousands separators, ``$4,460``, ``−$15,120``, ``$0``;
   amounts under $100 keep their cents, ``$2.16`` (a price per GPU-hour or per unit);
 - **in headlines and sentences** (:func:`money_compact`): two decimals with a k/M/B suffix,
   ``$4.46 k``, ``$9.29 B``, ``−$15.12 k``.
@@ -34,8 +34,11 @@ def _signed(text: str, negative: bool) -> str:
 def money(value: float) -> str:
     """A dollar amount for a table: ``4460.2`` -> ``$4,460``; ``2.164`` -> ``$2.16``; ``-15120`` -> ``−$15,120``."""
     amount = abs(value)
-    text = f"${amount:,.0f}" if round(amount, 2) >= 100 else f"${amount:,.2f}"
-    return _signed(text, value < 0 and text not in ("$0", "$0.00"))
+    if round(amount, 2) >= 100 or round(amount, 2) == 0:
+        text = f"${amount:,.0f}"
+    else:
+        text = f"${amount:,.2f}"
+    return _signed(text, value < 0 and text != "$0")
 
 
 def money_scale(value: float) -> tuple[float, str]:
@@ -111,7 +114,7 @@ class Kind:
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("money", "USD", money, '"$"#,##0.00;-"$"#,##0.00'),
     Kind("percent", "%", percent, "0.0%"),
-    Kind("power_kw", "kW", fixed(1), "#,##0.0"),
+    Kind("power_kw", "kW", lambda v: grouped(v, 1 if abs(v) >= 10 else 2), "#,##0.00"),
     Kind("power_w", "W", fixed(0), "#,##0"),
     Kind("current_a", "A", fixed(0), "#,##0"),
     Kind("voltage_v", "V", fixed(0), "#,##0"),

@@ -60,7 +60,7 @@ def _cost(f: Facts) -> list[Card]:
         return []
     rows = f.get(f"{base}/designs")
     capital = f.usd("programme_capital", f"{base}/programme_capital_usd")
-    detail = "capital for the plan's racks"
+    detail = "for the plan's racks"
     priced = [(i, r) for i, r in enumerate(rows) if r.get("usd_per_gpu_hour") is not None]
     if priced:
         lo_i, lo = min(priced, key=lambda p: p[1]["usd_per_gpu_hour"])
@@ -70,7 +70,7 @@ def _cost(f: Facts) -> list[Card]:
         high = f.number(f"tco_per_gpu_hour.{hi['design']}", f"{base}/designs/{hi_i}/usd_per_gpu_hour", decimals=2,
                         unit="USD/GPU-h")
         detail += f"; TCO ${low} to ${high} per GPU-hour"
-    return [card("Cost", "generations", capital, detail)]
+    return [card("Cost", "generations", f"{capital} capital", detail)]
 
 
 def _domestic(f: Facts) -> list[Card]:

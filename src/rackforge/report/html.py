@@ -29,7 +29,7 @@ nav { position: sticky; top: 0; flex: 0 0 15rem; padding: 1rem 1rem 1rem 2rem; f
       overflow-y: auto; }
 nav ol { padding-left: 1.1rem; margin: 0; } nav li { margin: .25rem 0; }
 nav a { color: var(--accent); text-decoration: none; } nav a:hover { text-decoration: underline; }
-main { flex: 1 1 auto; min-width: 0; padding: 1rem 2rem 3rem 1rem; max-width: 75rem; }
+main { flex: 1 1 auto; min-width: 0; padding: 1rem 2rem 3rem 1rem; max-width: 90rem; }
 section { margin-bottom: 2.5rem; }
 h2 { font-size: 1.3rem; border-bottom: 1px solid var(--rule); padding-bottom: .3rem; }
 h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
@@ -64,7 +64,7 @@ details.show-all[open] + .table-wrap tr.extra { display: table-row; }
 details.full-table { margin: .8rem 0; } details.full-table > summary { font-weight: 600; }
 table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; max-width: 100%; }
 th, td { border-bottom: 1px solid var(--rule); padding: .3rem .5rem; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
 th { background: #f3f5f7; font-weight: 600; max-width: 11rem; }
 th .unit { display: block; font-weight: 400; color: var(--muted); font-size: .78rem; }
 table.turned tbody th { background: #f8f9fa; max-width: 16rem; }

@@ -25,11 +25,12 @@ if TYPE_CHECKING:
 
     from rackforge.report.framework import Table
 
-MAX_COLUMNS = 9
+MAX_COLUMNS = 10
 """Most columns one table part shows at a report width of 1280 px."""
 
 TRANSPOSE_MAX_ROWS = 6
-"""A table wider than :data:`MAX_COLUMNS` with at most this many rows is shown turned (one column per row)."""
+"""A table wider than :data:`MAX_COLUMNS` with at most this many rows, each named by a distinct first column
+(designs or systems side by side), is shown turned: one column per row."""
 
 KEY_COLUMNS = ("design", "system", "part", "site", "node", "station", "criterion", "stage", "year", "quarter",
                "sources", "category", "country")
@@ -129,7 +130,7 @@ def table_html(table: Table) -> str:
     frame = table.frame
     names = [str(c) for c in frame.columns]
     specs = [column_of(table, n) for n in names]
-    if len(names) > MAX_COLUMNS and 0 < len(frame) <= TRANSPOSE_MAX_ROWS:
+    if len(names) > MAX_COLUMNS and 0 < len(frame) <= TRANSPOSE_MAX_ROWS and frame.iloc[:, 0].is_unique:
         return turned_table(frame, specs)
     parts = column_parts(names)
     blocks = []
