@@ -37,6 +37,29 @@ def verdict_sentence(verdicts: dict[str, list[str]], checked: int) -> str:
     return text
 
 
+def section_data(designs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The section's results.json from the designs' reports (``EngineeringReport.to_dict``): the verdict
+    counts, failing and warning findings, and the designs."""
+    def findings(status: str) -> list[dict[str, Any]]:
+        return [{"design": d["id"], "check": f["check"], "message": f["message"]} for d in designs
+                for f in d["findings"] if f["status"] == status]
+
+    verdicts = design_verdicts(designs)
+    failing, warnings = findings("fail"), findings("warn")
+    return {
+        "status": "fail" if failing else "warn" if warnings else "pass",
+        "designs_checked": len(designs),
+        "designs_passing": len(designs) - len(verdicts["fail"]),
+        "designs_passing_clean": len(verdicts["pass"]),
+        "designs_with_warnings": len(verdicts["warn"]),
+        "designs_failing": len(verdicts["fail"]),
+        "verdicts": verdicts,
+        "failing": failing,
+        "warnings": warnings,
+        "designs": designs,
+    }
+
+
 def run(ctx: AssessContext) -> SectionOutput:
     """Check every design of the programme and chart its power, cooling and cabling."""
     import pandas as pd
@@ -49,23 +72,8 @@ def run(ctx: AssessContext) -> SectionOutput:
     designs = [r.to_dict() for r in reports]
     for d in designs:
         d["short_name"] = short_name(d["name"])
-    failing = [{"design": r.design_id, "check": f.check, "message": f.message} for r in reports for f in r.failed]
-    warnings = [{"design": r.design_id, "check": f.check, "message": f.message} for r in reports
-                for f in r.findings if f.status_enum.label == "warn"]
-    passing = [r.design_id for r in reports if not r.failed]
-    verdicts = design_verdicts(designs)
-    data: dict[str, Any] = {
-        "status": "fail" if failing else "warn" if warnings else "pass",
-        "designs_checked": len(reports),
-        "designs_passing": len(passing),
-        "designs_passing_clean": len(verdicts["pass"]),
-        "designs_with_warnings": len(verdicts["warn"]),
-        "designs_failing": len(verdicts["fail"]),
-        "verdicts": verdicts,
-        "failing": failing,
-        "warnings": warnings,
-        "designs": designs,
-    }
+    data = section_data(designs)
+    failing, warnings, verdicts = data["failing"], data["warnings"], data["verdicts"]
     names = [d["short_name"] for d in designs]
     metrics = [d["metrics"] for d in designs]
     power = figure(barmode="stack", yaxis_title="kW per rack at nameplate")
