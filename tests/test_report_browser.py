@@ -95,7 +95,9 @@ PROBE = r"""
       if (toggle) {
         var rows = toggle.parentElement.querySelectorAll('tbody tr');
         var visible = function () {
-          return Array.prototype.filter.call(rows, function (r) { return getComputedStyle(r).display !== 'none'; }).length;
+          return Array.prototype.filter.call(rows, function (r) {
+            return getComputedStyle(r).display !== 'none';
+          }).length;
         };
         var before = visible();
         toggle.open = true;

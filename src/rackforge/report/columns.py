@@ -110,7 +110,8 @@ COLUMNS: dict[str, Column] = {
     # resilience
     "tts_weeks": C("Time to survive (TTS)", "weeks"), "ttr_weeks": C("Time to recover (TTR)", "weeks"),
     "exposed": C("Exposed (TTR > TTS)", "text"), "racks_lost": C("Racks lost", "racks"),
-    "value_lost_usd": C("Value of racks lost", "money"), "risk_exposure_index": C("Risk exposure index", "score", "0-1"),
+    "value_lost_usd": C("Value of racks lost", "money"),
+    "risk_exposure_index": C("Risk exposure index", "score", "0-1"),
     "plan_racks": C("Plan", "racks"), "mean_racks": C("Mean delivered", "racks"),
     "p10_racks": C("P10 delivered", "racks"), "p50_racks": C("Median delivered", "racks"),
     "p90_racks": C("P90 delivered", "racks"), "mean_units": C("Mean units owed", "number", "units"),
@@ -118,7 +119,8 @@ COLUMNS: dict[str, Column] = {
     "mean_value_usd": C("Mean value owed", "money"), "occurred_share": C("Share of scenarios it occurred", "percent"),
     "mean_value_short_usd_when_occurred": C("Mean value short when it occurred", "money"),
     "mean_value_short_usd_otherwise": C("Mean value short otherwise", "money"),
-    "processing_time": C("Processing time", "number", "periods"), "service_time": C("Service time", "number", "periods"),
+    "processing_time": C("Processing time", "number", "periods"),
+    "service_time": C("Service time", "number", "periods"),
     "inbound_service_time": C("Inbound service time", "number", "periods"),
     "net_replenishment_time": C("Net replenishment time", "number", "periods"),
     "demand_sigma": C("Demand σ per period", "number", "units"), "safety_stock": C("Safety stock", "number", "units"),
@@ -156,7 +158,8 @@ COLUMNS: dict[str, Column] = {
     "tco_usd_per_rack": C("TCO per rack", "money"),
     "tco_per_gpu_hour": C("TCO per GPU-hour", "money", "USD/GPU-h"),
     "performance_per_watt": C("Performance per watt", "number", "TFLOPS/W"), "risk": C("Risk", "score", "0-1"),
-    "test_yield": C("Test yield", "percent"), "readiness": C("Readiness", "mrl"), "total_racks": C("Total", "count", "racks"),
+    "test_yield": C("Test yield", "percent"), "readiness": C("Readiness", "mrl"),
+    "total_racks": C("Total", "count", "racks"),
     "availability": C("Availability", "percent"), "discount_rate": C("Discount rate", "percent"),
 }
 """Every column name the report's sections use, with its label and kind."""

@@ -34,10 +34,8 @@ def _signed(text: str, negative: bool) -> str:
 def money(value: float) -> str:
     """A dollar amount for a table: ``4460.2`` -> ``$4,460``; ``2.164`` -> ``$2.16``; ``-15120`` -> ``−$15,120``."""
     amount = abs(value)
-    if round(amount, 2) >= 100 or round(amount, 2) == 0:
-        text = f"${amount:,.0f}"
-    else:
-        text = f"${amount:,.2f}"
+    whole = round(amount, 2) >= 100 or round(amount, 2) == 0
+    text = f"${amount:,.0f}" if whole else f"${amount:,.2f}"
     return _signed(text, value < 0 and text != "$0")
 
 

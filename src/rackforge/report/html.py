@@ -35,9 +35,11 @@ h2 { font-size: 1.3rem; border-bottom: 1px solid var(--rule); padding-bottom: .3
 h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
 .question { color: var(--muted); font-style: italic; margin-top: -.4rem; }
 .summary li { margin: .45rem 0; }
-.glance { display: grid; grid-template-columns: repeat(auto-fill, minmax(13.5rem, 1fr)); gap: .6rem; margin: .6rem 0 1rem; }
+.glance { display: grid; grid-template-columns: repeat(auto-fill, minmax(13.5rem, 1fr)); gap: .6rem;
+          margin: .6rem 0 1rem; }
 .card { display: flex; flex-direction: column; gap: .15rem; padding: .55rem .7rem; border: 1px solid var(--rule);
-        border-left: 5px solid #9aa5b1; border-radius: 4px; color: var(--ink); text-decoration: none; background: #fff; }
+        border-left: 5px solid #9aa5b1; border-radius: 4px; color: var(--ink); text-decoration: none;
+        background: #fff; }
 a.card:hover { background: #f5f8fb; }
 .card .topic { color: var(--muted); font-size: .75rem; text-transform: uppercase; letter-spacing: .04em;
                display: flex; justify-content: space-between; }
@@ -169,7 +171,8 @@ def glance_html(headlines: list[dict[str, str]], anchors: set[str]) -> str:
         word = VERDICT_WORDS.get(h["verdict"], "")
         badge = f"<span class=\"verdict\">{escape(word)}</span>" if word else ""
         inner = (f"<span class=\"topic\">{escape(h['topic'])}{badge}</span>"
-                 f"<span class=\"figure\">{escape(h['figure'])}</span><span class=\"detail\">{escape(h['detail'])}</span>")
+                 f"<span class=\"figure\">{escape(h['figure'])}</span>"
+                 f"<span class=\"detail\">{escape(h['detail'])}</span>")
         tag = (f"<a class=\"card {escape(h['verdict'])}\" href=\"#{escape(h['section'])}\">{inner}</a>"
                if h["section"] in anchors else f"<div class=\"card {escape(h['verdict'])}\">{inner}</div>")
         cards.append(tag)

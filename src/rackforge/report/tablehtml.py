@@ -107,7 +107,7 @@ def turned_table(frame: pd.DataFrame, specs: list[Column]) -> str:
 
 def key_columns(names: list[str]) -> list[str]:
     """The leading identifying columns of a table (repeated in each part when it is split)."""
-    keys = []
+    keys: list[str] = []
     for name in names:
         if name not in KEY_COLUMNS or len(keys) == 3:
             break

@@ -2,7 +2,8 @@
 
 Numbers stay raw numbers (full precision; fractions as fractions) under the report's human headers with
 units (:mod:`rackforge.report.columns`), shown through an Excel number format of their kind (a fraction
-as ``0.0%``, money as ``$#,##0.00``). Text cells are written as text, never as formulas (see :func:`rackforge.io.spreadsheets.set_text_cell`).
+as ``0.0%``, money as ``$#,##0.00``). Text cells are written as text, never as formulas
+(see :func:`rackforge.io.spreadsheets.set_text_cell`).
 """
 
 from __future__ import annotations
