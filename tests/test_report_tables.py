@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rackforge.report.columns import Column
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.framework import Table
 from rackforge.report.tablehtml import MAX_COLUMNS, column_parts, table_html, table_section_html
 
@@ -73,6 +73,6 @@ def test_a_detail_table_is_collapsed_whole_with_every_row() -> None:
 
 def test_a_table_can_name_its_own_columns_and_text_is_escaped() -> None:
     frame = pd.DataFrame({"gb300-nvl72": [3], "note": ["<script>x</script>"]})
-    html = table_html(Table("t", "T", frame, columns={"gb300-nvl72": Column("GB300 NVL72", "count", "racks")}))
+    html = table_html(Table("t", "T", frame, columns={"gb300-nvl72": ColumnSpec("GB300 NVL72", "count", "racks")}))
     assert "GB300 NVL72<span class=\"unit\">racks</span>" in html
     assert "&lt;script&gt;" in html and "<script>" not in html

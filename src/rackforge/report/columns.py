@@ -20,7 +20,7 @@ from rackforge.report.format import KINDS, Kind
 
 
 @dataclass(frozen=True)
-class Column:
+class ColumnSpec:
     """How one column is shown: a label in words, its quantity kind and the unit for the header."""
 
     label: str
@@ -45,8 +45,8 @@ class Column:
         return KINDS[self.kind]
 
 
-C = Column
-COLUMNS: dict[str, Column] = {
+C = ColumnSpec
+COLUMNS: dict[str, ColumnSpec] = {
     # identifiers and text
     "design": C("Design", "text"), "part": C("Part", "text"), "name": C("Name", "text"),
     "site": C("Site", "text"), "country": C("Country", "text"), "category": C("Category", "text"),
@@ -187,7 +187,7 @@ def humanise(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
-def column(name: str) -> Column:
+def column(name: str) -> ColumnSpec:
     """How the column ``name`` is shown (see the module docstring)."""
     if name in COLUMNS:
         return COLUMNS[name]
@@ -195,19 +195,19 @@ def column(name: str) -> Column:
     if stated:
         kind_name, unit = _UNIT_KINDS.get(stated["unit"], ("number", stated["unit"]))
         base = column(stated["name"].strip())
-        return Column(base.label, kind_name, unit if unit is not None else None)
+        return ColumnSpec(base.label, kind_name, unit if unit is not None else None)
     if name.endswith(" normalised"):
-        return Column(column(name[: -len(" normalised")]).label + ", normalised", "score", "0-1")
+        return ColumnSpec(column(name[: -len(" normalised")]).label + ", normalised", "score", "0-1")
     if name.endswith("_ci95"):
         base = column(name[: -len("_ci95")])
-        return Column(base.label + " ±95% CI", base.kind, base.unit)
+        return ColumnSpec(base.label + " ±95% CI", base.kind, base.unit)
     lowered = name.lower()
     for suffix, kind_name in SUFFIXES:
         if lowered.endswith(suffix):
-            return Column(humanise(name[: -len(suffix)]), kind_name)
+            return ColumnSpec(humanise(name[: -len(suffix)]), kind_name)
     if any(word in lowered for word in PERCENT_WORDS):
-        return Column(humanise(name), "percent")
-    return Column(humanise(name), "number")
+        return ColumnSpec(humanise(name), "percent")
+    return ColumnSpec(humanise(name), "number")
 
 
 def header(name: str) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rackforge.report.columns import Column
+from rackforge.report.columns import ColumnSpec
 from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class Table:
     frame: pd.DataFrame
     html: bool = True
     max_html_rows: int = 25
-    columns: dict[str, Column] = field(default_factory=dict)
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from rackforge.report.columns import Column, column
+from rackforge.report.columns import ColumnSpec, column
 from rackforge.report.format import cell
 
 if TYPE_CHECKING:
@@ -37,9 +37,9 @@ KEY_COLUMNS = ("design", "system", "part", "site", "node", "station", "criterion
 """Identifying columns repeated in every part of a split table (when they lead the table)."""
 
 
-def column_of(table: Table, name: str) -> Column:
+def column_of(table: Table, name: str) -> ColumnSpec:
     """How ``name`` is shown in ``table``: the table's own override, else :func:`column`."""
-    overrides: dict[str, Column] = getattr(table, "columns", None) or {}
+    overrides: dict[str, ColumnSpec] = getattr(table, "columns", None) or {}
     return overrides.get(name) or column(name)
 
 
@@ -54,20 +54,20 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _cell_html(value: Any, spec: Column, tag: str = "td") -> str:
+def _cell_html(value: Any, spec: ColumnSpec, tag: str = "td") -> str:
     v = plain(value)
     text = cell(v, spec.kind)
     numeric = isinstance(v, int | float) and not isinstance(v, bool) and spec.quantity.numeric
     return f"<{tag} class=\"num\">{escape(text)}</{tag}>" if numeric else f"<{tag}>{escape(text)}</{tag}>"
 
 
-def header_html(spec: Column, tag: str = "th", extra: str = "") -> str:
+def header_html(spec: ColumnSpec, tag: str = "th", extra: str = "") -> str:
     """A header cell: the label, and the unit on its own line."""
     unit = f"<span class=\"unit\">{escape(spec.header_unit)}</span>" if spec.header_unit else ""
     return f"<{tag}{extra}>{escape(spec.label)}{unit}</{tag}>"
 
 
-def _rows_html(frame: pd.DataFrame, specs: list[Column], shown: int) -> str:
+def _rows_html(frame: pd.DataFrame, specs: list[ColumnSpec], shown: int) -> str:
     rows = []
     for i, row in enumerate(frame.itertuples(index=False)):
         cls = " class=\"extra\"" if i >= shown else ""
@@ -82,7 +82,7 @@ def _show_all(total: int, shown: int) -> str:
             "</summary></details>")
 
 
-def rows_table(frame: pd.DataFrame, specs: list[Column], max_rows: int) -> str:
+def rows_table(frame: pd.DataFrame, specs: list[ColumnSpec], max_rows: int) -> str:
     """One table of rows; rows past ``max_rows`` hidden behind a 'show all' toggle."""
     head = "".join(header_html(s) for s in specs)
     shown = min(max_rows, len(frame))
@@ -91,7 +91,7 @@ def rows_table(frame: pd.DataFrame, specs: list[Column], max_rows: int) -> str:
             f"<tbody>{_rows_html(frame, specs, shown)}</tbody></table></div></div>")
 
 
-def turned_table(frame: pd.DataFrame, specs: list[Column]) -> str:
+def turned_table(frame: pd.DataFrame, specs: list[ColumnSpec]) -> str:
     """A few rows side by side: one column per row of ``frame`` (named by its first column), one row per
     other column."""
     key = specs[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import figure
-from rackforge.report.columns import Column
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
@@ -109,7 +109,7 @@ def run(ctx: AssessContext) -> SectionOutput:
         Table("engineering_problems", "Failing and marginal checks",
               findings[findings["status"] != "pass"] if not findings.empty else findings),
         Table("engineering_findings", "All engineering findings", findings, html=False),
-        Table("cable_bill", "Cable bill per rack", bill, columns={"count": Column("Cables per rack", "count")}),
+        Table("cable_bill", "Cable bill per rack", bill, columns={"count": ColumnSpec("Cables per rack", "count")}),
     ]
     paragraphs = [verdict_sentence(verdicts, len(reports)) + "."]
     notes = ([f"{f['design']}: {f['check']} fails — {f['message']}" for f in failing]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
-from rackforge.report.columns import Column
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 from rackforge.schema import Programme
 
@@ -136,7 +136,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     tables = [
         Table("factory_designs", "Per design: throughput, cycle time, yield", result.designs_frame().reset_index()),
         Table("factory_stations", "Per station: utilisation and waiting", result.stations_frame().reset_index(),
-              columns={"count": Column("Stations", "count")}),
+              columns={"count": ColumnSpec("Stations", "count")}),
         Table("factory_failures", "Test failures per rack by step and mode", failures, max_html_rows=15),
     ]
     wording = factory_wording(data, data["material_cover"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
-from rackforge.report.columns import Column
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.format import short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
@@ -123,10 +123,10 @@ def run(ctx: AssessContext) -> SectionOutput:
     return SectionOutput(
         data=data, paragraphs=paragraphs, notes=notes,
         tables=[Table("generations", "Generations side by side", side,
-                      columns={f"tco_usd_per_rack_{a.years}y": Column(f"TCO per rack over {a.years} years", "money")}),
+                      columns={f"tco_usd_per_rack_{a.years}y": ColumnSpec(f"TCO per rack over {a.years} years", "money")}),
                 Table("tco_assumptions", "TCO assumptions", assumptions_frame(a, data["assumptions"]),
-                      columns={"value": Column("Value", "text"),
-                               "raw_value": Column("Raw value (fractions 0-1, USD)", "number")})],
+                      columns={"value": ColumnSpec("Value", "text"),
+                               "raw_value": ColumnSpec("Raw value (fractions 0-1, USD)", "number")})],
         charts=[*charts_extra, Chart("tco-breakdown", "TCO per rack by component", breakdown,
                       f"Over {a.years} years; capital from the bill of materials at {basis}."),
                 Chart("tco-per-gpu-hour", "TCO per GPU-hour", per_hour)],
