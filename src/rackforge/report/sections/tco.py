@@ -123,7 +123,8 @@ def run(ctx: AssessContext) -> SectionOutput:
     return SectionOutput(
         data=data, paragraphs=paragraphs, notes=notes,
         tables=[Table("generations", "Generations side by side", side,
-                      columns={f"tco_usd_per_rack_{a.years}y": ColumnSpec(f"TCO per rack over {a.years} years", "money")}),
+                      columns={f"tco_usd_per_rack_{a.years}y": ColumnSpec(f"TCO per rack over {a.years} years",
+                                                                          "money")}),
                 Table("tco_assumptions", "TCO assumptions", assumptions_frame(a, data["assumptions"]),
                       columns={"value": ColumnSpec("Value", "text"),
                                "raw_value": ColumnSpec("Raw value (fractions 0-1, USD)", "number")})],
