@@ -111,6 +111,19 @@ def test_relaxations_hook_renders_what_the_optimiser_reports() -> None:
     assert table is not None and len(table.frame) == 2 and set(table.frame.columns) >= {"change", "cost_usd"}
 
 
+def test_an_infeasible_plan_points_to_its_way_out_in_the_summary() -> None:
+    relaxations = [{"change": "lower the domestic-content target from 65% to 12%"},
+                   {"change": "turn off two sources for critical parts"}]
+    section = {"relaxed_rules": [], "least_cost": {"cost_usd": None, "relaxations": relaxations}}
+    text, cards = _summary({"optimize": section})
+    assert ("no plan meets the build plan; it becomes feasible with any one of: lower the domestic-content target "
+            "from 65% to 12%; turn off two sources for critical parts (see the optimiser section).") in text
+    card = next(c for c in cards if c["section"] == "optimize")
+    assert card["figure"] == "no feasible plan" and card["detail"].startswith("It becomes feasible with any one of")
+    text, _ = _summary({"optimize": {"relaxed_rules": [], "least_cost": {"cost_usd": None}}})
+    assert "see the optimiser section for the least-violating plan" in text
+
+
 # -- Monte Carlo: the shortfall is stated with its size ----------------------------------------------
 
 def _mc(p_any: float, p_one: float, short: dict[str, float], plan: dict[str, list[int]]) -> dict[str, Any]:

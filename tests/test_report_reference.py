@@ -183,3 +183,24 @@ def test_the_reference_headlines_agree_with_the_details(assessment: AssessmentRu
     planned = sum(d["planned_racks"] for d in factory["designs"].values())
     released = sum(d["released"] for d in factory["designs"].values())
     assert ("material covers only" in text) == (released < planned - 0.5)
+
+
+def test_workbook_keeps_raw_numbers_under_human_headers(assessment: AssessmentRun, written: Path) -> None:
+    from openpyxl import load_workbook
+
+    from rackforge.report.tablehtml import column_of
+
+    book = load_workbook(written / "results.xlsx")
+    tables = {t.sheet: t for _, out in assessment.sections for t in out.tables}
+    sheet = book["bom"]
+    header = [c.value for c in sheet[1]]
+    assert header == [column_of(tables["bom"], str(c)).header for c in tables["bom"].frame.columns]
+    assert "Share of rack cost [%]" in header and "Unit cost (landed) [USD]" in header
+    share = header.index("Share of rack cost [%]") + 1
+    frame = tables["bom"].frame
+    for r in (2, 3, len(frame) + 1):
+        cell = sheet.cell(row=r, column=share)
+        assert cell.value == pytest.approx(float(frame["share_of_rack"].iloc[r - 2]))  # a fraction, not a percent
+        assert cell.number_format == "0.0%"
+    for name in book.sheetnames[1:]:
+        assert not [h for h in next(book[name].iter_rows(max_row=1, values_only=True)) if h and "_" in str(h)], name

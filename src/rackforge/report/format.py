@@ -121,7 +121,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("hours", "h", fixed(1), "#,##0.0"),
     Kind("days", "days", fixed(0), "#,##0"),
     Kind("racks", "racks", general, "#,##0.0"),
-    Kind("racks_per_week", "racks/week", fixed(2), "#,##0.00"),
+    Kind("racks_per_week", "racks/week", general, "#,##0.00"),
     Kind("mass_kg", "kg", fixed(0), "#,##0"),
     Kind("length_m", "m", fixed(1), "#,##0.0"),
     Kind("count", "", general, "#,##0"),

@@ -145,12 +145,16 @@ def _resilience(f: Facts) -> list[Card]:
 
 
 def _optimize(f: Facts) -> list[Card]:
+    from rackforge.report.summary import way_out
+
     base = "/sections/optimize"
     if not f.has(base):
         return []
     relaxed = f.get(f"{base}/relaxed_rules")
     if not f.has(f"{base}/least_cost/cost_usd"):
-        return [card("Sourcing mix", "optimize", "no feasible plan", "see the least-violating plan", "bad")]
+        fix = way_out(f, base)
+        return [card("Sourcing mix", "optimize", "no feasible plan",
+                     fix[:1].upper() + fix[1:] if fix else "see the least-violating plan", "bad")]
     cost = f.usd("optimal_plan_cost", f"{base}/least_cost/cost_usd")
     detail = f"only with {', '.join(relaxed)} relaxed" if relaxed else "meets every default rule"
     if f.has(f"{base}/knee"):

@@ -265,20 +265,35 @@ def _resilience(f: Facts) -> list[dict[str, str]]:
     return out
 
 
+def way_out(f: Facts, base: str) -> str:
+    """The optimiser's smallest relaxations in words ("" when the result has none): each one's ``change``,
+    from the least-cost plan's result or, when the default rules could not be met, theirs."""
+    for where in ("least_cost", "default_rules"):
+        pointer = f"{base}/{where}/relaxations"
+        if f.has(pointer):
+            changes = [str(r.get("change") or r.get("description") or "") for r in f.get(pointer)]
+            changes = [c for c in changes if c]
+            if changes:
+                return "it becomes feasible with " + ("any one of: " if len(changes) > 1 else "") + "; ".join(changes)
+    return ""
+
+
 def _optimize(f: Facts) -> list[dict[str, str]]:
     base = "/sections/optimize"
     if not f.has(base):
         return []
     relaxed = f.get(f"{base}/relaxed_rules")
     text = "Sourcing mix: "
+    fix = way_out(f, base)
     if f.has(f"{base}/least_cost/cost_usd"):
         cost = f.usd("optimal_plan_cost", f"{base}/least_cost/cost_usd")
         text += f"the least-cost plan that meets the build plan costs {cost}"
         if relaxed:
-            text += f" once {', '.join(relaxed)} is relaxed (no mix meets it)"
+            text += f" once {', '.join(relaxed)} is relaxed (no mix meets it" + (f"; {fix})" if fix else ")")
     else:
-        return [{"topic": "sourcing", "text": text + "no plan meets the build plan; see the optimiser section "
-                 "for the least-violating plan."}]
+        text += "no plan meets the build plan; " + (fix + " (see the optimiser section)" if fix else
+                                                    "see the optimiser section for the least-violating plan")
+        return [{"topic": "sourcing", "text": text + "."}]
     if f.has(f"{base}/knee"):
         knee = f.percent("knee_target", f"{base}/knee/target", decimals=1)
         extra = f.usd("knee_extra_cost", f"{base}/knee/extra_cost_usd")
