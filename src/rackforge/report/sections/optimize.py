@@ -65,6 +65,7 @@ def _curve_chart(points: list[dict[str, Any]], knee: float | None, gap_usd: floa
     small = max((p["target"] for p in feasible), default=1.0) < 0.1
     fig = figure(xaxis_title="domestic-content target (every design, every year)",
                  xaxis_tickformat=".1%" if small else ".0%", yaxis_title="extra cost over the least-cost plan [USD]",
+                 yaxis_tickprefix="$",
                  margin={"l": 70, "r": 80, "t": 40, "b": 60})
     if gap_usd and feasible:
         xs = [p["target"] for p in feasible]
@@ -80,7 +81,7 @@ def _curve_chart(points: list[dict[str, Any]], knee: float | None, gap_usd: floa
                                  mode="lines+markers", name="expected value of racks short", yaxis="y2",
                                  line={"color": PALETTE[1], "dash": "dot"}))
         fig.update_layout(yaxis2={"title": "expected shortfall [USD]", "overlaying": "y", "side": "right",
-                                  "showgrid": False})
+                                  "tickprefix": "$", "showgrid": False})
     if knee is not None:
         at = next((p for p in feasible if p["target"] == knee), None)
         if at is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rackforge.report.charts import PALETTE, figure
-from rackforge.report.format import short_name
+from rackforge.report.format import short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     top_country = by_country.index[0] if len(by_country) else None
     paragraphs = [f"Domestic content is judged under {analysis.rule.name} ({analysis.rule.source})."]
     if top_country is not None and total_spend > 0:
-        paragraphs.append(f"The plan's components cost {total_spend:,.0f} USD landed; the largest origin is "
+        paragraphs.append(f"The plan's components cost {usd(total_spend)} landed; the largest origin is "
                           f"{top_country} with {by_country.iloc[0] / total_spend:.0%}.")
     notes = []
     if analysis.network.missing_lanes:

@@ -10,7 +10,7 @@ from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
 from rackforge.report.columns import ColumnSpec
-from rackforge.report.format import short_name, usd
+from rackforge.report.format import money, short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 COMPONENTS = (("capital_usd", "capital"), ("it_energy_usd", "IT energy"),
@@ -89,12 +89,12 @@ def run(ctx: AssessContext) -> SectionOutput:
     for r in rows:
         r["short_name"] = short_name(r["name"])
     names = [r["short_name"] for r in rows]
-    breakdown = figure(barmode="stack", yaxis_title="USD per rack over the service life")
+    breakdown = figure(barmode="stack", yaxis_title="USD per rack over the service life", yaxis_tickprefix="$")
     for key, label in COMPONENTS:
         breakdown.add_trace(go.Bar(name=label, x=names, y=[r[key] for r in rows]))
-    per_hour = figure(yaxis_title="USD per GPU-hour", showlegend=False)
+    per_hour = figure(yaxis_title="USD per GPU-hour", showlegend=False, yaxis_tickprefix="$")
     per_hour.add_trace(go.Bar(x=names, y=[r["usd_per_gpu_hour"] for r in rows],
-                              text=[f"${r['usd_per_gpu_hour']:.2f}" for r in rows], textposition="outside"))
+                              text=[money(r["usd_per_gpu_hour"]) for r in rows], textposition="outside"))
     side = pd.DataFrame([{
         "design": r["design"], "generation": r["generation"], "year": r["year"], "racks_planned": r["racks_planned"],
         "gpus_per_rack": r["gpus"], "full_load_power_kw": r["full_load_power_w"] / 1000,
@@ -113,8 +113,8 @@ def run(ctx: AssessContext) -> SectionOutput:
                           "the published peak; TCO per GPU-hour over the service life.")]
     paragraphs = [
         f"TCO counts capital plus {a.years} years of energy at PUE {data['assumptions']['pue']:g} and "
-        f"{data['assumptions']['electricity_usd_per_kwh']:g} USD/kWh, cooling O&M at "
-        f"{a.cooling_om_usd_per_kw_year:g} USD per kW-year and IT maintenance at "
+        f"{money(data['assumptions']['electricity_usd_per_kwh'])} per kWh, cooling O&M at "
+        f"{money(a.cooling_om_usd_per_kw_year)} per kW-year and IT maintenance at "
         f"{a.maintenance_fraction_per_year:.0%} of hardware per year"
         + (f", discounted at {a.discount_rate:.1%} per year" if a.discount_rate else "")
         + ". Each assumption and its source is in the table 'TCO assumptions'.",
