@@ -59,7 +59,7 @@ def test_every_kind_writes_its_numbers_by_hand() -> None:
     assert cell(197.4, "flow_lpm") == "197" and KINDS["flow_lpm"].text(197.4) == "197 L/min"
     assert cell(26.0, "weeks") == "26.0" and KINDS["weeks"].text(2.25) == "2.2 weeks"
     assert cell(1682, "count") == "1,682" and cell(48.612, "racks") == "48.6"
-    assert cell(0.8718, "racks_per_week") == "0.872" and cell(13.6358, "racks_per_week") == "13.6"
+    assert cell(0.8718, "racks_per_week") == "0.87" and cell(13.6358, "racks_per_week") == "13.64"
     assert cell(2027, "year") == "2027" and cell("2027-01-15T00:00:00", "date") == "2027-01-15"
     assert KINDS["money"].text(4460.0) == "$4.46 k" and KINDS["percent"].text(0.5) == "50.0%"
     assert cell(None, "money") == "" and cell(float("nan"), "money") == "" and cell(True, "text") == "yes"
@@ -84,7 +84,8 @@ def test_every_registered_column_has_a_human_header() -> None:
     ("queue_weeks", "Queue [weeks]", "weeks"),
     ("shelf_current_a", "Shelf current [A]", "current_a"),
     ("pump_flow_lpm", "Pump flow [L/min]", "flow_lpm"),
-    ("cycle_time_h_ci95", "Cycle time ±95% CI [h]", "hours"),
+    ("cycle_time_h_ci95", "Cycle time ±95% CI [h]", "number"),
+    ("first_pass_rack_share_ci95", "First-pass yield ±95% CI [%]", "percent"),
     ("scrap_share", "Scrap share [%]", "percent"),
     ("tco_per_gpu_hour [USD/GPU-h]", "TCO per GPU-hour [USD/GPU-h]", "money"),
     ("domestic_content normalised", "Domestic content, normalised [0-1]", "score"),

@@ -198,9 +198,10 @@ def column(name: str) -> ColumnSpec:
         return ColumnSpec(base.label, kind_name, unit if unit is not None else None)
     if name.endswith(" normalised"):
         return ColumnSpec(column(name[: -len(" normalised")]).label + ", normalised", "score", "0-1")
-    if name.endswith("_ci95"):
+    if name.endswith("_ci95"):  # a half-width is small: fixed decimals of the base kind would round it to 0
         base = column(name[: -len("_ci95")])
-        return ColumnSpec(base.label + " ±95% CI", base.kind, base.unit)
+        kind_name = base.kind if base.kind in ("percent", "money") else "number"
+        return ColumnSpec(base.label + " ±95% CI", kind_name, base.header_unit)
     lowered = name.lower()
     for suffix, kind_name in SUFFIXES:
         if lowered.endswith(suffix):
