@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.format import short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 from rackforge.schema import Programme
@@ -139,6 +140,18 @@ def safety_stock(programme: Programme) -> tuple[list[dict[str, Any]], Any] | Non
     return trees, pd.DataFrame(rows)
 
 
+def stage_columns(periods: set[str]) -> dict[str, ColumnSpec]:
+    """Headers of the safety-stock table in the trees' period (a week unless a tree says otherwise)."""
+    per = periods.pop() if len(periods) == 1 else "period"
+    times = f"{per}s"
+    return {"processing_time": ColumnSpec("Processing time", "number", times),
+            "service_time": ColumnSpec("Outbound service time", "number", times),
+            "inbound_service_time": ColumnSpec("Inbound service time", "number", times),
+            "net_replenishment_time": ColumnSpec("Net replenishment time", "number", times),
+            "demand_sigma": ColumnSpec(f"Demand σ per {per}", "number", "units"),
+            "holding_cost": ColumnSpec("Holding cost of the buffer", "money", f"USD/{per}")}
+
+
 def _buffer_chart(stocked: Any, names: dict[str, str], top: int = 15) -> Any:
     import plotly.graph_objects as go
 
@@ -200,7 +213,8 @@ def run(ctx: AssessContext) -> SectionOutput:
                                 _buffer_chart(stocked, names),
                                 "Guaranteed-service model (Graves & Willems 2000), solved exactly on each design's "
                                 "supply tree; the stages with the largest holding cost of their buffer."))
-        tables.append(Table("safety_stock", "Safety stock: stocked stages", stocked, max_html_rows=20))
+        tables.append(Table("safety_stock", "Safety stock: stocked stages", stocked, max_html_rows=20,
+                            columns=stage_columns({t.get("period", "period") for t in trees})))
     summary = mc_json["summary"]
     size = data["shortfall"]
     paragraphs = [
