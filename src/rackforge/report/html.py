@@ -42,7 +42,7 @@ h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
         background: #fff; }
 a.card:hover { background: #f5f8fb; }
 .card .topic { color: var(--muted); font-size: .75rem; text-transform: uppercase; letter-spacing: .04em;
-               display: flex; justify-content: space-between; }
+               display: flex; justify-content: space-between; gap: .5rem; }
 .card .figure { font-size: 1.1rem; font-weight: 650; line-height: 1.25; }
 .card .detail { color: var(--muted); font-size: .82rem; line-height: 1.3; }
 .card .verdict { font-weight: 700; }
