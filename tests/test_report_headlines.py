@@ -216,3 +216,40 @@ def test_every_headline_number_is_a_fact() -> None:
     displays = {f["display"] for f in out["facts"].values()}
     for token in re.findall(r"\d[\d,]*(?:\.\d+)?", shown):
         assert token in displays, token
+
+
+def test_a_real_material_cap_reaches_the_headline(tmp_path: Any) -> None:
+    """End to end on the reference programme with material for only part of one quarter: the factory's own
+    note, the section's paragraph, the summary sentence and the card all state the same limit."""
+    import shutil
+    from pathlib import Path
+
+    import rackforge
+    from rackforge.io.loader import load_programme
+    from rackforge.report.assess import run_assessment
+    from rackforge.report.sections import factory, overview
+
+    source = Path(rackforge.__file__).parent / "reference"
+    folder = tmp_path / "capped"
+    shutil.copytree(source, folder)
+    path = folder / "factory.yaml"
+    path.write_text(path.read_text().replace(
+        "material: {cap: sources, release: even, lead_weeks: 2}",
+        "material: {cap: sources, release: even, lead_weeks: 2, cap_per_quarter: {2027Q1: {gb300-nvl72: 20}}}"))
+    programme = load_programme(folder)
+    planned = sum(programme.build_plan.racks(d.id)[q] for d in programme.planned_designs
+                  for q in programme.build_plan.quarter_list)
+    q1 = programme.build_plan.racks("gb300-nvl72")["2027Q1"]
+    run = run_assessment(programme, sections=[overview.SECTION, factory.SECTION])
+    data = run.results["sections"]["factory"]
+    assert f"2027Q1 gb300-nvl72: material for 20 of {q1} racks" in " ".join(data["notes"])
+    released = planned - (q1 - 20)
+    assert data["material_cover"]["planned_racks"] == planned
+    assert data["material_cover"]["released_racks"] == pytest.approx(released)
+    sentence = f"material covers only {released:,} of the {planned:,} racks in the build plan"
+    summary = " ".join(s["text"] for s in run.results["executive_summary"]["sentences"])
+    assert sentence in summary
+    paragraph = next(out for s, out in run.sections if s.key == "factory").paragraphs[0]
+    assert paragraph.startswith("M" + sentence[1:])
+    card = next(c for c in run.results["executive_summary"]["headlines"] if c["section"] == "factory")
+    assert card["figure"] == f"material for {released:,} of {planned:,} racks"
