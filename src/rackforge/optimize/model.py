@@ -96,7 +96,7 @@ class VariableBlock:
 
     @property
     def ids(self) -> NDArray[np.int64]:
-        """ColumnSpec indices shaped like the block."""
+        """Column indices shaped like the block."""
         return (self.start + np.arange(self.size, dtype=np.int64)).reshape(self.shape)
 
     def values(self, x: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -127,21 +127,21 @@ class StressColumns:
     n_products: int
 
     def flow(self, supplier: int, consumer: int) -> int:
-        """ColumnSpec of the flow from ``supplier`` to ``consumer`` [units]."""
+        """Column of the flow from ``supplier`` to ``consumer`` [units]."""
         return self.link_flow(self.links[(supplier, consumer)])
 
     def link_flow(self, link: int) -> int:
-        """ColumnSpec of the flow on supply link number ``link`` [units]."""
+        """Column of the flow on supply link number ``link`` [units]."""
         return self.n_nodes + link
 
     @property
     def first_lost(self) -> int:
-        """ColumnSpec of the racks lost of the first product."""
+        """Column of the racks lost of the first product."""
         return self.n_nodes + len(self.links)
 
     @property
     def window(self) -> int:
-        """ColumnSpec of the window ``t`` [weeks]."""
+        """Column of the window ``t`` [weeks]."""
         return self.first_lost + self.n_products
 
     @property
