@@ -97,7 +97,8 @@ def test_every_number_in_the_summary_is_in_results_json(written: Path) -> None:
     elsewhere = {k: v for k, v in results.items() if k != "executive_summary"}
     known: list[float] = []
     _numbers_in(elsewhere, known)
-    for sentence in sentences:
+    cards = [{"text": f"{c['figure']} {c['detail']}"} for c in results["executive_summary"]["headlines"]]
+    for sentence in sentences + cards:
         for token in NUMBER.findall(sentence["text"]):
             shown = float(token.replace(",", ""))
             decimals = len(token.split(".")[1]) if "." in token else 0
@@ -108,7 +109,8 @@ def test_every_number_in_the_summary_is_in_results_json(written: Path) -> None:
 def test_each_summary_fact_resolves_to_its_displayed_value(written: Path) -> None:
     results = json.loads((written / "results.json").read_text())
     facts = results["executive_summary"]["facts"]
-    text = " ".join(s["text"] for s in results["executive_summary"]["sentences"])
+    text = " ".join([s["text"] for s in results["executive_summary"]["sentences"]]
+                    + [f"{c['figure']} {c['detail']}" for c in results["executive_summary"]["headlines"]])
     assert facts
     for name, fact in facts.items():
         raw = resolve(results, fact["pointer"])
@@ -171,7 +173,8 @@ def test_workbook_holds_the_tables_with_the_same_numbers(written: Path) -> None:
     assert {"build_plan", "generations", "evaluation_scores", "options", "decisions"} <= set(book.sheetnames)
     rows = list(book["generations"].iter_rows(values_only=True))
     header = rows[0]
-    capital = {r[header.index("design")]: r[header.index("capital_usd_per_rack")] for r in rows[1:]}
+    assert not [h for h in header if "_" in h], header  # human headers with units, raw numbers below
+    capital = {r[header.index("Design")]: r[header.index("Capital per rack [USD]")] for r in rows[1:]}
     for d in results["sections"]["generations"]["designs"]:
         assert capital[d["design"]] == pytest.approx(d["capital_usd"])
 

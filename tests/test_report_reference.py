@@ -45,7 +45,8 @@ def test_reference_results_validate_and_summary_is_traceable(written: Path) -> N
     results = json.loads((written / "results.json").read_text())
     jsonschema.Draft202012Validator(results_schema(), format_checker=jsonschema.FormatChecker()).validate(results)
     summary = results["executive_summary"]
-    text = " ".join(s["text"] for s in summary["sentences"])
+    text = " ".join([s["text"] for s in summary["sentences"]]
+                    + [f"{c['figure']} {c['detail']}" for c in summary["headlines"]])
     for name, fact in summary["facts"].items():
         raw = resolve(results, fact["pointer"])
         assert raw == fact["value"], name
@@ -113,3 +114,93 @@ def test_evaluation_and_generations_agree_on_tco(assessment: AssessmentRun) -> N
     for system in sections["evaluation"]["systems"]:
         assert standalone[system["id"]].score == pytest.approx(system["score"], rel=1e-9)
         assert standalone[system["id"]].tco.total_usd == pytest.approx(system["tco"]["total_usd"], rel=1e-9)
+
+
+def _figures(written: Path) -> dict[str, dict[str, Any]]:
+    html = (written / "report.html").read_text()
+    blocks = dict(re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S))
+    return {k.removesuffix("-figure"): json.loads(v) for k, v in blocks.items()}
+
+
+def _numbers(values: Any) -> list[float]:
+    return [float(v) for v in (values or []) if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
+def test_explicit_axis_ranges_hold_every_point_with_a_margin(written: Path) -> None:
+    """Where a chart fixes an axis range, every marker lies inside it with a margin (no point on or over an
+    axis), and every bar (with its error bar) ends inside it. Autoranged axes are checked in the browser."""
+    checked = 0
+    for name, spec in _figures(written).items():
+        layout = spec["layout"]
+        for trace in spec["data"]:
+            for letter in ("x", "y"):
+                axis = layout.get(f"{letter}axis" + (trace.get(f"{letter}axis", letter)[1:]), {})
+                if "range" not in axis or axis.get("type") in ("category", "date"):
+                    continue
+                lo, hi = axis["range"]
+                values = _numbers(trace.get(letter))
+                if not values:
+                    continue
+                checked += 1
+                span = hi - lo
+                mode = trace.get("mode", "")
+                if trace.get("type") == "bar":
+                    errors = _numbers((trace.get(f"error_{letter}") or {}).get("array")) or [0.0] * len(values)
+                    tops = [v + e for v, e in zip(values, errors, strict=False)]
+                    assert lo <= min(0.0, *values) and max(tops) <= hi, (name, letter, axis["range"], max(tops))
+                elif "markers" in mode:
+                    margin = 0.01 * span
+                    assert lo + margin <= min(values) and max(values) <= hi - margin, (name, letter, axis["range"])
+    assert checked >= 5
+
+
+def test_the_reference_headlines_agree_with_the_details(assessment: AssessmentRun, written: Path) -> None:
+    results = assessment.results
+    sections = results["sections"]
+    summary = results["executive_summary"]
+    text = " ".join(s["text"] for s in summary["sentences"])
+    cards = {c["topic"]: c for c in summary["headlines"]}
+    # engineering: a design with a warning does not 'pass every check'
+    designs = sections["engineering"]["designs"]
+    clean = sum(all(f["status"] == "pass" for f in d["findings"]) for d in designs)
+    assert f"{clean} of {len(designs)} designs pass every engineering check" in text
+    assert cards["Does it work"]["figure"] == f"{clean} of {len(designs)} designs pass every check"
+    # optimiser: the star, the data, the notes and the summary agree on the knee
+    optimize = sections["optimize"]
+    figure = _figures(written)["chart-optimize-cost-of-resilience"]
+    star = any(t.get("name") == "knee" for t in figure["data"])
+    assert star == ("knee" in optimize) == ("knee of the cost curve" in text)
+    if "knee" in optimize:
+        assert optimize["knee"]["extra_cost_usd"] > optimize["gap_usd"]
+    elif "knee_within_gap" in optimize:
+        assert any("no knee is marked" in n for n in optimize["notes"])
+    # Monte Carlo: the probability of missing more than 1% comes first, with the expected racks short
+    mc = sections["resilience"]["monte_carlo"]["summary"]
+    expected = sum(mc["expected_racks_short"].values())
+    assert f"{mc['probability_of_shortfall_over_1pct']:.1%}" in text and f"on average {expected:,.1f} of" in text
+    # factory: the material limit is stated exactly when material covers less than the build plan
+    factory = sections["factory"]
+    planned = sum(d["planned_racks"] for d in factory["designs"].values())
+    released = sum(d["released"] for d in factory["designs"].values())
+    assert ("material covers only" in text) == (released < planned - 0.5)
+
+
+def test_workbook_keeps_raw_numbers_under_human_headers(assessment: AssessmentRun, written: Path) -> None:
+    from openpyxl import load_workbook
+
+    from rackforge.report.tablehtml import column_of
+
+    book = load_workbook(written / "results.xlsx")
+    tables = {t.sheet: t for _, out in assessment.sections for t in out.tables}
+    sheet = book["bom"]
+    header = [c.value for c in sheet[1]]
+    assert header == [column_of(tables["bom"], str(c)).header for c in tables["bom"].frame.columns]
+    assert "Share of rack cost [%]" in header and "Unit cost (landed) [USD]" in header
+    share = header.index("Share of rack cost [%]") + 1
+    frame = tables["bom"].frame
+    for r in (2, 3, len(frame) + 1):
+        cell = sheet.cell(row=r, column=share)
+        assert cell.value == pytest.approx(float(frame["share_of_rack"].iloc[r - 2]))  # a fraction, not a percent
+        assert cell.number_format == "0.0%"
+    for name in book.sheetnames[1:]:
+        assert not [h for h in next(book[name].iter_rows(max_row=1, values_only=True)) if h and "_" in str(h)], name

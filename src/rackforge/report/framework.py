@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rackforge.report.columns import ColumnSpec
 from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS, MONTE_CARLO_SEED
 
 if TYPE_CHECKING:
@@ -39,13 +40,21 @@ class Chart:
 
 @dataclass(frozen=True)
 class Table:
-    """One table: shown in the HTML (unless ``html`` is False) and written as a workbook sheet."""
+    """One table: shown in the HTML and written as a workbook sheet.
+
+    Every row is in the HTML: the first ``max_html_rows`` shown, the rest behind a "show all" toggle; a
+    table with ``html`` False (a long detail table) is collapsed whole behind its title
+    (:mod:`rackforge.report.tablehtml`). Headers and cell formats come from the column names
+    (:mod:`rackforge.report.columns`); ``columns`` overrides them for this table's own names
+    (e.g. one column per design).
+    """
 
     sheet: str
     title: str
     frame: pd.DataFrame
     html: bool = True
-    max_html_rows: int = 60
+    max_html_rows: int = 25
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
 
 
 @dataclass

@@ -10,13 +10,11 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from rackforge.report.format import cell
+from rackforge.report.tablehtml import table_section_html
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from rackforge.report.assess import AssessmentRun
-    from rackforge.report.framework import Chart, Section, SectionOutput, Table
+    from rackforge.report.framework import Chart, Section, SectionOutput
 
 CSS = """
 :root { --ink: #1d2733; --muted: #5b6775; --rule: #d9dee4; --accent: #1f5f8b; --warn: #9a5b00; }
@@ -31,22 +29,50 @@ nav { position: sticky; top: 0; flex: 0 0 15rem; padding: 1rem 1rem 1rem 2rem; f
       overflow-y: auto; }
 nav ol { padding-left: 1.1rem; margin: 0; } nav li { margin: .25rem 0; }
 nav a { color: var(--accent); text-decoration: none; } nav a:hover { text-decoration: underline; }
-main { flex: 1 1 auto; min-width: 0; padding: 1rem 2rem 3rem 1rem; max-width: 75rem; }
+main { flex: 1 1 auto; min-width: 0; padding: 1rem 2rem 3rem 1rem; max-width: 90rem; }
 section { margin-bottom: 2.5rem; }
 h2 { font-size: 1.3rem; border-bottom: 1px solid var(--rule); padding-bottom: .3rem; }
 h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
 .question { color: var(--muted); font-style: italic; margin-top: -.4rem; }
 .summary li { margin: .45rem 0; }
+.glance { display: grid; grid-template-columns: repeat(auto-fill, minmax(13.5rem, 1fr)); gap: .6rem;
+          margin: .6rem 0 1rem; }
+.card { display: flex; flex-direction: column; gap: .15rem; padding: .55rem .7rem; border: 1px solid var(--rule);
+        border-left: 5px solid #9aa5b1; border-radius: 4px; color: var(--ink); text-decoration: none;
+        background: #fff; }
+a.card:hover { background: #f5f8fb; }
+.card .topic { color: var(--muted); font-size: .75rem; text-transform: uppercase; letter-spacing: .04em;
+               display: flex; justify-content: space-between; gap: .5rem; }
+.card .figure { font-size: 1.1rem; font-weight: 650; line-height: 1.25; }
+.card .detail { color: var(--muted); font-size: .82rem; line-height: 1.3; }
+.card .verdict { font-weight: 700; }
+.card.good { border-left-color: #3d8b4f; } .card.good .verdict { color: #2f6f3e; }
+.card.warn { border-left-color: #d19a00; } .card.warn .verdict { color: #8a6400; }
+.card.bad { border-left-color: #c44e52; } .card.bad .verdict { color: #a33b3f; }
+.summary a.topic { text-decoration: none; }
 .summary .topic { display: inline-block; min-width: 6.5rem; color: var(--muted); font-size: .8rem;
                   text-transform: uppercase; letter-spacing: .04em; }
 .chart-box { margin: 1rem 0 1.5rem; break-inside: avoid; page-break-inside: avoid; }
 .chart { width: 100%; min-height: 260px; }
 .caption { color: var(--muted); font-size: .85rem; margin: .2rem 0 0; }
-.table-wrap { overflow-x: auto; margin: .5rem 0 1.2rem; }
-table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid var(--rule); padding: .3rem .6rem; text-align: left; vertical-align: top; }
-th { background: #f3f5f7; font-weight: 600; }
-td.num { text-align: right; white-space: nowrap; }
+.table-block { display: flex; flex-direction: column; margin: .5rem 0 1.2rem; }
+.table-wrap { overflow-x: auto; order: 1; }
+details.show-all { order: 2; margin-top: .3rem; font-size: .85rem; }
+details.show-all summary, details.full-table > summary { cursor: pointer; color: var(--accent); }
+details.show-all .opened, details.show-all[open] .closed { display: none; }
+details.show-all[open] .opened { display: inline; }
+.table-wrap tr.extra { display: none; }
+details.show-all[open] + .table-wrap tr.extra { display: table-row; }
+details.full-table { margin: .8rem 0; } details.full-table > summary { font-weight: 600; }
+table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; max-width: 100%; }
+th, td { border-bottom: 1px solid var(--rule); padding: .3rem .5rem; text-align: left; vertical-align: top;
+         overflow-wrap: break-word; }
+th { background: #f3f5f7; font-weight: 600; max-width: 11rem; }
+th .unit { display: block; font-weight: 400; color: var(--muted); font-size: .78rem; }
+table.turned tbody th { background: #f8f9fa; max-width: 16rem; }
+td { max-width: 28rem; }
+td.num, th.num { text-align: right; white-space: nowrap; overflow-wrap: normal; }
+.part { color: var(--muted); font-size: .8rem; margin: .6rem 0 0; }
 .notes { border-left: 3px solid var(--warn); padding: .3rem .8rem; background: #fff8ec; font-size: .9rem; }
 .absent li { color: var(--muted); }
 .more { color: var(--muted); font-size: .8rem; }
@@ -60,8 +86,10 @@ footer { color: var(--muted); font-size: .8rem; padding: 1rem 2rem; border-top: 
   header { padding: 0 0 .5rem; }
   section { break-before: page; page-break-before: always; }
   section#summary { break-before: auto; page-break-before: auto; }
+  .card { break-inside: avoid; }
   .chart-box, table, .notes { break-inside: avoid; page-break-inside: avoid; }
   .table-wrap { overflow: visible; }
+  details.show-all { display: none; }
   table { font-size: 7.5pt; } th, td { padding: .12rem .3rem; } td.num { white-space: normal; }
   h2 { font-size: 14pt; } p, li { font-size: 9.5pt; }
   a { color: inherit; text-decoration: none; }
@@ -100,28 +128,6 @@ def figure_json(figure: Any) -> str:
     return str(figure.to_json(validate=False, pretty=False))
 
 
-def table_html(frame: pd.DataFrame, max_rows: int = 60) -> str:
-    """An HTML table with numbers formatted by column, every value escaped."""
-    import pandas as pd
-
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
-    body = []
-    shown = frame.head(max_rows)
-    for row in shown.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, row, strict=True):
-            v = None if value is pd.NA or value is pd.NaT else value.item() if hasattr(value, "item") else value
-            numeric = isinstance(v, int | float) and not isinstance(v, bool)
-            text = cell(v, str(column)) if not (isinstance(v, float) and v != v) else ""
-            cells.append(f"<td class=\"num\">{escape(text)}</td>" if numeric else f"<td>{escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    more = ""
-    if len(frame) > max_rows:
-        more = f"<p class=\"more\">First {max_rows} of {len(frame):,} rows; all rows are in results.xlsx.</p>"
-    return (f"<div class=\"table-wrap\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-            f"</table></div>{more}")
-
-
 def _chart_html(section_key: str, chart: Chart, index: int) -> tuple[str, str]:
     ident = f"chart-{section_key}-{chart.id}" if not chart.id.startswith(section_key) else f"chart-{chart.id}"
     data_id = f"{ident}-figure"
@@ -134,8 +140,6 @@ def _chart_html(section_key: str, chart: Chart, index: int) -> tuple[str, str]:
     return box, script
 
 
-def _table_block(table: Table) -> str:
-    return f"<h3>{escape(table.title)}</h3>{table_html(table.frame, table.max_html_rows)}"
 
 
 def _section_html(section: Section, output: SectionOutput) -> tuple[str, list[str]]:
@@ -148,7 +152,7 @@ def _section_html(section: Section, output: SectionOutput) -> tuple[str, list[st
         box, script = _chart_html(section.key, chart, i)
         parts.append(box)
         scripts.append(script)
-    parts.extend(_table_block(t) for t in output.tables if t.html)
+    parts.extend(table_section_html(t) for t in output.tables)
     if output.notes:
         items = "".join(f"<li>{escape(n)}</li>" for n in output.notes)
         parts.append(f"<div class=\"notes\"><strong>Notes</strong><ul>{items}</ul></div>")
@@ -156,12 +160,37 @@ def _section_html(section: Section, output: SectionOutput) -> tuple[str, list[st
     return "".join(parts), scripts
 
 
-def _summary_html(summary: dict[str, Any]) -> str:
-    items = "".join(f"<li><span class=\"topic\">{escape(s['topic'])}</span> {escape(s['text'])}</li>"
-                    for s in summary["sentences"])
-    return (f"<section id=\"summary\"><h2>Executive summary</h2><ul class=\"summary\">{items}</ul>"
+VERDICT_WORDS = {"good": "fine", "warn": "watch", "bad": "act", "info": ""}
+"""The word shown with each headline verdict (colour is never the only cue)."""
+
+
+def glance_html(headlines: list[dict[str, str]], anchors: set[str]) -> str:
+    """The one-screen summary: a card per headline, each a link to its section."""
+    cards = []
+    for h in headlines:
+        word = VERDICT_WORDS.get(h["verdict"], "")
+        badge = f"<span class=\"verdict\">{escape(word)}</span>" if word else ""
+        inner = (f"<span class=\"topic\">{escape(h['topic'])}{badge}</span>"
+                 f"<span class=\"figure\">{escape(h['figure'])}</span>"
+                 f"<span class=\"detail\">{escape(h['detail'])}</span>")
+        tag = (f"<a class=\"card {escape(h['verdict'])}\" href=\"#{escape(h['section'])}\">{inner}</a>"
+               if h["section"] in anchors else f"<div class=\"card {escape(h['verdict'])}\">{inner}</div>")
+        cards.append(tag)
+    return f"<div class=\"glance\">{''.join(cards)}</div>"
+
+
+def _summary_html(summary: dict[str, Any], anchors: set[str]) -> str:
+    items = []
+    for s in summary["sentences"]:
+        key = s.get("section", "")
+        topic = (f"<a class=\"topic\" href=\"#{escape(key)}\">{escape(s['topic'])}</a>" if key in anchors
+                 else f"<span class=\"topic\">{escape(s['topic'])}</span>")
+        items.append(f"<li>{topic} {escape(s['text'])}</li>")
+    return (f"<section id=\"summary\"><h2>At a glance</h2>{glance_html(summary.get('headlines', []), anchors)}"
+            f"<h3 id=\"executive-summary\">Executive summary</h3><ul class=\"summary\">{''.join(items)}</ul>"
             "<p class=\"caption\">Every number above is taken from results.json "
-            "(executive_summary.facts gives each number's source).</p></section>")
+            "(executive_summary.facts gives each number's source); each card and topic links to its section.</p>"
+            "</section>")
 
 
 def render_html(assessment: AssessmentRun, plotly_js: str | None = None) -> str:
@@ -172,8 +201,10 @@ def render_html(assessment: AssessmentRun, plotly_js: str | None = None) -> str:
         plotly_js = get_plotlyjs()
     results = assessment.results
     name = results["programme"]["name"]
-    toc = ["<li><a href=\"#summary\">Executive summary</a></li>"]
-    body = [_summary_html(results["executive_summary"])]
+    toc = ["<li><a href=\"#summary\">At a glance</a></li>",
+           "<li><a href=\"#executive-summary\">Executive summary</a></li>"]
+    anchors = {section.key for section, _ in assessment.sections} | ({"absent"} if assessment.absent else set())
+    body = [_summary_html(results["executive_summary"], anchors)]
     scripts: list[str] = []
     for section, output in assessment.sections:
         toc.append(f"<li><a href=\"#{escape(section.key)}\">{escape(section.title)}</a></li>")

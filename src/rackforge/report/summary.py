@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rackforge.evaluate.analysis import DEADLINE_WARNING_DAYS
-from rackforge.report.format import short_name
+from rackforge.report.format import money_scale, short_name
 
 
 class MissingFact(LookupError):
@@ -80,10 +80,10 @@ class Facts:
         return text
 
     def usd(self, name: str, pointer: str) -> str:
-        """A dollar amount with a k/M/B suffix, e.g. ``$3.41 M``."""
+        """A dollar amount in the compact money format (:func:`rackforge.report.format.money_compact`),
+        e.g. ``$3.41 M``."""
         raw = resolve(self.results, pointer)
-        scale, suffix = next(((s, x) for s, x in ((1e9, " B"), (1e6, " M"), (1e3, " k")) if abs(raw) >= s),
-                             (1.0, ""))
+        scale, suffix = money_scale(raw)
         return "$" + self.number(name, pointer, scale=scale, decimals=2, unit=f"USD{suffix}") + suffix
 
     def percent(self, name: str, pointer: str, decimals: int = 1) -> str:
@@ -113,15 +113,26 @@ def _engineering(f: Facts) -> list[dict[str, str]]:
     base = "/sections/engineering"
     if not f.has(base):
         return []
-    passing = f.number("designs_passing", f"{base}/designs_passing")
     checked = f.number("designs_checked", f"{base}/designs_checked")
-    text = f"Does it work: {passing} of {checked} designs pass every engineering check"
+    clean = f.number("designs_passing_clean", f"{base}/designs_passing_clean")
+    text = f"Does it work: {clean} of {checked} designs pass every engineering check"
+    verdicts = f.get(f"{base}/verdicts")
+    if verdicts["warn"]:
+        warned = f.number("designs_with_warnings", f"{base}/designs_with_warnings")
+        checks: dict[str, list[str]] = {}
+        for item in f.get(f"{base}/warnings"):
+            checks.setdefault(item["design"], []).append(item["check"])
+        one = len(verdicts["warn"]) == 1
+        text += (f"; {warned} pass{'es' if one else ''} with {'a warning' if one else 'warnings'} ("
+                 + "; ".join(f"{d}: {', '.join(c)}" for d, c in checks.items() if d in verdicts["warn"]) + ")")
     failing = f.get(f"{base}/failing")
     if failing:
+        count = f.number("designs_failing", f"{base}/designs_failing")
         by_design: dict[str, list[str]] = {}
         for item in failing:
             by_design.setdefault(item["design"], []).append(item["check"])
-        text += "; " + "; ".join(f"{d} fails {', '.join(checks)}" for d, checks in by_design.items())
+        text += f"; {count} fail" + ("s" if len(by_design) == 1 else "") + ": "
+        text += "; ".join(f"{d} fails {', '.join(checks)}" for d, checks in by_design.items())
         first = failing[0]
         text += f" (e.g. {first['design']}: {first['message']})"
     return [{"topic": "engineering", "text": text + "."}]
@@ -232,12 +243,19 @@ def _resilience(f: Facts) -> list[dict[str, str]]:
     p_short = f.percent("mc_probability_of_shortfall", f"{mc}/summary/probability_of_shortfall")
     expected = f.usd("mc_expected_value_short", f"{mc}/summary/expected_value_short_usd")
     var95 = f.usd("mc_value_at_risk_95", f"{mc}/summary/value_at_risk_95_usd")
-    text = f"Across {scenarios} disruption scenarios the plan falls short in {p_short} of them"
     if f.has(f"{mc}/summary/probability_of_shortfall_over_1pct"):
         p_one = f.percent("mc_probability_of_shortfall_over_1pct", f"{mc}/summary/probability_of_shortfall_over_1pct")
-        text += f" (by more than 1% of the plan in {p_one})"
-    out.append({"topic": "risk", "text": text + f"; the expected value of racks not delivered is {expected} "
-                f"(95% value at risk {var95})."})
+        text = (f"Across {scenarios} disruption scenarios the plan misses more than 1% of its racks in {p_one} of "
+                f"them (any shortfall at all: {p_short})")
+    else:
+        text = f"Across {scenarios} disruption scenarios the plan falls short in {p_short} of them"
+    if f.has(f"{base}/shortfall/expected_racks_short"):
+        racks = f.number("mc_expected_racks_short", f"{base}/shortfall/expected_racks_short", decimals=1,
+                         unit="racks")
+        planned = f.number("mc_planned_racks", f"{base}/shortfall/planned_racks", unit="racks")
+        share = f.percent("mc_expected_share_short", f"{base}/shortfall/expected_share_short")
+        text += f"; on average {racks} of {planned} planned racks ({share}) are not delivered"
+    out.append({"topic": "risk", "text": text + f", worth {expected} (95% value at risk {var95})."})
     if f.has(f"{base}/safety_stock"):
         stages = f.number("safety_stock_stages", f"{base}/safety_stock/stocked_stages")
         cost = f.usd("safety_stock_cost", f"{base}/safety_stock/holding_cost_usd_per_week")
@@ -247,27 +265,48 @@ def _resilience(f: Facts) -> list[dict[str, str]]:
     return out
 
 
+def way_out(f: Facts, base: str) -> str:
+    """The optimiser's smallest relaxations in words ("" when the result has none): each one's ``change``,
+    from the least-cost plan's result or, when the default rules could not be met, theirs."""
+    for where in ("least_cost", "default_rules"):
+        pointer = f"{base}/{where}/relaxations"
+        if f.has(pointer):
+            changes = [str(r.get("change") or r.get("description") or "") for r in f.get(pointer)]
+            changes = [c for c in changes if c]
+            if changes:
+                return "it becomes feasible with " + ("any one of: " if len(changes) > 1 else "") + "; ".join(changes)
+    return ""
+
+
 def _optimize(f: Facts) -> list[dict[str, str]]:
     base = "/sections/optimize"
     if not f.has(base):
         return []
     relaxed = f.get(f"{base}/relaxed_rules")
     text = "Sourcing mix: "
+    fix = way_out(f, base)
     if f.has(f"{base}/least_cost/cost_usd"):
         cost = f.usd("optimal_plan_cost", f"{base}/least_cost/cost_usd")
         text += f"the least-cost plan that meets the build plan costs {cost}"
         if relaxed:
-            text += f" once {', '.join(relaxed)} is relaxed (no mix meets it)"
+            text += f" once {', '.join(relaxed)} is relaxed (no mix meets it" + (f"; {fix})" if fix else ")")
     else:
-        return [{"topic": "sourcing", "text": text + "no plan meets the build plan; see the optimiser section "
-                 "for the least-violating plan."}]
+        text += "no plan meets the build plan; " + (fix + " (see the optimiser section)" if fix else
+                                                    "see the optimiser section for the least-violating plan")
+        return [{"topic": "sourcing", "text": text + "."}]
     if f.has(f"{base}/knee"):
         knee = f.percent("knee_target", f"{base}/knee/target", decimals=1)
         extra = f.usd("knee_extra_cost", f"{base}/knee/extra_cost_usd")
         text += f"; a domestic-content target of {knee} (the knee of the cost curve) costs {extra} more"
-        gap_usd = f.get(f"{base}/gap_usd") if f.has(f"{base}/gap_usd") else None
-        if gap_usd is not None and f.get(f"{base}/knee/extra_cost_usd") < gap_usd:
-            text += f", less than the solver's optimality gap of {f.usd('optimizer_gap', f'{base}/gap_usd')}"
+    elif f.has(f"{base}/largest_extra_cost_usd") and f.has(f"{base}/gap_usd") and \
+            f.get(f"{base}/largest_extra_cost_usd") <= f.get(f"{base}/gap_usd"):
+        highest = f.percent("highest_feasible_target", f"{base}/highest_feasible/target", decimals=1)
+        gap = f.usd("optimizer_gap", f"{base}/gap_usd")
+        text += (f"; every domestic-content target swept, up to {highest}, costs within the solver's optimality gap "
+                 f"({gap}) of the least-cost plan, so the cost curve has no knee")
+    elif f.has(f"{base}/largest_extra_cost_usd"):
+        extra = f.usd("largest_extra_cost", f"{base}/largest_extra_cost_usd")
+        text += f"; the cost curve has no knee; the dearest target swept costs {extra} more"
     if f.has(f"{base}/cost_of_resilience/max_achievable_target"):
         best = f.percent("max_achievable_target", f"{base}/cost_of_resilience/max_achievable_target", decimals=1)
         text += f"; no plan reaches more than {best} domestic content in every design and year"
@@ -285,9 +324,16 @@ def _factory(f: Facts) -> list[dict[str, str]]:
     busy = f.percent("factory_bottleneck_utilisation", f"{base}/bottleneck_utilisation", decimals=0)
     met = f.percent("factory_plan_met_share", f"{base}/plan_met_share", decimals=0)
     replications = f.number("factory_replications", f"{base}/replications")
-    text = (f"Can the factory keep up: the simulated line ships {shipped} racks per week against {planned} planned; "
-            f"the bottleneck is {bottleneck} at {busy} utilisation, and the plan is met in {met} of "
-            f"{replications} replications")
+    text = "Can the factory keep up: "
+    limited = f.has(f"{base}/material_cover") and bool(f.get(f"{base}/material_cover/material_limited"))
+    if limited:
+        released = f.number("factory_material_released", f"{base}/material_cover/released_racks", unit="racks")
+        in_plan = f.number("factory_material_planned", f"{base}/material_cover/planned_racks", unit="racks")
+        text += f"material covers only {released} of the {in_plan} racks in the build plan; for those, "
+    text += (f"the simulated line ships {shipped} racks per week against {planned} "
+             f"{'released' if limited else 'planned'}; the bottleneck is {bottleneck} at {busy} utilisation, and "
+             f"{'the released racks ship on time' if limited else 'the plan is met'} in {met} of "
+             f"{replications} replications")
     designs = f.get(f"{base}/designs")
     worst = min(designs, key=lambda d: designs[d]["first_pass_rack_share"], default=None)
     if worst is not None:
@@ -372,11 +418,20 @@ WRITERS: list[Writer] = [_programme, _engineering, _cost, _domestic, _supply_ris
                          _factory, _readiness, _evaluation, _absent]
 """Sentence writers in the order the summary reads; analyses add theirs as they are wired in."""
 
+SECTION_OF: dict[Writer, str] = {_programme: "programme", _engineering: "engineering", _cost: "generations",
+                                 _domestic: "sourcing", _supply_risk: "sourcing", _resilience: "resilience",
+                                 _optimize: "optimize", _factory: "factory", _readiness: "readiness",
+                                 _evaluation: "evaluation", _absent: "absent"}
+"""The section (its key, the report's anchor) whose details each writer's sentences summarise."""
+
 
 def executive_summary(results: dict[str, Any]) -> dict[str, Any]:
-    """Sentences answering the programme's questions, with the facts (pointer, value, display) they use."""
+    """Sentences answering the programme's questions and the one-screen headline cards
+    (:mod:`rackforge.report.glance`), with the facts (pointer, value, display) they use."""
+    from rackforge.report.glance import headlines
+
     facts = Facts(results)
     sentences: list[dict[str, str]] = []
     for writer in WRITERS:
-        sentences.extend(writer(facts))
-    return {"sentences": sentences, "facts": facts.facts}
+        sentences.extend({**sentence, "section": SECTION_OF.get(writer, "")} for sentence in writer(facts))
+    return {"headlines": headlines(facts), "sentences": sentences, "facts": facts.facts}

@@ -1,6 +1,9 @@
 """results.xlsx: every section's tables as sheets (openpyxl), plus an About sheet.
 
-Text cells are written as text, never as formulas (see :func:`rackforge.io.spreadsheets.set_text_cell`).
+Numbers stay raw numbers (full precision; fractions as fractions) under the report's human headers with
+units (:mod:`rackforge.report.columns`), shown through an Excel number format of their kind (a fraction
+as ``0.0%``, money as ``$#,##0.00``). Text cells are written as text, never as formulas
+(see :func:`rackforge.io.spreadsheets.set_text_cell`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rackforge.io.spreadsheets import excel_value, set_text_cell
+from rackforge.report.tablehtml import column_of
 
 if TYPE_CHECKING:
     from rackforge.report.assess import AssessmentRun
@@ -74,14 +78,20 @@ def write_workbook(assessment: AssessmentRun, path: Path) -> list[str]:
             name = sheet_name(table.sheet, taken)
             sheet = book.create_sheet(name)
             frame = table.frame
-            _write_row(sheet, 1, [str(c) for c in frame.columns])
+            specs = [column_of(table, str(c)) for c in frame.columns]
+            _write_row(sheet, 1, [s.header for s in specs])
             for cell in sheet[1]:
                 cell.font = Font(bold=True)
             for r, record in enumerate(frame.itertuples(index=False), start=2):
                 _write_row(sheet, r, [excel_value(v) for v in record])
             sheet.freeze_panes = "A2"
-            for i, column in enumerate(frame.columns, start=1):
-                sheet.column_dimensions[get_column_letter(i)].width = min(60, max(10, len(str(column)) + 2))
+            for i, spec in enumerate(specs, start=1):
+                letter = get_column_letter(i)
+                sheet.column_dimensions[letter].width = min(60, max(10, len(spec.header) + 2))
+                if spec.quantity.numeric:
+                    for cell in sheet[letter][1:]:
+                        if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                            cell.number_format = spec.quantity.excel
             names.append(name)
     book.save(path)
     return names

@@ -9,8 +9,55 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import figure
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+
+
+def design_verdicts(designs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Design ids by verdict, from their findings' statuses: ``fail`` (any finding fails), ``warn`` (a
+    warning and no failure), ``pass`` (every finding passes). The report's headline, summary and
+    paragraph all count from this."""
+    out: dict[str, list[str]] = {"pass": [], "warn": [], "fail": []}
+    for d in designs:
+        statuses = {f["status"] for f in d["findings"]}
+        out["fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"].append(d["id"])
+    return out
+
+
+def verdict_sentence(verdicts: dict[str, list[str]], checked: int) -> str:
+    """``3 of 4 designs pass every engineering check; 1 passes with a warning (gb300-nvl72)`` [text]."""
+    clean, warned, failed = (verdicts[k] for k in ("pass", "warn", "fail"))
+    text = f"{len(clean)} of {checked} designs pass every engineering check"
+    if warned:
+        text += (f"; {len(warned)} pass{'es' if len(warned) == 1 else ''} with a warning"
+                 f"{'' if len(warned) == 1 else 's'} ({', '.join(warned)})")
+    if failed:
+        text += f"; {len(failed)} fail{'s' if len(failed) == 1 else ''} ({', '.join(failed)})"
+    return text
+
+
+def section_data(designs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The section's results.json from the designs' reports (``EngineeringReport.to_dict``): the verdict
+    counts, failing and warning findings, and the designs."""
+    def findings(status: str) -> list[dict[str, Any]]:
+        return [{"design": d["id"], "check": f["check"], "message": f["message"]} for d in designs
+                for f in d["findings"] if f["status"] == status]
+
+    verdicts = design_verdicts(designs)
+    failing, warnings = findings("fail"), findings("warn")
+    return {
+        "status": "fail" if failing else "warn" if warnings else "pass",
+        "designs_checked": len(designs),
+        "designs_passing": len(designs) - len(verdicts["fail"]),
+        "designs_passing_clean": len(verdicts["pass"]),
+        "designs_with_warnings": len(verdicts["warn"]),
+        "designs_failing": len(verdicts["fail"]),
+        "verdicts": verdicts,
+        "failing": failing,
+        "warnings": warnings,
+        "designs": designs,
+    }
 
 
 def run(ctx: AssessContext) -> SectionOutput:
@@ -25,18 +72,8 @@ def run(ctx: AssessContext) -> SectionOutput:
     designs = [r.to_dict() for r in reports]
     for d in designs:
         d["short_name"] = short_name(d["name"])
-    failing = [{"design": r.design_id, "check": f.check, "message": f.message} for r in reports for f in r.failed]
-    warnings = [{"design": r.design_id, "check": f.check, "message": f.message} for r in reports
-                for f in r.findings if f.status_enum.label == "warn"]
-    passing = [r.design_id for r in reports if not r.failed]
-    data: dict[str, Any] = {
-        "status": "fail" if failing else "pass",
-        "designs_checked": len(reports),
-        "designs_passing": len(passing),
-        "failing": failing,
-        "warnings": warnings,
-        "designs": designs,
-    }
+    data = section_data(designs)
+    failing, warnings, verdicts = data["failing"], data["warnings"], data["verdicts"]
     names = [d["short_name"] for d in designs]
     metrics = [d["metrics"] for d in designs]
     power = figure(barmode="stack", yaxis_title="kW per rack at nameplate")
@@ -72,12 +109,12 @@ def run(ctx: AssessContext) -> SectionOutput:
         Table("engineering_problems", "Failing and marginal checks",
               findings[findings["status"] != "pass"] if not findings.empty else findings),
         Table("engineering_findings", "All engineering findings", findings, html=False),
-        Table("cable_bill", "Cable bill per rack", bill),
+        Table("cable_bill", "Cable bill per rack", bill, columns={"count": ColumnSpec("Cables per rack", "count")}),
     ]
-    paragraphs = [f"{len(passing)} of {len(reports)} designs pass every engineering check"
-                  + (f"; {len(failing)} findings fail." if failing else ".")]
-    return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables,
-                         notes=[f"{f['design']}: {f['check']} fails — {f['message']}" for f in failing],
+    paragraphs = [verdict_sentence(verdicts, len(reports)) + "."]
+    notes = ([f"{f['design']}: {f['check']} fails — {f['message']}" for f in failing]
+             + [f"{w['design']}: {w['check']} warns — {w['message']}" for w in warnings])
+    return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables, notes=notes,
                          analyses={"engineering": reports})
 
 

@@ -32,7 +32,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     data = {**result.to_json(), "system_count": len(result.systems)}
     used = result.used_criteria
     systems = list(reversed(result.systems))  # best at the top of a horizontal bar chart
-    scorecard = figure(barmode="stack", xaxis_title="weighted score (0-1)", xaxis_range=[0, 1],
+    scorecard = figure(barmode="stack", xaxis_title="weighted score (0-1)", xaxis_range=[0, 1.02],
                        height=max(260, 90 + 60 * len(systems)))
     for c in used:
         scorecard.add_trace(go.Bar(name=f"{c.id} ({c.weight:.0%})", orientation="h",
@@ -41,7 +41,8 @@ def run(ctx: AssessContext) -> SectionOutput:
     charts = [Chart("evaluation-scorecards", "Scorecards: weighted contribution of each criterion", scorecard,
                     "Each bar segment is weight × normalised value (1 = best of the systems evaluated).")]
     if result.sensitivity:
-        sens = figure(xaxis_title="weight of the criterion", xaxis_range=[0, 1], showlegend=False,
+        sens = figure(xaxis_title="weight of the criterion", xaxis_range=[-0.03, 1.03], xaxis_tickformat=".0%",
+                      showlegend=False,
                       height=max(260, 90 + 50 * len(result.sensitivity)))
         labels = [x.criterion for x in result.sensitivity]
         lo = [x.lower_to if x.lower_to is not None else 0.0 for x in result.sensitivity]

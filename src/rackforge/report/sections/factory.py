@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 from rackforge.schema import Programme
 
@@ -17,6 +18,67 @@ from rackforge.schema import Programme
 def applies(programme: Programme) -> str | None:
     """The section needs a ``factory:`` section in the programme."""
     return None if programme.factory is not None else "the programme has no 'factory:' section"
+
+
+MATERIAL_TOLERANCE_RACKS = 0.5
+"""Racks released below the build plan before the report says material limits the plan [racks]."""
+
+
+def material_cover(data: dict[str, Any]) -> dict[str, Any]:
+    """Racks in the build plan, racks material allows (released, mean over replications) and whether
+    material limits the plan. Uses the analysis's ``material_limit`` (racks ``released`` of ``planned``)
+    when the result has one, else sums the designs' ``planned_racks`` and ``released``."""
+    stated = data.get("material_limit")
+    if isinstance(stated, dict) and stated.get("planned_racks") is not None and stated.get("released_racks") \
+            is not None:
+        planned, released = float(stated["planned_racks"]), float(stated["released_racks"])
+    else:
+        designs = data["designs"].values()
+        planned = float(sum(d.get("planned_racks") or 0 for d in designs))
+        released = float(sum(d.get("released") or 0.0 for d in designs))
+    return {"planned_racks": planned, "released_racks": released,
+            "material_limited": released < planned - MATERIAL_TOLERANCE_RACKS,
+            "released_share": released / planned if planned > 0 else 1.0}
+
+
+def plan_capacity_block(data: dict[str, Any]) -> tuple[list[str], Table | None]:
+    """Paragraph and table for a capacity plan's risk, if the result has one (``plan_capacity``: a list
+    of stations with their planned ``count``, ``utilisation`` [fraction] and the plan's ``confidence``
+    [fraction]); ([], None) otherwise."""
+    import pandas as pd
+
+    rows = data.get("plan_capacity")
+    if isinstance(rows, dict):
+        rows = rows.get("stations")
+    if not rows:
+        return [], None
+    frame = pd.DataFrame([{k: v for k, v in r.items() if not isinstance(v, dict | list)} for r in rows])
+    hot = [r for r in rows if (r.get("utilisation") or 0.0) >= HOT_UTILISATION]
+    text = (f"The capacity plan sets {len(rows)} station counts; "
+            + (f"{len(hot)} run at {HOT_UTILISATION:.0%} utilisation or more "
+               f"({', '.join(str(r.get('station', '?')) for r in hot)}), where queues grow fast and a "
+               "breakdown or a yield dip delays the plan." if hot else
+               f"none runs at {HOT_UTILISATION:.0%} utilisation or more."))
+    return [text], Table("plan_capacity", "Capacity plan: stations, utilisation and the plan's confidence", frame)
+
+
+HOT_UTILISATION = 0.85
+"""Utilisation above which a capacity plan's station is called out as running hot [fraction]."""
+
+
+def factory_wording(data: dict[str, Any], cover: dict[str, Any]) -> str:
+    """The factory's verdict in words, material limit first when there is one (the executive summary
+    says the same from the same fields) [text]."""
+    limited = cover["material_limited"]
+    text = ""
+    if limited:
+        text = (f"material covers only {cover['released_racks']:,.0f} of the {cover['planned_racks']:,.0f} racks in "
+                "the build plan; for those, ")
+    return text + (f"the line ships {data['racks_per_week_total']:.1f} racks per week against "
+                   f"{data['planned_racks_per_week_total']:.1f} {'released' if limited else 'planned'}; the "
+                   f"bottleneck is {data['bottleneck']} at {data['bottleneck_utilisation']:.0%} utilisation; "
+                   f"{'the released racks ship on time' if limited else 'the plan is met'} in "
+                   f"{data['plan_met_share']:.0%} of replications")
 
 
 def run(ctx: AssessContext) -> SectionOutput:
@@ -36,6 +98,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     data["racks_per_week_total"] = sum(d["racks_per_week"] for d in designs.values())
     data["planned_racks_per_week_total"] = sum(d["planned_racks_per_week"] for d in designs.values())
     data["bottleneck_utilisation"] = stations[data["bottleneck"]]["utilisation"]
+    data["material_cover"] = material_cover(data)
     names = {d.id: d.name.split(" (", 1)[0] for d in p.catalog.designs.values()}
     ids = list(designs)
     throughput = figure(barmode="group", yaxis_title="racks per week (mean over the window)")
@@ -46,7 +109,10 @@ def run(ctx: AssessContext) -> SectionOutput:
                                 error_y={"type": "data", "array": [designs[d]["racks_per_week_ci95"] for d in ids]}))
     station_ids = sorted(stations, key=lambda s: -stations[s]["utilisation"])
     colours = ["#c44e52" if s == data["bottleneck"] else PALETTE[0] for s in station_ids]
-    utilisation = figure(yaxis_title="utilisation", yaxis_tickformat=".0%", yaxis_range=[0, 1.05], showlegend=False)
+    top = max((stations[s]["utilisation"] + (stations[s]["utilisation_ci95"] or 0.0) for s in station_ids),
+              default=1.0)
+    utilisation = figure(yaxis_title="utilisation", yaxis_tickformat=".0%", yaxis_range=[0, max(1.05, top * 1.15)],
+                         showlegend=False)
     utilisation.add_trace(go.Bar(
         x=[f"{s} ×{stations[s]['count']}" for s in station_ids], y=[stations[s]["utilisation"] for s in station_ids],
         error_y={"type": "data", "array": [stations[s]["utilisation_ci95"] for s in station_ids]},
@@ -69,13 +135,16 @@ def run(ctx: AssessContext) -> SectionOutput:
     failures = pd.DataFrame(data["failures"], columns=["design", "step", "mode", "category", "failures", "escapes"])
     tables = [
         Table("factory_designs", "Per design: throughput, cycle time, yield", result.designs_frame().reset_index()),
-        Table("factory_stations", "Per station: utilisation and waiting", result.stations_frame().reset_index()),
+        Table("factory_stations", "Per station: utilisation and waiting", result.stations_frame().reset_index(),
+              columns={"count": ColumnSpec("Stations", "count")}),
         Table("factory_failures", "Test failures per rack by step and mode", failures, max_html_rows=15),
     ]
-    paragraphs = [f"The line ships {data['racks_per_week_total']:.1f} racks per week against "
-                  f"{data['planned_racks_per_week_total']:.1f} planned; the bottleneck is {data['bottleneck']} at "
-                  f"{data['bottleneck_utilisation']:.0%} utilisation; the plan is met in "
-                  f"{data['plan_met_share']:.0%} of replications."]
+    wording = factory_wording(data, data["material_cover"])
+    paragraphs = [wording[:1].upper() + wording[1:] + "."]
+    more, capacity = plan_capacity_block(data)
+    paragraphs.extend(more)
+    if capacity is not None:
+        tables.insert(0, capacity)
     return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables, notes=list(result.notes),
                          analyses={"factory": result})
 

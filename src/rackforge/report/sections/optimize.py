@@ -16,14 +16,63 @@ from rackforge.report.format import usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 
-def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
+def significant_knee(points: list[dict[str, Any]], knee_target: float | None,
+                     gap_usd: float | None) -> dict[str, Any] | None:
+    """The knee point of the cost-of-resilience curve, or None when there is none to mark: no knee was
+    found, or its extra cost over the least-cost plan is within the solver's optimality gap [USD] (then
+    the bend is solver noise, and the chart, notes and summary all say there is no knee)."""
+    if knee_target is None:
+        return None
+    point = next((p for p in points if p["target"] == knee_target and p["cost_usd"] is not None), None)
+    if point is None:
+        return None
+    if gap_usd is not None and abs(point["extra_cost_usd"]) <= gap_usd:
+        return None
+    return point
+
+
+def largest_extra_cost(points: list[dict[str, Any]]) -> float | None:
+    """The largest extra cost of any feasible point of the curve over the least-cost plan [USD]."""
+    extras = [p["extra_cost_usd"] for p in points if p.get("extra_cost_usd") is not None]
+    return max(extras) if extras else None
+
+
+def relaxations_block(result: dict[str, Any]) -> tuple[list[str], Table | None]:
+    """Paragraphs and a table for the optimiser's ``relaxations`` (the smallest changes that make an
+    infeasible plan feasible), if the result has them; ([], None) otherwise.
+
+    Each relaxation is a mapping; ``change`` (or ``description``) says it in words, the other fields
+    (e.g. ``target``, ``from``, ``to``, ``cost_usd``) become the table's columns.
+    """
+    import pandas as pd
+
+    items = result.get("relaxations") or []
+    if not items:
+        return [], None
+    words = [str(r.get("change") or r.get("description") or "") for r in items]
+    lead = "The plan becomes feasible with " + ("any one of these changes" if len(items) > 1 else "this change")
+    paragraphs = [lead + ": " + "; ".join(w for w in words if w) + "."] if any(words) else []
+    frame = pd.DataFrame([{k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
+                           for k, v in r.items() if not isinstance(v, dict)} for r in items])
+    return paragraphs, Table("relaxations", "What would make the plan feasible (smallest relaxations)", frame)
+
+
+def _curve_chart(points: list[dict[str, Any]], knee: float | None, gap_usd: float | None = None) -> Any:
     import plotly.graph_objects as go
 
     feasible = [p for p in points if p["cost_usd"] is not None and p["target"] is not None
                 and p["country_cap"] is None]
     small = max((p["target"] for p in feasible), default=1.0) < 0.1
     fig = figure(xaxis_title="domestic-content target (every design, every year)",
-                 xaxis_tickformat=".1%" if small else ".0%", yaxis_title="extra cost over the least-cost plan [USD]")
+                 xaxis_tickformat=".1%" if small else ".0%", yaxis_title="extra cost over the least-cost plan [USD]",
+                 yaxis_tickprefix="$",
+                 margin={"l": 70, "r": 80, "t": 40, "b": 60})
+    if gap_usd and feasible:
+        xs = [p["target"] for p in feasible]
+        fig.add_trace(go.Scatter(x=[min(xs), max(xs), max(xs), min(xs), min(xs)],
+                                 y=[-gap_usd, -gap_usd, gap_usd, gap_usd, -gap_usd], fill="toself", mode="lines",
+                                 line={"width": 0}, fillcolor="rgba(120,120,120,0.15)", hoverinfo="skip",
+                                 name="within the solver's optimality gap"))
     fig.add_trace(go.Scatter(x=[p["target"] for p in feasible], y=[p["extra_cost_usd"] for p in feasible],
                              mode="lines+markers", name="extra cost", line={"color": PALETTE[0]}))
     risky = [p for p in feasible if p.get("expected_value_short_usd") is not None]
@@ -32,7 +81,7 @@ def _curve_chart(points: list[dict[str, Any]], knee: float | None) -> Any:
                                  mode="lines+markers", name="expected value of racks short", yaxis="y2",
                                  line={"color": PALETTE[1], "dash": "dot"}))
         fig.update_layout(yaxis2={"title": "expected shortfall [USD]", "overlaying": "y", "side": "right",
-                                  "showgrid": False})
+                                  "tickprefix": "$", "showgrid": False})
     if knee is not None:
         at = next((p for p in feasible if p["target"] == knee), None)
         if at is not None:
@@ -78,12 +127,20 @@ def run(ctx: AssessContext) -> SectionOutput:
                                 "least_cost_time_limit_s": foot_solve.time_limit_s,
                                 "solver_status": base.status_message,
                                 "gap_usd": gap * base.objective_usd if base.plan is not None else None}
-    if curve_json["knee_target"] is not None:
-        knee = next((pt for pt in feasible if pt["target"] == curve_json["knee_target"]), None)
-        if knee is not None:
-            data_out["knee"] = knee
+    knee = significant_knee(feasible, curve_json["knee_target"], data_out["gap_usd"])
+    knee_note = None
+    if knee is not None:
+        data_out["knee"] = knee
+    elif curve_json["knee_target"] is not None and data_out["gap_usd"] is not None:
+        bend = next((pt for pt in feasible if pt["target"] == curve_json["knee_target"]), None)
+        if bend is not None:
+            data_out["knee_within_gap"] = bend
+            knee_note = (f"the curve bends at a {bend['target']:.1%} target, but its extra cost "
+                         f"({usd(bend['extra_cost_usd'])}) is within the solver's optimality gap "
+                         f"({usd(data_out['gap_usd'])}): no knee is marked")
     if feasible:
         data_out["highest_feasible"] = max(feasible, key=lambda pt: pt["target"])
+        data_out["largest_extra_cost_usd"] = largest_extra_cost(feasible)
     paragraphs = []
     if strict.get("cost_usd") is None and strict.get("explanation"):
         paragraphs.append("No sourcing mix meets every default rule: " + strict["explanation"]["summary"] + ".")
@@ -97,12 +154,12 @@ def run(ctx: AssessContext) -> SectionOutput:
     if feasible:
         charts.append(Chart(
             "cost-of-resilience", "Cost of resilience: least cost as the domestic-content target tightens",
-            _curve_chart(curve_json["points"], curve_json["knee_target"]),
+            _curve_chart(curve_json["points"], knee["target"] if knee is not None else None, data_out["gap_usd"]),
             "Each point is a least-cost plan (HiGHS MIP) meeting the target, optimal to within the solver's "
             f"relative gap ({gap:.1%}, about {usd(gap * (base.objective_usd or 0.0))} here, so differences "
             "smaller than that are noise); dotted: the expected value of racks not delivered with that plan's "
             f"supply mix ({curve.shortfall_scenarios:,} Monte Carlo scenarios, common random numbers); star: the "
-            "knee (Kneedle)."))
+            "knee (Kneedle), marked only when its extra cost exceeds the solver's gap."))
     tables = [Table("cost_of_resilience", "Cost-of-resilience curve", curve.to_frame())]
     if base.plan is not None:
         tables.append(Table("optimal_allocation", "Least-cost allocation by part, site and quarter",
@@ -110,6 +167,12 @@ def run(ctx: AssessContext) -> SectionOutput:
         tables.append(Table("opened_sources", "Sources the least-cost plan opens",
                             pd.DataFrame(base.opened_sources())))
     notes = list(curve_json.get("notes", [])) + list(base_json.get("notes", []))
+    if knee_note:
+        notes.append(knee_note)
+    more, relaxations = relaxations_block(next((r for r in (strict, base_json) if r.get("relaxations")), {}))
+    paragraphs.extend(more)
+    if relaxations is not None:
+        tables.insert(0, relaxations)
     return SectionOutput(data=data_out, paragraphs=paragraphs, charts=charts, tables=tables, notes=notes,
                          analyses={"optimize": base, "cost_of_resilience": curve})
 

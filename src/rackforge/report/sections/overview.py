@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import figure
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.format import short_name
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
@@ -48,7 +49,8 @@ def run(ctx: AssessContext) -> SectionOutput:
         paragraphs.insert(0, p.info.description)
     return SectionOutput(
         data=data, paragraphs=paragraphs,
-        tables=[Table("build_plan", "Build plan: racks per quarter", frame)],
+        tables=[Table("build_plan", "Build plan: racks per quarter", frame,
+                      columns={d["id"]: ColumnSpec(d["short_name"], "count", "racks") for d in designs})],
         charts=[Chart("build-plan", "Racks to build per quarter", fig)],
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rackforge.report.charts import PALETTE, figure
-from rackforge.report.format import short_name
+from rackforge.report.format import short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def _domestic_chart(by_year: pd.DataFrame, names: dict[str, str]) -> Any:
     import plotly.graph_objects as go
 
     fig = figure(yaxis_title="domestic content (share of component cost)", yaxis_tickformat=".0%",
-                 xaxis_title="year", xaxis_dtick=1, yaxis_range=[0, 1])
+                 xaxis_title="year", xaxis_dtick=1, yaxis_range=[-0.03, 1.03])
     for i, design in enumerate(dict.fromkeys(by_year["design"])):
         colour = PALETTE[i % len(PALETTE)]
         for mode, dash in (("qualified", "solid"), ("alternates", "dot")):
@@ -198,7 +198,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     top_country = by_country.index[0] if len(by_country) else None
     paragraphs = [f"Domestic content is judged under {analysis.rule.name} ({analysis.rule.source})."]
     if top_country is not None and total_spend > 0:
-        paragraphs.append(f"The plan's components cost {total_spend:,.0f} USD landed; the largest origin is "
+        paragraphs.append(f"The plan's components cost {usd(total_spend)} landed; the largest origin is "
                           f"{top_country} with {by_country.iloc[0] / total_spend:.0%}.")
     notes = []
     if analysis.network.missing_lanes:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
-from rackforge.report.format import short_name, usd
+from rackforge.report.columns import ColumnSpec
+from rackforge.report.format import money, short_name, usd
 from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
 
 COMPONENTS = (("capital_usd", "capital"), ("it_energy_usd", "IT energy"),
@@ -43,19 +44,34 @@ def per_gpu_chart(rows: list[dict[str, Any]], names: list[str]) -> Any:
     return fig
 
 
-ASSUMPTION_FIELDS = ("years", "discount_rate", "availability", "maintenance_fraction_per_year",
-                     "cooling_om_usd_per_kw_year", "integration_usd_per_rack", "pue", "electricity_usd_per_kwh")
+ASSUMPTIONS: dict[str, tuple[str, str, str]] = {
+    "years": ("Service life", "number", "years"),
+    "discount_rate": ("Discount rate", "percent", "per year"),
+    "availability": ("Availability (share of GPU-hours in service)", "percent", ""),
+    "maintenance_fraction_per_year": ("IT maintenance", "percent", "of hardware capital per year"),
+    "cooling_om_usd_per_kw_year": ("Cooling O&M", "money", "per kW-year"),
+    "integration_usd_per_rack": ("Integration, test and crating", "money", "per rack"),
+    "pue": ("PUE", "number", ""),
+    "electricity_usd_per_kwh": ("Electricity price", "money", "per kWh"),
+}
+"""Each TCO assumption: its label, the kind of its value and what the value is per."""
+ASSUMPTION_FIELDS = tuple(ASSUMPTIONS)
 
 
 def assumptions_frame(a: Any, used: dict[str, Any]) -> Any:
-    """One row per TCO assumption: the value used and its source (facility figures for PUE and price)."""
+    """One row per TCO assumption: the value used, written with its unit, the raw value and its source
+    (facility figures for PUE and price)."""
     import pandas as pd
 
+    from rackforge.report.format import cell
+
     rows = []
-    for name in ASSUMPTION_FIELDS:
+    for name, (label, kind_name, per) in ASSUMPTIONS.items():
         stated = getattr(a, name)
+        value = used.get(name, stated)
         source = a.source_of(name) if stated is not None else "facility (programme's facility section)"
-        rows.append({"assumption": name, "value": used.get(name, stated), "source": source})
+        shown = "" if value is None else f"{cell(value, kind_name)} {per}".strip()
+        rows.append({"assumption": label, "value": shown, "raw_value": value, "source": source})
     return pd.DataFrame(rows)
 
 
@@ -73,12 +89,12 @@ def run(ctx: AssessContext) -> SectionOutput:
     for r in rows:
         r["short_name"] = short_name(r["name"])
     names = [r["short_name"] for r in rows]
-    breakdown = figure(barmode="stack", yaxis_title="USD per rack over the service life")
+    breakdown = figure(barmode="stack", yaxis_title="USD per rack over the service life", yaxis_tickprefix="$")
     for key, label in COMPONENTS:
         breakdown.add_trace(go.Bar(name=label, x=names, y=[r[key] for r in rows]))
-    per_hour = figure(yaxis_title="USD per GPU-hour", showlegend=False)
+    per_hour = figure(yaxis_title="USD per GPU-hour", showlegend=False, yaxis_tickprefix="$")
     per_hour.add_trace(go.Bar(x=names, y=[r["usd_per_gpu_hour"] for r in rows],
-                              text=[f"${r['usd_per_gpu_hour']:.2f}" for r in rows], textposition="outside"))
+                              text=[money(r["usd_per_gpu_hour"]) for r in rows], textposition="outside"))
     side = pd.DataFrame([{
         "design": r["design"], "generation": r["generation"], "year": r["year"], "racks_planned": r["racks_planned"],
         "gpus_per_rack": r["gpus"], "full_load_power_kw": r["full_load_power_w"] / 1000,
@@ -97,8 +113,8 @@ def run(ctx: AssessContext) -> SectionOutput:
                           "the published peak; TCO per GPU-hour over the service life.")]
     paragraphs = [
         f"TCO counts capital plus {a.years} years of energy at PUE {data['assumptions']['pue']:g} and "
-        f"{data['assumptions']['electricity_usd_per_kwh']:g} USD/kWh, cooling O&M at "
-        f"{a.cooling_om_usd_per_kw_year:g} USD per kW-year and IT maintenance at "
+        f"{money(data['assumptions']['electricity_usd_per_kwh'])} per kWh, cooling O&M at "
+        f"{money(a.cooling_om_usd_per_kw_year)} per kW-year and IT maintenance at "
         f"{a.maintenance_fraction_per_year:.0%} of hardware per year"
         + (f", discounted at {a.discount_rate:.1%} per year" if a.discount_rate else "")
         + ". Each assumption and its source is in the table 'TCO assumptions'.",
@@ -106,8 +122,12 @@ def run(ctx: AssessContext) -> SectionOutput:
     ]
     return SectionOutput(
         data=data, paragraphs=paragraphs, notes=notes,
-        tables=[Table("generations", "Generations side by side", side),
-                Table("tco_assumptions", "TCO assumptions", assumptions_frame(a, data["assumptions"]))],
+        tables=[Table("generations", "Generations side by side", side,
+                      columns={f"tco_usd_per_rack_{a.years}y": ColumnSpec(f"TCO per rack over {a.years} years",
+                                                                          "money")}),
+                Table("tco_assumptions", "TCO assumptions", assumptions_frame(a, data["assumptions"]),
+                      columns={"value": ColumnSpec("Value", "text"),
+                               "raw_value": ColumnSpec("Raw value (fractions 0-1, USD)", "number")})],
         charts=[*charts_extra, Chart("tco-breakdown", "TCO per rack by component", breakdown,
                       f"Over {a.years} years; capital from the bill of materials at {basis}."),
                 Chart("tco-per-gpu-hour", "TCO per GPU-hour", per_hour)],
