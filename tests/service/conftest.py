@@ -21,7 +21,6 @@ from rackforge.service.db import Database
 from rackforge.service.migrate import upgrade
 
 
-
 def pytest_configure(config: pytest.Config) -> None:
     # starlette's TestClient announces a rename of its httpx dependency; nothing for rackforge to do
     config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")
