@@ -34,9 +34,8 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 def _out(scope: Scope, programme: StoredProgramme, role: Role) -> ProgrammeOut:
-    latest = ops.latest_revision(scope.session, programme)
     return ProgrammeOut(id=programme.id, name=programme.name, role=role, baseline_revision=programme.baseline_revision,
-                        latest_revision=latest.number, created_at=programme.created_at)
+                        latest_revision=ops.latest_number(scope.session, programme), created_at=programme.created_at)
 
 
 def _conflict() -> HTTPException:
