@@ -40,7 +40,7 @@ def stored_statuses(url: str, ids: list[int]) -> list[str]:
     db = Database.connect(url)
     try:
         with db.read() as session:
-            status = dict(session.execute(select(Run.id, Run.status)).tuples().all())
+            status = {run_id: state for run_id, state in session.execute(select(Run.id, Run.status))}
     finally:
         db.dispose()
     return [status[i] for i in ids]
