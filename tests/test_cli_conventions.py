@@ -20,8 +20,10 @@ from rackforge.report.framework import AssessOptions
 from rackforge.schema.factory import SimulationSettings
 from rackforge.seeds import DEFAULT_SEED
 
-NO_PROGRAMME = {"init", "schema", "catalog list", "sheets template"}
-"""Commands that read no programme folder (init writes one; the others read the package alone)."""
+NO_PROGRAMME = {"init", "schema", "catalog list", "sheets template",
+                "serve", "db upgrade", "users add", "users list", "tokens create"}
+"""Commands that read no programme folder (init writes one; schema, catalog list and sheets template read the
+package alone; the service's commands read its database, where programmes arrive through the API)."""
 
 
 def every_command() -> dict[str, click.Command]:
