@@ -48,6 +48,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Show rack designs side by side and what changed between generations."),
     "optimize": ("rackforge.cli.optimize_cmd:optimize",
                  "Least-cost sourcing plan under domestic-content and diversification targets."),
+    # line-side board (issue 16)
+    "line": ("rackforge.cli.line_cmd:line", "Feed the line-side board: replay a simulated line to a server."),
 }
 
 EXIT_CODES: dict[int, str] = {
