@@ -24,9 +24,10 @@ LAYERS: dict[str, int] = {
     "core": 3,
     "engineering": 4, "sourcing": 4, "resilience": 4, "optimize": 4, "factory": 4, "readiness": 4,
     "evaluate": 4,
-    "api": 5,
+    "api": 5, "answers": 5,
     "report": 6,
-    "cli": 7, "__main__": 8,
+    "service": 7,  # the shared service (issue 15): above the report, below the CLI
+    "cli": 8, "__main__": 9,
 }
 """Layer of each top-level module or subpackage: a module may import only from its own layer or below.
 Analyses (layer 4) may use one another, but only without cycles (checked separately)."""

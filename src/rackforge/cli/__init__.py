@@ -48,6 +48,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Show rack designs side by side and what changed between generations."),
     "optimize": ("rackforge.cli.optimize_cmd:optimize",
                  "Least-cost sourcing plan under domestic-content and diversification targets."),
+    # the shared service (issue 15)
+    "serve": ("rackforge.cli.serve_cmd:serve",
+              "Serve the API and run queued analyses, on SQLite in --data-dir or a PostgreSQL --db URL."),
+    "db": ("rackforge.cli.db_cmd:db", "Create or migrate the service database."),
+    "users": ("rackforge.cli.users_cmd:users", "Add and list the service's users."),
+    "tokens": ("rackforge.cli.tokens_cmd:tokens", "Create API tokens for the service's users."),
     # line-side board (issue 16)
     "line": ("rackforge.cli.line_cmd:line", "Feed the line-side board: replay a simulated line to a server."),
 }

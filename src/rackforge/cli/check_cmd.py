@@ -81,9 +81,9 @@ def check(path: Path | None, designs: tuple[str, ...], as_json: bool) -> None:
     reports = api.check_designs(programme, designs)
     failing = [f"{r.design_id}: {f.check}" for r in reports for f in r.failed]
     if as_json:
-        echo_json({"programme": programme.info.name,
-                   "status": "fail" if failing else "pass",
-                   "designs": [r.to_dict() for r in reports]})
+        from rackforge.answers import check_json
+
+        echo_json(check_json(programme.info.name, reports))
     else:
         print_reports(programme.info.name, reports)
     if failing:

@@ -35,17 +35,9 @@ def echo_json(data: Any) -> None:
 
 
 def _default(value: Any) -> Any:
-    import datetime as dt
+    from rackforge.answers import json_default  # one definition for the CLI and the service
 
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+    return json_default(value)
 
 
 def console(stderr: bool = False) -> Console:

@@ -1,0 +1,41 @@
+"""``rackforge serve [--db URL] [--host H] [--port P] [--data-dir DIR]``: the shared service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rackforge.cli.db_cmd import data_dir_option, db_url_option
+
+
+@click.command()
+@db_url_option
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="Analysis worker threads in this process.")
+def serve(db_url: str | None, data_dir: Path, host: str, port: int, workers: int) -> None:
+    """Serve the API and run queued analyses, on SQLite in --data-dir or a PostgreSQL --db URL.
+
+    The database must be migrated first ('rackforge db upgrade' with the same --db or --data-dir);
+    add users with 'rackforge users add NAME' and tokens with 'rackforge tokens create NAME'.
+    """
+    import logging
+
+    import uvicorn
+
+    from rackforge.cli.db_cmd import resolve_url, shown_url, upgrade_hint
+    from rackforge.service.app import create_app
+    from rackforge.service.db import Database
+    from rackforge.service.migrate import require_current
+    from rackforge.service.settings import Settings
+
+    url = resolve_url(db_url, data_dir)
+    database = Database.connect(url)
+    require_current(database.engine, upgrade_hint(db_url, data_dir))
+    app = create_app(Settings(db_url=url, workers=workers), database)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo(f"rackforge serve: {shown_url(url)} on http://{host}:{port} ({workers} worker thread(s))", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)

@@ -1,0 +1,129 @@
+"""Passwords, API tokens and the ``current_user`` dependency.
+
+Passwords are chosen by people, so they are hashed with argon2id (memory-hard, RFC 9106; argon2-cffi's
+defaults), which makes guessing them from a stolen database slow.
+
+API tokens are made by the machine: ``rf_<lookup>_<secret>`` where ``lookup`` is 8 random bytes that
+find the row (an index, no scan) and ``secret`` 32 random bytes (256 bits) from :mod:`secrets`. Only the
+secret's SHA-256 is stored and compared in constant time (:func:`hmac.compare_digest`). A slow KDF adds
+nothing for such a secret: guessing 2^256 values is out of reach at any hash speed, so a stolen hash
+cannot be reversed, while argon2 on every request would cost tens of milliseconds of CPU and memory per
+call. The lookup id is not secret; knowing it does not help to forge the 256-bit part.
+
+Tokens and passwords never go to logs: requests are logged without headers (uvicorn's access log
+holds method, path and status only) and the token is printed once, when it is created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import secrets
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rackforge.service.models import ApiToken, User, utcnow
+
+TOKEN_PREFIX = "rf_"
+LOOKUP_BYTES = 8
+SECRET_BYTES = 32
+"""Random bytes of a token's secret part: 256 bits."""
+
+_hasher = PasswordHasher()
+_bearer = HTTPBearer(auto_error=False, description="an API token from 'rackforge tokens create NAME'")
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (salted, with its parameters) to store."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """Does ``password`` match ``stored_hash``? Constant-time inside argon2."""
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    """The user called ``name`` if ``password`` is theirs, else None (an unknown name costs one hash too,
+    so timing does not tell which names exist)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+def _secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: User, label: str = "", expires_days: int | None = None) -> str:
+    """Create a token for ``user`` and return it: the only time its secret exists outside the caller."""
+    lookup = secrets.token_hex(LOOKUP_BYTES)
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    expires = None if expires_days is None else utcnow() + dt.timedelta(days=expires_days)
+    session.add(ApiToken(user_id=user.id, lookup=lookup, secret_sha256=_secret_digest(secret), label=label,
+                         expires_at=expires, created_at=utcnow(), revoked=False))
+    session.flush()
+    return f"{TOKEN_PREFIX}{lookup}_{secret}"
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The user a presented token belongs to, or None when it is malformed, unknown, wrong, revoked or
+    expired."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    lookup, _, secret = token[len(TOKEN_PREFIX):].partition("_")
+    if not lookup or not secret or len(lookup) > 32:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.lookup == lookup))
+    presented = _secret_digest(secret)
+    if row is None:
+        hmac.compare_digest(presented, presented)  # the same work whether or not the lookup exists
+        return None
+    if not hmac.compare_digest(row.secret_sha256, presented):
+        return None
+    if row.revoked or (row.expires_at is not None and row.expires_at <= utcnow()):
+        return None
+    return row.user
+
+
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_user(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    """FastAPI dependency: the user of the request's bearer token, or 401. Another way in (the web
+    pages' session cookie) may set ``request.state.user`` before this runs; it is used when present."""
+    preset = getattr(request.state, "user", None)
+    if isinstance(preset, User):
+        return preset
+    if credentials is None:
+        raise _unauthorised("an API token is required: 'Authorization: Bearer <token>'")
+    with request.app.state.db.read() as session:
+        user = user_for_token(session, credentials.credentials)
+        if user is None:
+            raise _unauthorised("the API token is not valid (unknown, revoked or expired)")
+        session.expunge(user)
+        return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+"""A route parameter of this type is the authenticated caller."""
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("rackforge: a password nobody has")

@@ -1,0 +1,95 @@
+"""Engine and sessions: SQLite (WAL) by default, PostgreSQL by URL.
+
+SQLite gets WAL (readers never wait for the writer), foreign keys, a busy timeout, and transactions
+that say up front whether they write: :func:`write_session` begins with ``BEGIN IMMEDIATE`` so two
+writers queue on the lock instead of one failing when it upgrades a read snapshot to a write
+(SQLITE_BUSY_SNAPSHOT). On PostgreSQL both kinds are ordinary READ COMMITTED transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for the lock before giving up [ms]."""
+
+_BEGIN_OPTION = "rackforge_sqlite_begin"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Is ``engine`` an SQLite database (single writer, no row locks)?"""
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with the service's connection settings (see the module docstring)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        _sqlite_setup(engine)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 30)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (SQLAlchemy's pysqlite recipe)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass(frozen=True)
+class Database:
+    """An engine and its two session factories: ``reader`` for transactions that only read,
+    ``writer`` for those that write (``BEGIN IMMEDIATE`` on SQLite)."""
+
+    engine: Engine
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+    @classmethod
+    def connect(cls, url: str, **kwargs: Any) -> Database:
+        """Open ``url`` (nothing is created or migrated: see :mod:`rackforge.service.migrate`)."""
+        engine = make_engine(url, **kwargs)
+        writing = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if is_sqlite(engine) else engine
+        return cls(engine, sessionmaker(engine, expire_on_commit=False),
+                   sessionmaker(writing, expire_on_commit=False))
+
+    @property
+    def sqlite(self) -> bool:
+        """Is this the embedded SQLite database?"""
+        return is_sqlite(self.engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; rolled back at the end."""
+        with self.reader() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session that commits at the end, or rolls back if the block raises."""
+        with self.writer() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

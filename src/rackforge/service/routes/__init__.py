@@ -1,0 +1,1 @@
+"""The JSON API's routers (every route but health needs a token; every query goes through a Scope)."""
