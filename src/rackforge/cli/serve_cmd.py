@@ -38,4 +38,5 @@ def serve(db_url: str | None, data_dir: Path, host: str, port: int, workers: int
     app = create_app(Settings(db_url=url, workers=workers), database)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"rackforge serve: {shown_url(url)} on http://{host}:{port} ({workers} worker thread(s))", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
+                timeout_graceful_shutdown=5)  # open line-board streams never end by themselves (issue 16)
