@@ -18,9 +18,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from rackforge.service.auth import CurrentUser
 from rackforge.service.deps import ReadScope, WriteScope
 from rackforge.service.line.hub import BoardHub
-from rackforge.service.models import Role, StoredProgramme
+from rackforge.service.models import Role, StoredProgramme, User
 
 router = APIRouter(tags=["line"])
 _station_bearer = HTTPBearer(auto_error=False, description="a station token (rfs_…) of the programme")
@@ -137,10 +138,19 @@ def get_line_board(request: Request, programme_id: int, scope: ReadScope) -> dic
     return board_json(request.app.state.db, programme_id)
 
 
+def _check_viewer(request: Request, user: User, programme_id: int) -> None:
+    """404 unless ``user`` has a role on the programme (in a session closed at once)."""
+    from rackforge.service.access import Scope
+
+    with request.app.state.db.read() as session:
+        Scope(session, user).programme(programme_id)
+
+
 @router.get("/api/programmes/{programme_id}/line-board/events", response_class=StreamingResponse)
-def line_board_events(request: Request, programme_id: int, scope: ReadScope) -> StreamingResponse:
-    """The board as server-sent events (viewer): ``event: board`` with the JSON on every change."""
-    scope.programme(programme_id)
+async def line_board_events(request: Request, programme_id: int, user: CurrentUser) -> StreamingResponse:
+    """The board as server-sent events (viewer): ``event: board`` with the JSON on every change, ``event:
+    ping`` every few seconds while nothing changes. The stream holds no database connection."""
+    await run_in_threadpool(_check_viewer, request, user, programme_id)
     return StreamingResponse(hub(request).stream(programme_id, request.is_disconnected),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
