@@ -73,6 +73,29 @@ def test_station_token_posts_only_to_its_programme_and_reads_nothing(client: tup
                   ).status_code == 404
 
 
+def test_every_line_route_is_isolated(client: tuple[TestClient, dict[str, Any]]) -> None:
+    """A user without a role, or a station token of another programme, gets 404 on every line route, as if
+    the programme did not exist (tests/service/test_isolation.py leaves these routes to this test)."""
+    from rackforge.service.line.routes import router
+
+    c, ctx = client
+    ann, bob = ctx["ids"]["ann"], ctx["ids"]["bob"]
+    other_station = c.post(f"/api/programmes/{bob}/station-tokens", json={"label": "bob's PC"},
+                           headers=bearer(ctx["tokens"]["bob"])).json()["token"]
+    stranger = ctx["tokens"]["bob"]
+    cases = [("POST", "line-events", other_station, {"events": [{"station": "leak-rig", "status": "up",
+                                                                "time": "2027-03-03T07:00:00"}]}),
+             ("POST", "test-results", other_station, {"results": []}),
+             ("GET", "line-board", stranger, None), ("GET", "line-board/events", stranger, None),
+             ("POST", "station-tokens", stranger, {"label": "x"})]
+    api_routes = {(m, r.path) for r in router.routes if r.path.startswith("/api/") for m in r.methods}  # type: ignore[attr-defined]
+    assert api_routes == {(m, "/api/programmes/{programme_id}/" + p) for m, p, _, _ in cases}
+    for method, path, token, body in cases:
+        answer = c.request(method, f"/api/programmes/{ann}/{path}", json=body, headers=bearer(token))
+        assert answer.status_code == 404, (method, path, answer.text)
+        assert "ann's line" not in answer.text
+
+
 def test_bad_posts_name_the_item_and_store_nothing(client: tuple[TestClient, dict[str, Any]]) -> None:
     c, ctx = client
     ann, station = ctx["ids"]["ann"], ctx["station"]
