@@ -91,9 +91,16 @@ def test_every_line_route_is_isolated(client: tuple[TestClient, dict[str, Any]])
     api_routes = {(m, r.path) for r in router.routes if r.path.startswith("/api/") for m in r.methods}  # type: ignore[attr-defined]
     assert api_routes == {(m, "/api/programmes/{programme_id}/" + p) for m, p, _, _ in cases}
     for method, path, token, body in cases:
-        answer = c.request(method, f"/api/programmes/{ann}/{path}", json=body, headers=bearer(token))
+        answer = c.request(method, f"/api/programmes/{ann}/{path}", json=body,
+                           headers={**bearer(token), "Accept": "text/event-stream"})
         assert answer.status_code == 404, (method, path, answer.text)
         assert "ann's line" not in answer.text
+
+
+def test_the_endless_stream_is_only_for_event_stream_clients(client: tuple[TestClient, dict[str, Any]]) -> None:
+    c, ctx = client
+    answer = c.get(f"/api/programmes/{ctx['ids']['ann']}/line-board/events", headers=bearer(ctx["tokens"]["ann"]))
+    assert answer.status_code == 406 and "text/event-stream" in answer.json()["detail"]
 
 
 def test_bad_posts_name_the_item_and_store_nothing(client: tuple[TestClient, dict[str, Any]]) -> None:

@@ -149,8 +149,12 @@ def _check_viewer(request: Request, user: User, programme_id: int) -> None:
 @router.get("/api/programmes/{programme_id}/line-board/events", response_class=StreamingResponse)
 async def line_board_events(request: Request, programme_id: int, user: CurrentUser) -> StreamingResponse:
     """The board as server-sent events (viewer): ``event: board`` with the JSON on every change, ``event:
-    ping`` every few seconds while nothing changes. The stream holds no database connection."""
+    ping`` every few seconds while nothing changes. The stream holds no database connection. A request that
+    does not accept ``text/event-stream`` gets 406 (it would never end)."""
     await run_in_threadpool(_check_viewer, request, user, programme_id)
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        raise HTTPException(status.HTTP_406_NOT_ACCEPTABLE, "this is an endless server-sent event stream; ask for "
+                            "it with 'Accept: text/event-stream' (EventSource does), or GET …/line-board once")
     return StreamingResponse(hub(request).stream(programme_id, request.is_disconnected),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
