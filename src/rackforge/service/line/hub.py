@@ -2,11 +2,11 @@
 panel receives it by server-sent events.
 
 A post marks the programme's board dirty and wakes its publisher; the publisher computes the board once
-(in a worker thread) and hands the same JSON to every subscriber. Posts that arrive while it computes
-are folded into the next computation, so the work per second is bounded by how long one board takes,
-not by the number of events or panels. With subscribers and no posts, the board is recomputed every
-:data:`REFRESH_S` seconds (the plan to this hour moves with the clock). One hub per process:
-``rackforge serve`` runs one process.
+(in a worker thread) and hands the same JSON to every subscriber. Posts that arrive while it computes,
+or within :data:`MIN_INTERVAL_S` of the last board, are folded into the next one, so the work per second
+is bounded by how long one board takes, not by the number of events or panels. With subscribers and no
+posts, the board is recomputed every :data:`REFRESH_S` seconds (the plan to this hour moves with the
+clock). One hub per process: ``rackforge serve`` runs one process.
 """
 
 from __future__ import annotations
@@ -21,16 +21,23 @@ from typing import Any
 REFRESH_S = 30.0
 """Seconds between recomputations of a watched board when nothing is posted."""
 HEARTBEAT_S = 5.0
-"""Seconds between keep-alive comments on an idle stream (the panel calls itself stale after a few missed)."""
+"""Seconds between ``ping`` events on an idle stream (the panel calls itself stale after three missed)."""
+MIN_INTERVAL_S = 0.1
+"""Shortest time between two boards of a programme [s]: a busy line's posts are folded into at most ten
+boards a second, which bounds the work of sending them to every panel (a figure changes at most that
+often on a screen read from two metres)."""
 RETRY_MS = 2000
 """How long a disconnected browser waits before reconnecting (the SSE ``retry:`` field) [ms]."""
 
 
 @dataclass
 class _Channel:
+    """One programme's board: the newest message (SSE bytes, made once for every panel), its version, and a
+    future that the next board resolves (subscribers wait on it without a lock or a task each)."""
+
     dirty: asyncio.Event = field(default_factory=asyncio.Event)
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-    payload: str | None = None
+    next_board: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    message: bytes = b""
     version: int = 0
     subscribers: int = 0
     task: asyncio.Task[None] | None = None
@@ -63,37 +70,39 @@ class BoardHub:
         from starlette.concurrency import run_in_threadpool
 
         channel.dirty.set()
+        loop = asyncio.get_running_loop()
+        last = -MIN_INTERVAL_S
         while not self.closing and channel.subscribers > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(channel.dirty.wait(), REFRESH_S)
+            await asyncio.sleep(max(0.0, last + MIN_INTERVAL_S - loop.time()))
+            last = loop.time()
             channel.dirty.clear()
             board = await run_in_threadpool(self.compute, programme_id)
-            async with channel.changed:
-                channel.payload = json.dumps(board, separators=(",", ":"))
-                channel.version += 1
-                channel.changed.notify_all()
+            channel.version += 1
+            payload = json.dumps(board, separators=(",", ":"))
+            channel.message = f"event: board\nid: {channel.version}\ndata: {payload}\n\n".encode()
+            done, channel.next_board = channel.next_board, asyncio.get_running_loop().create_future()
+            done.set_result(None)
 
-    async def stream(self, programme_id: int, is_disconnected: Callable[[], Any]) -> AsyncIterator[str]:
+    async def stream(self, programme_id: int, is_disconnected: Callable[[], Any]) -> AsyncIterator[bytes]:
         """Server-sent events of ``programme_id``'s board: ``event: board`` with its JSON on every change,
-        and a comment every :data:`HEARTBEAT_S` seconds while nothing changes."""
+        and ``event: ping`` every :data:`HEARTBEAT_S` seconds while nothing changes."""
         channel = self._channel(programme_id)
         channel.subscribers += 1
         seen = 0
         try:
-            yield f"retry: {RETRY_MS}\n\n"
+            yield f"retry: {RETRY_MS}\n\n".encode()
             while not self.closing:
-                async with channel.changed:
-                    if channel.version == seen:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(channel.changed.wait(), HEARTBEAT_S)
-                    version, payload = channel.version, channel.payload
-                if version != seen and payload is not None:
-                    seen = version
-                    yield f"event: board\nid: {version}\ndata: {payload}\n\n"
+                if channel.version == seen:
+                    await asyncio.wait([channel.next_board], timeout=HEARTBEAT_S)
+                if channel.version != seen and channel.message:
+                    seen = channel.version
+                    yield channel.message
                 else:
                     if await is_disconnected():
                         break
-                    yield "event: ping\ndata: {}\n\n"
+                    yield b"event: ping\ndata: {}\n\n"
         finally:
             channel.subscribers -= 1
             if channel.subscribers == 0:
