@@ -134,7 +134,8 @@ def test_board_from_the_api_equals_line_status_of_the_same_events(client: tuple[
     token = c.post(f"/api/programmes/{bob}/station-tokens", json={"label": "all"},
                    headers=bearer(ctx["tokens"]["bob"])).json()["token"]
     t0 = dt.datetime(2027, 3, 3, 6, 0)
-    events = [LineEvent("leak-rig", "start", t0, "B1"), LineEvent("leak-rig", "finish", t0 + dt.timedelta(hours=3), "B1"),
+    events = [LineEvent("leak-rig", "start", t0, "B1"),
+              LineEvent("leak-rig", "finish", t0 + dt.timedelta(hours=3), "B1"),
               LineEvent("leak-rig", "start", t0 + dt.timedelta(hours=1), "B2"),
               LineEvent("burn-in-bay", "start", t0 + dt.timedelta(hours=3, minutes=10), "B1"),
               LineEvent("l10-cell", "blocked", t0 + dt.timedelta(hours=2))]

@@ -8,10 +8,14 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from rackforge.cli.common import FiniteFloat, load, path_argument
+
+if TYPE_CHECKING:
+    from rackforge.factory.line_status import LineEvent
 
 BATCH_MAX = 200
 """Most events posted in one request."""
@@ -58,7 +62,7 @@ def replay(path: Path | None, server: str, token: str, programme_id: int, speed:
         if pause > 0:
             time.sleep(pause)
         now_sim = first + (time.monotonic() - wall0) * speed * dt.timedelta(seconds=1)
-        batch = []
+        batch: list[LineEvent] = []
         while sent < len(events) and events[sent].time <= now_sim and len(batch) < BATCH_MAX:
             batch.append(events[sent])
             sent += 1

@@ -90,8 +90,9 @@ def add_events(session: Session, programme: StoredProgramme, events: Sequence[di
                                 f"{MAX_EVENTS_PER_POST} per request"))
     for i, event in enumerate(events):
         if event["station"] not in stations:
-            problems.append(Problem("line-events", None, f"events[{i}].station", f"unknown station "
-                                    f"{event['station']!r}{did_you_mean(event['station'], stations) or '; ' + valid_list(stations)}"))
+            hint = did_you_mean(event["station"], stations) or "; " + valid_list(stations)
+            problems.append(Problem("line-events", None, f"events[{i}].station",
+                                    f"unknown station {event['station']!r}{hint}"))
         if event["status"] not in EVENT_STATUSES:
             problems.append(Problem("line-events", None, f"events[{i}].status",
                                     f"{event['status']!r}; valid: {', '.join(EVENT_STATUSES)}"))

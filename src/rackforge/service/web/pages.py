@@ -58,13 +58,13 @@ def home() -> RedirectResponse:
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def signin_page(request: Request, next: str | None = None) -> HTMLResponse:  # noqa: A002
+def signin_page(request: Request, next: str | None = None) -> HTMLResponse:
     return render(request, "signin.html", {"next": _safe_next(next), "error": None, "name": None})
 
 
 @router.post("/signin", response_class=HTMLResponse)
 def signin(request: Request, _: Csrf, name: Annotated[str, Form(max_length=64)],
-           password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form()] = "/programmes",  # noqa: A002
+           password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form()] = "/programmes",
            ) -> Response:
     from rackforge.service.auth import authenticate
 

@@ -36,7 +36,8 @@ def changes_for_upload(current: Mapping[str, str], filename: str | None, data: b
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError([Problem(name, None, "", f"not UTF-8 text (byte {exc.start}); save it as UTF-8")]) from None
+            raise InputError([Problem(name, None, "", f"not UTF-8 text (byte {exc.start}); save it as UTF-8")
+                              ]) from None
         same_name = [p for p in current if PurePosixPath(p).name == name]
         return {same_name[0] if len(same_name) == 1 else name: text}
     return _sheet_changes(current, name, data)
