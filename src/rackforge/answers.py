@@ -200,7 +200,8 @@ def _simulate(programme: Programme, o: SimulateOptions, progress: Progress | Non
         if progress is not None:
             progress(done / o.scenarios)
 
-    return CommandAnswer(api.simulate(programme, o.scenarios, o.seed, precision=o.precision, progress=advance).to_json())
+    result = api.simulate(programme, o.scenarios, o.seed, precision=o.precision, progress=advance)
+    return CommandAnswer(result.to_json())
 
 
 def _optimize(programme: Programme, o: OptimizeOptions, _progress: Progress | None) -> CommandAnswer:

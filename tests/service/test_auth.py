@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
@@ -61,6 +61,7 @@ def token_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database.dispose()
 
 
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(guess=st.text(max_size=80) | st.from_regex(r"rf_[0-9a-f]{16}_[A-Za-z0-9_-]{43}", fullmatch=True))
 def test_no_other_string_authenticates(token_db: Database, guess: str) -> None:
     with token_db.read() as session:

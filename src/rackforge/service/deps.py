@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from rackforge.service.access import Scope
 from rackforge.service.auth import CurrentUser
@@ -33,6 +33,12 @@ def write_scope(user: CurrentUser, db: Annotated[Database, Depends(database)]) -
     with db.writer() as session:
         yield Scope(session, user)
 
+
+MAX_ID = 2**31 - 1
+"""Largest id or revision number a route accepts (the databases' 32-bit INTEGER)."""
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A programme, run or revision number in a path."""
 
 ReadScope = Annotated[Scope, Depends(read_scope)]
 WriteScope = Annotated[Scope, Depends(write_scope)]

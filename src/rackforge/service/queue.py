@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+import os
+import socket
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import CursorResult, and_, select, update
@@ -111,13 +113,15 @@ def finish(db: Database, run_id: int, worker: str, *, results: str | None, repor
         return bool(changed)
 
 
-def recover(db: Database, max_attempts: int) -> tuple[list[int], list[int]]:
-    """Runs left ``running`` by a worker whose lease ran out: queued again, or failed with the reason
-    after ``max_attempts`` claims. Returns (requeued ids, failed ids)."""
+def recover(db: Database, max_attempts: int, dead: Callable[[str], bool] | None = None) -> tuple[list[int], list[int]]:
+    """Runs left ``running`` by a worker whose lease ran out, or that ``dead(worker)`` knows has stopped:
+    queued again, or failed with the reason after ``max_attempts`` claims. Returns (requeued, failed) ids."""
     now = utcnow()
     with db.write() as session:
-        stale = session.execute(select(Run.id, Run.attempts, Run.worker).where(
-            Run.status == RunStatus.RUNNING.value, Run.lease_until < now).with_for_update(skip_locked=True)).all()
+        running = session.execute(select(Run.id, Run.attempts, Run.worker, Run.lease_until).where(
+            Run.status == RunStatus.RUNNING.value).with_for_update(skip_locked=True)).all()
+        stale = [(i, a, w) for i, a, w, lease in running
+                 if lease is None or lease < now or (dead is not None and w is not None and dead(w))]
         requeued, failed = [], []
         for run_id, attempts, worker in stale:
             if attempts >= max_attempts:
@@ -133,3 +137,24 @@ def recover(db: Database, max_attempts: int) -> tuple[list[int], list[int]]:
                 add_event(session, run_id, "requeued", {"after_attempts": attempts, "worker": worker})
                 requeued.append(run_id)
         return requeued, failed
+
+
+def worker_name(index: int) -> str:
+    """A worker's name: ``host:pid:index`` (so a restarted service can tell its dead predecessors)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{index}"
+
+
+def stopped_on_this_host(worker: str) -> bool:
+    """Was ``worker`` (a :func:`worker_name`) a process on this host that no longer runs? Its runs need
+    not wait for their lease. Workers of other hosts, or of live processes, are not judged here."""
+    host, _, rest = worker.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -83,7 +83,7 @@ class FilesOut(BaseModel):
 class BaselineIn(BaseModel):
     """The revision to approve as the baseline."""
 
-    revision: int = Field(ge=1)
+    revision: int = Field(ge=1, le=2**31 - 1)
     message: str = Field("", max_length=10_000)
 
 
@@ -118,7 +118,7 @@ class RunIn(BaseModel):
     """An analysis to run on a revision (default: the latest) with the CLI command's options."""
 
     analysis: Analysis
-    revision: int | None = Field(None, ge=1)
+    revision: int | None = Field(None, ge=1, le=2**31 - 1)
     options: dict[str, Any] = Field(default_factory=dict)
 
 

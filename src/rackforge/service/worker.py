@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -110,13 +108,15 @@ class Worker:
 
     def __init__(self, db: Database, settings: Settings, stop: threading.Event, index: int = 0) -> None:
         self.db, self.settings, self.stop = db, settings, stop
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{index}"
+        self.name = queue.worker_name(index)
 
     def run_forever(self) -> None:
         """Work until ``stop`` is set; an unexpected error in one run fails that run, not the thread."""
+        dead: Callable[[str], bool] | None = queue.stopped_on_this_host  # at start-up: the last process's runs
         while not self.stop.is_set():
             try:
-                queue.recover(self.db, self.settings.max_attempts)
+                queue.recover(self.db, self.settings.max_attempts, dead)
+                dead = None
                 if not self.run_one():
                     self.stop.wait(self.settings.poll_s)
             except Exception:  # the database went away for a moment: keep the thread alive

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rackforge.service import programmes as ops
 from rackforge.service.access import Scope
-from rackforge.service.deps import ReadScope, WriteScope
+from rackforge.service.deps import MAX_ID, PathId, ReadScope, WriteScope
 from rackforge.service.models import AuditEntry, Membership, Revision, Role, StoredProgramme, User
 from rackforge.service.schemas import (
     AuditOut,
@@ -58,13 +58,13 @@ def list_programmes(scope: ReadScope) -> list[ProgrammeOut]:
 
 
 @router.get("/{programme_id}", response_model=ProgrammeOut, responses=PROBLEMS)
-def get_programme(programme_id: int, scope: ReadScope) -> ProgrammeOut:
+def get_programme(programme_id: PathId, scope: ReadScope) -> ProgrammeOut:
     """One programme."""
     return _out(scope, *scope.programme(programme_id))
 
 
 @router.post("/{programme_id}/revisions", status_code=201, response_model=RevisionOut, responses=PROBLEMS)
-def add_revision(programme_id: int, body: RevisionIn, scope: WriteScope) -> RevisionOut:
+def add_revision(programme_id: PathId, body: RevisionIn, scope: WriteScope) -> RevisionOut:
     """The next revision from changed files (planner). Files with problems: 422, nothing stored."""
     programme, _ = scope.programme(programme_id, Role.PLANNER)
     try:
@@ -82,7 +82,7 @@ def _revision_out(revision: Revision, author: str, programme: StoredProgramme) -
 
 
 @router.get("/{programme_id}/revisions", response_model=list[RevisionOut], responses=PROBLEMS)
-def list_revisions(programme_id: int, scope: ReadScope) -> list[RevisionOut]:
+def list_revisions(programme_id: PathId, scope: ReadScope) -> list[RevisionOut]:
     """Every revision, oldest first."""
     programme, _ = scope.programme(programme_id)
     rows = scope.session.execute(select(Revision, User.name).join(User, User.id == Revision.author_id)
@@ -91,15 +91,16 @@ def list_revisions(programme_id: int, scope: ReadScope) -> list[RevisionOut]:
 
 
 @router.get("/{programme_id}/revisions/{number}/files", response_model=FilesOut, responses=PROBLEMS)
-def revision_files(programme_id: int, number: int, scope: ReadScope) -> FilesOut:
+def revision_files(programme_id: PathId, number: PathId, scope: ReadScope) -> FilesOut:
     """A revision's files."""
     revision = scope.revision(programme_id, number)
     return FilesOut(revision=number, files=ops.revision_files(scope.session, revision))
 
 
 @router.get("/{programme_id}/revisions/{number}/diff", responses=PROBLEMS)
-def revision_diff(programme_id: int, number: int, scope: ReadScope,
-                  against: int = Query(..., ge=1, description="the revision to compare with")) -> dict[str, Any]:
+def revision_diff(programme_id: PathId, number: PathId, scope: ReadScope,
+                  against: int = Query(..., ge=1, le=MAX_ID, description="the revision to compare with"),
+                  ) -> dict[str, Any]:
     """What changed from revision ``against`` to ``number``: records added, removed and changed by section
     and id, and the key figures of both when each has a finished assess run."""
     from rackforge.service.diff import revision_diff as diff
@@ -109,7 +110,7 @@ def revision_diff(programme_id: int, number: int, scope: ReadScope,
 
 
 @router.post("/{programme_id}/baseline", response_model=ProgrammeOut, responses=PROBLEMS)
-def set_baseline(programme_id: int, body: BaselineIn, scope: WriteScope) -> ProgrammeOut:
+def set_baseline(programme_id: PathId, body: BaselineIn, scope: WriteScope) -> ProgrammeOut:
     """Approve a revision as the baseline (approver)."""
     programme, role = scope.programme(programme_id, Role.APPROVER)
     revision = scope.revision(programme_id, body.revision, Role.APPROVER)
@@ -119,7 +120,7 @@ def set_baseline(programme_id: int, body: BaselineIn, scope: WriteScope) -> Prog
 
 
 @router.get("/{programme_id}/audit", response_model=list[AuditOut], responses=PROBLEMS)
-def audit_log(programme_id: int, scope: ReadScope) -> list[AuditOut]:
+def audit_log(programme_id: PathId, scope: ReadScope) -> list[AuditOut]:
     """Every change to the programme: who, when, what and why, oldest first."""
     programme, _ = scope.programme(programme_id)
     rows = scope.session.execute(select(AuditEntry, User.name).join(User, User.id == AuditEntry.user_id)
@@ -129,7 +130,7 @@ def audit_log(programme_id: int, scope: ReadScope) -> list[AuditOut]:
 
 
 @router.get("/{programme_id}/members", response_model=list[MemberOut], responses=PROBLEMS)
-def list_members(programme_id: int, scope: ReadScope) -> list[MemberOut]:
+def list_members(programme_id: PathId, scope: ReadScope) -> list[MemberOut]:
     """Who has which role on the programme."""
     programme, _ = scope.programme(programme_id)
     rows = scope.session.execute(select(User.name, Membership.role).join(User, User.id == Membership.user_id)
@@ -139,7 +140,7 @@ def list_members(programme_id: int, scope: ReadScope) -> list[MemberOut]:
 
 @router.put("/{programme_id}/members/{user_name}", response_model=list[MemberOut],
             responses={**PROBLEMS, 409: {"description": "the last owner cannot be removed or demoted"}})
-def set_member(programme_id: int, user_name: str, body: MemberIn, scope: WriteScope) -> list[MemberOut]:
+def set_member(programme_id: PathId, user_name: str, body: MemberIn, scope: WriteScope) -> list[MemberOut]:
     """Give a user a role on the programme, change it, or remove them with null (owner)."""
     programme, _ = scope.programme(programme_id, Role.OWNER)
     member = scope.session.scalar(select(User).where(User.name == user_name))

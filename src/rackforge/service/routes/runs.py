@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from rackforge.service import queue
 from rackforge.service.db import Database
-from rackforge.service.deps import ReadScope, WriteScope
+from rackforge.service.deps import PathId, ReadScope, WriteScope
 from rackforge.service.models import Revision, Role, Run, RunEvent, RunStatus
 from rackforge.service.programmes import latest_revision
 from rackforge.service.schemas import RunCreated, RunIn, RunOut
@@ -48,7 +48,7 @@ def _revision_number(scope: Any, run: Run) -> int:
 
 @router.post("/api/programmes/{programme_id}/runs", status_code=202, response_model=RunCreated,
              responses={**NOT_FOUND, 422: {"description": "unknown analysis or bad options"}})
-def create_run(programme_id: int, body: RunIn, scope: WriteScope) -> RunCreated:
+def create_run(programme_id: PathId, body: RunIn, scope: WriteScope) -> RunCreated:
     """Queue an analysis of a revision (default: the latest) with the command's options (planner). The
     same files, analysis and options give the run already queued, running or done (``reused``)."""
     programme, _ = scope.programme(programme_id, Role.PLANNER)
@@ -61,7 +61,7 @@ def create_run(programme_id: int, body: RunIn, scope: WriteScope) -> RunCreated:
 
 
 @router.get("/api/programmes/{programme_id}/runs", response_model=list[RunOut], responses=NOT_FOUND)
-def list_runs(programme_id: int, scope: ReadScope) -> list[RunOut]:
+def list_runs(programme_id: PathId, scope: ReadScope) -> list[RunOut]:
     """The programme's runs, newest first (without results)."""
     programme, _ = scope.programme(programme_id)
     rows = scope.session.execute(select(Run, Revision.number).join(Revision, Revision.id == Run.revision_id)
@@ -70,7 +70,7 @@ def list_runs(programme_id: int, scope: ReadScope) -> list[RunOut]:
 
 
 @router.get("/api/runs/{run_id}", response_model=RunOut, responses=NOT_FOUND)
-def get_run(run_id: int, scope: ReadScope) -> RunOut:
+def get_run(run_id: PathId, scope: ReadScope) -> RunOut:
     """A run's status (queued, running, done, failed) and progress [fraction]."""
     run = scope.run(run_id)
     return run_out(run, _revision_number(scope, run))
@@ -84,7 +84,7 @@ def _finished(run: Run) -> None:
 
 @router.get("/api/runs/{run_id}/results", responses={**NOT_FOUND, 409: {"description": "not done"},
                                                      200: {"content": {"application/json": {}}}})
-def run_results(run_id: int, scope: ReadScope) -> Response:
+def run_results(run_id: PathId, scope: ReadScope) -> Response:
     """The run's results: the JSON ``rackforge <analysis> --json`` prints (assess: results.json)."""
     run = scope.run(run_id)
     _finished(run)
@@ -93,7 +93,7 @@ def run_results(run_id: int, scope: ReadScope) -> Response:
 
 @router.get("/api/runs/{run_id}/report", response_class=HTMLResponse,
             responses={**NOT_FOUND, 409: {"description": "not done, or not an assess run"}})
-def run_report(run_id: int, scope: ReadScope) -> HTMLResponse:
+def run_report(run_id: PathId, scope: ReadScope) -> HTMLResponse:
     """The assess run's report.html, sandboxed by its Content-Security-Policy."""
     run = scope.run(run_id)
     _finished(run)
@@ -113,8 +113,8 @@ def _events_after(db: Database, run_id: int, after: int) -> tuple[list[RunEvent]
 
 
 @router.get("/api/runs/{run_id}/events", responses={**NOT_FOUND, 200: {"content": {"text/event-stream": {}}}})
-def run_events(run_id: int, request: Request, scope: ReadScope,
-               last_event_id: int | None = Header(None, ge=0)) -> StreamingResponse:
+def run_events(run_id: PathId, request: Request, scope: ReadScope,
+               last_event_id: int | None = Header(None, ge=0, le=2**63 - 1)) -> StreamingResponse:
     """The run's events as server-sent events (queued, started, progress, requeued, done, failed) until it
     is done or failed; ``Last-Event-ID`` resumes after an event."""
     scope.run(run_id)
