@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from rackforge.service.auth import CurrentUser
-from rackforge.service.deps import ReadScope, WriteScope
+from rackforge.service.deps import PathId, ReadScope, WriteScope
 from rackforge.service.line.hub import BoardHub
 from rackforge.service.models import Role, StoredProgramme, User
 
@@ -75,7 +75,7 @@ def hub(request: Request) -> BoardHub:
     return value
 
 
-def station_programme(request: Request, programme_id: int,
+def station_programme(request: Request, programme_id: PathId,
                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_station_bearer)]) -> int:
     """The programme id if the request carries one of its station tokens; 401 without a valid token, 404
     when the token is another programme's."""
@@ -129,7 +129,7 @@ async def post_test_results(request: Request, programme_id: StationProgramme, bo
 
 
 @router.get("/api/programmes/{programme_id}/line-board")
-def get_line_board(request: Request, programme_id: int, scope: ReadScope) -> dict[str, Any]:
+def get_line_board(request: Request, programme_id: PathId, scope: ReadScope) -> dict[str, Any]:
     """The line board's figures (viewer): per station status, racks in process, done today vs plan to
     this hour, takt vs actual cycle, first-pass yield vs model, top failure modes of the last 24 h."""
     from rackforge.service.line.store import board_json
@@ -147,7 +147,7 @@ def _check_viewer(request: Request, user: User, programme_id: int) -> None:
 
 
 @router.get("/api/programmes/{programme_id}/line-board/events", response_class=StreamingResponse)
-async def line_board_events(request: Request, programme_id: int, user: CurrentUser) -> StreamingResponse:
+async def line_board_events(request: Request, programme_id: PathId, user: CurrentUser) -> StreamingResponse:
     """The board as server-sent events (viewer): ``event: board`` with the JSON on every change, ``event:
     ping`` every few seconds while nothing changes. The stream holds no database connection. A request that
     does not accept ``text/event-stream`` gets 406 (it would never end)."""
@@ -161,7 +161,7 @@ async def line_board_events(request: Request, programme_id: int, user: CurrentUs
 
 
 @router.post("/api/programmes/{programme_id}/station-tokens", response_model=StationTokenOut, status_code=201)
-def create_station_token(programme_id: int, body: StationTokenIn, scope: WriteScope) -> StationTokenOut:
+def create_station_token(programme_id: PathId, body: StationTokenIn, scope: WriteScope) -> StationTokenOut:
     """A station token for the programme's line (owner); it may only post events and test results."""
     from rackforge.service.line.tokens import issue_station_token
     from rackforge.service.programmes import audit
@@ -174,7 +174,7 @@ def create_station_token(programme_id: int, body: StationTokenIn, scope: WriteSc
 
 
 @router.get("/line/{programme_id}", response_class=HTMLResponse, include_in_schema=False)
-def line_page(request: Request, programme_id: int, scope: ReadScope,
+def line_page(request: Request, programme_id: PathId, scope: ReadScope,
               station: Annotated[str | None, Query(max_length=100)] = None,
               kiosk: Annotated[int, Query(ge=0, le=1)] = 0) -> HTMLResponse:
     """The board page for a panel PC (viewer); ``?station=`` one station, ``?kiosk=1`` no navigation."""

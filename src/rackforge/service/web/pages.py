@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from rackforge.errors import InputError
 from rackforge.service import programmes as ops
 from rackforge.service.access import Scope
-from rackforge.service.deps import ReadScope, WriteScope
+from rackforge.service.deps import MAX_ID, PathId, ReadScope, WriteScope
 from rackforge.service.models import Role
 from rackforge.service.routes import programmes as api
 from rackforge.service.web.render import render
@@ -107,13 +107,13 @@ def programme_context(scope: Scope, programme_id: int, **extra: Any) -> dict[str
 
 
 @router.get("/programmes/{programme_id}", response_class=HTMLResponse)
-def programme_page(request: Request, programme_id: int, scope: ReadScope,
+def programme_page(request: Request, programme_id: PathId, scope: ReadScope,
                    flash: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
     return render(request, "programme.html", programme_context(scope, programme_id, flash=flash))
 
 
 @router.post("/programmes/{programme_id}/upload", response_class=HTMLResponse)
-async def upload(request: Request, programme_id: int, _: Csrf, file: Annotated[UploadFile, File()],
+async def upload(request: Request, programme_id: PathId, _: Csrf, file: Annotated[UploadFile, File()],
                  message: Annotated[str, Form(min_length=1, max_length=2000)]) -> Response:
     """A changed programme file or a spreadsheet becomes the next revision, or the page lists its problems
     at file (sheet), row (line) and column (field)."""
@@ -146,7 +146,8 @@ def _save_upload(request: Request, programme_id: int, filename: str | None, data
 
 
 @router.post("/programmes/{programme_id}/baseline")
-def approve(programme_id: int, _: Csrf, scope: WriteScope, revision: Annotated[int, Form(ge=1)]) -> RedirectResponse:
+def approve(programme_id: PathId, _: Csrf, scope: WriteScope,
+            revision: Annotated[int, Form(ge=1, le=MAX_ID)]) -> RedirectResponse:
     from rackforge.service.schemas import BaselineIn
 
     api.set_baseline(programme_id, BaselineIn(revision=revision), scope)
@@ -154,7 +155,7 @@ def approve(programme_id: int, _: Csrf, scope: WriteScope, revision: Annotated[i
 
 
 @router.post("/programmes/{programme_id}/members")
-def set_member(programme_id: int, _: Csrf, scope: WriteScope, user: Annotated[str, Form(max_length=64)],
+def set_member(programme_id: PathId, _: Csrf, scope: WriteScope, user: Annotated[str, Form(max_length=64)],
                role: Annotated[str, Form()] = "") -> RedirectResponse:
     from rackforge.service.schemas import MemberIn
 
@@ -164,7 +165,7 @@ def set_member(programme_id: int, _: Csrf, scope: WriteScope, user: Annotated[st
 
 
 @router.post("/programmes/{programme_id}/station-tokens", response_class=HTMLResponse)
-def station_token(request: Request, programme_id: int, _: Csrf, scope: WriteScope,
+def station_token(request: Request, programme_id: PathId, _: Csrf, scope: WriteScope,
                   label: Annotated[str, Form(max_length=100)] = "") -> HTMLResponse:
     from rackforge.service.line.routes import StationTokenIn, create_station_token
 
@@ -173,8 +174,8 @@ def station_token(request: Request, programme_id: int, _: Csrf, scope: WriteScop
 
 
 @router.get("/programmes/{programme_id}/diff", response_class=HTMLResponse)
-def diff_page(request: Request, programme_id: int, scope: ReadScope, a: Annotated[int, Query(ge=1)],
-              b: Annotated[int, Query(ge=1)]) -> HTMLResponse:
+def diff_page(request: Request, programme_id: PathId, scope: ReadScope,
+              a: Annotated[int, Query(ge=1, le=MAX_ID)], b: Annotated[int, Query(ge=1, le=MAX_ID)]) -> HTMLResponse:
     """Revision ``a`` (left) against ``b`` (right): records and key figures side by side."""
     from rackforge.service.web.diffview import diff_rows
 

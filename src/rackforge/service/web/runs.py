@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from rackforge.service.access import Scope
-from rackforge.service.deps import ReadScope, WriteScope
+from rackforge.service.deps import MAX_ID, PathId, ReadScope, WriteScope
 from rackforge.service.web.pages import Csrf
 from rackforge.service.web.render import render
 
@@ -29,8 +29,8 @@ def recent_runs(scope: Scope, programme_id: int, limit: int = 20) -> list[Any]:
 
 
 @router.post("/programmes/{programme_id}/runs")
-def start_run(programme_id: int, _: Csrf, scope: WriteScope, analysis: Annotated[str, Form()],
-              revision: Annotated[int, Form(ge=1)]) -> RedirectResponse:
+def start_run(programme_id: PathId, _: Csrf, scope: WriteScope, analysis: Annotated[str, Form()],
+              revision: Annotated[int, Form(ge=1, le=MAX_ID)]) -> RedirectResponse:
     """Queue the analysis (planner) and go to its page."""
     from rackforge.service.routes.runs import create_run
     from rackforge.service.schemas import RunIn
@@ -49,12 +49,12 @@ def _run_context(scope: Scope, run_id: int) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: int, scope: ReadScope) -> HTMLResponse:
+def run_page(request: Request, run_id: PathId, scope: ReadScope) -> HTMLResponse:
     return render(request, "run.html", _run_context(scope, run_id))
 
 
 @router.get("/runs/{run_id}/progress", response_class=HTMLResponse)
-def run_progress(request: Request, run_id: int, scope: ReadScope) -> HTMLResponse:
+def run_progress(request: Request, run_id: PathId, scope: ReadScope) -> HTMLResponse:
     """The progress fragment; once the run is done or failed it answers 286 so htmx stops polling."""
     context = _run_context(scope, run_id)
     page = render(request, "run_progress.html", context)
@@ -64,5 +64,5 @@ def run_progress(request: Request, run_id: int, scope: ReadScope) -> HTMLRespons
 
 
 @router.get("/runs/{run_id}/report", response_class=HTMLResponse)
-def report_page(request: Request, run_id: int, scope: ReadScope) -> HTMLResponse:
+def report_page(request: Request, run_id: PathId, scope: ReadScope) -> HTMLResponse:
     return render(request, "report.html", _run_context(scope, run_id))
