@@ -103,6 +103,17 @@ def test_the_endless_stream_is_only_for_event_stream_clients(client: tuple[TestC
     assert answer.status_code == 406 and "text/event-stream" in answer.json()["detail"]
 
 
+def test_board_page_of_an_unknown_station_is_a_404_naming_the_stations(
+        client: tuple[TestClient, dict[str, Any]]) -> None:
+    c, ctx = client
+    token = c.get("/signin").text.split('name="csrf" value="')[1].split('"')[0]
+    assert c.post("/signin", data={"name": "ann", "password": "pw", "csrf": token}).status_code == 200
+    page = c.get(f"/line/{ctx['ids']['ann']}?station=leak-rgi")
+    assert page.status_code == 404 and "leak-rig" in page.text
+    assert c.get(f"/line/{ctx['ids']['ann']}?station=leak-rig").status_code == 200
+    c.cookies.clear()
+
+
 def test_bad_posts_name_the_item_and_store_nothing(client: tuple[TestClient, dict[str, Any]]) -> None:
     c, ctx = client
     ann, station = ctx["ids"]["ann"], ctx["station"]

@@ -183,5 +183,9 @@ def line_page(request: Request, programme_id: PathId, scope: ReadScope,
 
     programme, _ = scope.programme(programme_id)
     board = board_json(request.app.state.db, programme_id)
+    known = [s["id"] for s in board["stations"]]
+    if station is not None and station not in known:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no station {station!r} in the factory model; stations: "
+                            + (", ".join(known) or "none"))
     return render(request, "line.html", {"programme": programme, "board": board, "station": station,
                                          "kiosk": bool(kiosk)})
