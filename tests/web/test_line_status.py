@@ -144,7 +144,7 @@ event_st = st.tuples(st.sampled_from(["leak", "pack"]), st.sampled_from(["start"
                      st.integers(0, 48 * 60))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(event_st, max_size=40),
        st.lists(st.tuples(serials, st.sampled_from(["leak", "pack"]), st.booleans(), st.integers(0, 24 * 60)),
                 max_size=12, unique_by=lambda t: (t[0], t[1])))
