@@ -21,8 +21,10 @@ from rackforge.service.settings import Settings
               help="A claimed run whose worker has not been heard from for this long is queued again.")
 @click.option("--heartbeat-seconds", type=click.FloatRange(0.1, 600), default=Settings.heartbeat_s,
               show_default=True, help="How often a worker renews its lease and records progress.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log each request (method, path, status; never headers or bodies).")
 def serve(db_url: str | None, data_dir: Path, host: str, port: int, workers: int, lease_seconds: float,
-          heartbeat_seconds: float) -> None:
+          heartbeat_seconds: float, access_log: bool) -> None:
     """Serve the API and run queued analyses, on SQLite in --data-dir or a PostgreSQL --db URL.
 
     The database must be migrated first ('rackforge db upgrade' with the same --db or --data-dir);
@@ -49,5 +51,5 @@ def serve(db_url: str | None, data_dir: Path, host: str, port: int, workers: int
                      database)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"rackforge serve: {shown_url(url)} on http://{host}:{port} ({workers} worker thread(s))", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, access_log=access_log,
                 timeout_graceful_shutdown=5)  # open line-board streams never end by themselves (issue 16)

@@ -38,7 +38,7 @@ SECRET_BYTES = 32
 """Random bytes of a token's secret part: 256 bits."""
 
 _hasher = PasswordHasher()
-_bearer = HTTPBearer(auto_error=False, description="an API token from 'rackforge tokens create NAME'")
+bearer_scheme = HTTPBearer(auto_error=False, description="an API token from 'rackforge tokens create NAME'")
 
 
 def hash_password(password: str) -> str:
@@ -103,20 +103,28 @@ def _unauthorised(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_user(request: Request,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
-    """FastAPI dependency: the user of the request's bearer token, or 401. Another way in (the web
-    pages' session cookie) may set ``request.state.user`` before this runs; it is used when present."""
+def request_user(request: Request, credentials: HTTPAuthorizationCredentials | None, session: Session) -> User:
+    """The caller: ``request.state.user`` when another way in (the web pages' session) set it, else the
+    user of the bearer token, looked up on ``session``; 401 otherwise."""
     preset = getattr(request.state, "user", None)
     if isinstance(preset, User):
         return preset
     if credentials is None:
         raise _unauthorised("an API token is required: 'Authorization: Bearer <token>'")
+    user = user_for_token(session, credentials.credentials)
+    if user is None:
+        raise _unauthorised("the API token is not valid (unknown, revoked or expired)")
+    return user
+
+
+def current_user(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]) -> User:
+    """FastAPI dependency: the user of the request's bearer token, or 401. Another way in (the web
+    pages' session cookie) may set ``request.state.user`` before this runs; it is used when present."""
     with request.app.state.db.read() as session:
-        user = user_for_token(session, credentials.credentials)
-        if user is None:
-            raise _unauthorised("the API token is not valid (unknown, revoked or expired)")
-        session.expunge(user)
+        user = request_user(request, credentials, session)
+        if user in session:
+            session.expunge(user)
         return user
 
 

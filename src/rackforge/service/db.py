@@ -19,6 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for the lock before giving up [ms]."""
 
+POOL_SIZE = 10
+POOL_OVERFLOW = 40
+"""Connections kept open, and opened beyond them at peaks: enough for FastAPI's 40 request threads and
+the worker threads, so a request waits for a connection only under more load than threads."""
+
 _BEGIN_OPTION = "rackforge_sqlite_begin"
 
 
@@ -29,13 +34,13 @@ def is_sqlite(engine: Engine) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the service's connection settings (see the module docstring)."""
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False,
                                                   "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _sqlite_setup(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 30)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -10,28 +10,35 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from rackforge.service.access import Scope
-from rackforge.service.auth import CurrentUser
+from rackforge.service.auth import bearer_scheme, request_user
 from rackforge.service.db import Database
 
 
-def database(request: Request) -> Database:
-    """The app's :class:`Database`."""
+async def database(request: Request) -> Database:
+    """The app's :class:`Database` (async: no I/O, so no thread hop)."""
     db: Database = request.app.state.db
     return db
 
 
-def read_scope(user: CurrentUser, db: Annotated[Database, Depends(database)]) -> Iterator[Scope]:
-    """The caller's scope on a read-only session."""
-    with db.reader() as session:
-        yield Scope(session, user)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
-def write_scope(user: CurrentUser, db: Annotated[Database, Depends(database)]) -> Iterator[Scope]:
-    """The caller's scope on a session that writes (``BEGIN IMMEDIATE`` on SQLite); commit explicitly."""
-    with db.writer() as session:
-        yield Scope(session, user)
+def read_scope(request: Request, credentials: Credentials) -> Iterator[Scope]:
+    """The caller's scope on a read-only session; the token is checked on the same session (one
+    connection per request). Sync, so it runs in the thread pool: a blocking connection checkout on the
+    event loop would deadlock once the pool is empty."""
+    with request.app.state.db.reader() as session:
+        yield Scope(session, request_user(request, credentials, session))
+
+
+def write_scope(request: Request, credentials: Credentials) -> Iterator[Scope]:
+    """The caller's scope on a session that writes (``BEGIN IMMEDIATE`` on SQLite, taken at the first
+    statement, the token lookup); commit explicitly."""
+    with request.app.state.db.writer() as session:
+        yield Scope(session, request_user(request, credentials, session))
 
 
 MAX_ID = 2**31 - 1

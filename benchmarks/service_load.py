@@ -1,0 +1,195 @@
+"""Read throughput of ``rackforge serve``: 32 concurrent clients on loopback, SQLite and PostgreSQL.
+
+Run: ``PYTHONPATH=src python benchmarks/service_load.py [--db URL] [--clients 32] [--seconds 15]``.
+Without ``--db`` the server uses a fresh SQLite database in a temporary folder; give
+``--db postgresql+psycopg://…`` for PostgreSQL (the schema is created in a fresh search-path schema and
+dropped afterwards). The server is a real ``rackforge serve`` process (uvicorn, one analysis worker);
+the clients are one asyncio process with ``--clients`` concurrent connections alternating
+``GET /api/programmes/{id}`` and ``GET /api/runs/{id}``. Prints requests/s, latency percentiles [ms],
+and the CPU time of server and clients (the machine has 2 cores shared by both, and by other jobs).
+
+Target (issue 15): ≥ 300 requests/s and p99 ≤ 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "data" / "mini"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def fresh_database(url: str | None) -> Iterator[str]:
+    """A migrated empty database: SQLite in a temporary folder, or a new schema on the PostgreSQL ``url``."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from rackforge.service.db import make_engine
+    from rackforge.service.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="rackforge-bench-") as tmp:
+        if url is None:
+            target = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            schema = None
+        else:
+            schema = f"bench_{secrets.token_hex(4)}"
+            with create_engine(url).begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            target = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+                hide_password=False)
+        engine = make_engine(target)
+        upgrade(engine)
+        engine.dispose()
+        try:
+            yield target
+        finally:
+            if schema is not None and url is not None:
+                with create_engine(url).begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def add_user_with_token(url: str, name: str = "bench") -> str:
+    """A user and an API token in the database at ``url``."""
+    from rackforge.service.auth import hash_password, issue_token
+    from rackforge.service.db import Database
+    from rackforge.service.models import User, utcnow
+
+    db = Database.connect(url)
+    try:
+        with db.write() as session:
+            user = User(name=name, password_hash=hash_password("benchmark password"), is_admin=False,
+                        created_at=utcnow())
+            session.add(user)
+            session.flush()
+            return issue_token(session, user, "benchmark")
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def serve(url: str, port: int, *extra: str, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A ``rackforge serve`` process on ``port`` until the block ends."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-m", "rackforge", "serve", "--db", url, "--port", str(port), *extra],
+                               stdout=out, stderr=out, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"rackforge serve exited with {process.returncode}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("rackforge serve did not start in 60 s")
+            time.sleep(0.2)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far [s] (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def mini_files() -> dict[str, str]:
+    """tests/data/mini as ``{name: text}``."""
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(MINI.glob("*.yaml"))}
+
+
+async def load(base: str, token: str, paths: list[str], clients: int, seconds: float) -> list[float]:
+    """``clients`` concurrent loops of GETs over ``paths`` for ``seconds``; each request's latency [s]."""
+    latencies: list[float] = []
+    stop = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
+                                 timeout=30) as http:
+        async def client(index: int) -> None:
+            i = index
+            while time.monotonic() < stop:
+                start = time.perf_counter()
+                response = await http.get(paths[i % len(paths)])
+                latencies.append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{paths[i % len(paths)]}: {response.status_code} {response.text[:200]}")
+                i += 1
+
+        await asyncio.gather(*(client(i) for i in range(clients)))
+    return latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default=None, help="PostgreSQL URL (default: SQLite in a temporary folder)")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--no-access-log", action="store_true", help="serve without the access log")
+    parser.add_argument("--health", action="store_true", help="GET /api/health only (the server's floor)")
+    ns = parser.parse_args()
+    with fresh_database(ns.db) as url:
+        token = add_user_with_token(url)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with serve(url, port, *(["--no-access-log"] if ns.no_access_log else [])) as server:
+            headers = {"Authorization": f"Bearer {token}"}
+            pid = httpx.post(f"{base}/api/programmes", json={"name": "mini", "files": mini_files()},
+                             headers=headers, timeout=60).json()["id"]
+            run = httpx.post(f"{base}/api/programmes/{pid}/runs", json={"analysis": "check"}, headers=headers,
+                             timeout=60).json()["id"]
+            paths = ["/api/health"] if ns.health else [f"/api/programmes/{pid}", f"/api/runs/{run}"]
+            asyncio.run(load(base, token, paths, ns.clients, ns.warmup))
+            server_cpu, client_cpu = process_cpu_s(server.pid), time.process_time()
+            start = time.perf_counter()
+            latencies = asyncio.run(load(base, token, paths, ns.clients, ns.seconds))
+            wall = time.perf_counter() - start
+            server_cpu, client_cpu = process_cpu_s(server.pid) - server_cpu, time.process_time() - client_cpu
+    kind = ("sqlite" if ns.db is None else "postgresql") + (" /api/health" if ns.health else "")
+    print(f"{kind}: {len(latencies)} requests in {wall:.1f} s with {ns.clients} clients: "
+          f"{len(latencies) / wall:,.0f} requests/s; latency p50 {percentile(latencies, 0.5) * 1e3:.1f} ms, "
+          f"p90 {percentile(latencies, 0.9) * 1e3:.1f} ms, p99 {percentile(latencies, 0.99) * 1e3:.1f} ms, "
+          f"max {max(latencies) * 1e3:.1f} ms; CPU: server {server_cpu:.1f} s, clients {client_cpu:.1f} s; "
+          f"load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
