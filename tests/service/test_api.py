@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+import rackforge.report
 from rackforge.errors import InputError
 from rackforge.io.loader import load_programme
 from rackforge.service.db import Database
@@ -198,3 +201,5 @@ def test_assess_report_is_sandboxed(client: Any, db: Database, db_url: str) -> N
     assert "<html" in report.text[:500].lower()
     results = client.get(f"/api/runs/{run['id']}/results", headers=bearer(token)).json()
     assert results["options"]["monte_carlo_scenarios"] == 100
+    schema = json.loads((Path(rackforge.report.__file__).parent / "results.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(results, schema)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -34,9 +35,11 @@ def is_sqlite(engine: Engine) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the service's connection settings (see the module docstring)."""
-    kwargs.setdefault("pool_size", POOL_SIZE)
-    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
-    if url.startswith("sqlite"):
+    parsed = make_url(url)
+    if parsed.database not in (None, "", ":memory:"):  # an in-memory SQLite database has one connection
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+    if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False,
                                                   "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _sqlite_setup(engine)
