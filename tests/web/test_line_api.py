@@ -122,7 +122,7 @@ def test_bad_posts_name_the_item_and_store_nothing(client: tuple[TestClient, dic
         {"station": "leak-rig", "status": "start", "serial": "A1", "time": "2027-03-03T07:00:00"},
         {"station": "leak-rgi", "status": "start", "serial": "A2", "time": "2027-03-03T07:00:00"},
         {"station": "leak-rig", "status": "finish", "time": "2027-03-03T07:00:00"}]})
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and bad.json()["detail"] == "the events have problems; nothing was stored"
     problems = {p["field"]: p["message"] for p in bad.json()["problems"]}
     assert "did you mean 'leak-rig'" in problems["events[1].station"]
     assert "serial" in problems["events[2].serial"]

@@ -13,11 +13,12 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from rackforge.errors import InputError
 from rackforge.service.auth import CurrentUser
 from rackforge.service.deps import PathId, ReadScope, WriteScope
 from rackforge.service.line.hub import BoardHub
@@ -98,6 +99,7 @@ StationProgramme = Annotated[int, Depends(station_programme)]
 
 
 def _post(request: Request, programme_id: int, store: Any) -> Any:
+    """Run ``store(session, programme)`` in one write transaction (an InputError rolls it back)."""
     with request.app.state.db.write() as session:
         programme = session.get(StoredProgramme, programme_id)
         if programme is None:
@@ -105,25 +107,41 @@ def _post(request: Request, programme_id: int, store: Any) -> Any:
         return store(session, programme)
 
 
+def _refused(what: str, exc: InputError) -> JSONResponse:
+    """422: the post's problems, each naming its item and field; nothing of the request was stored."""
+    from rackforge.service.app import problems_json
+
+    return JSONResponse({"detail": f"the {what} have problems; nothing was stored", "problems": problems_json(exc)},
+                        status_code=status.HTTP_422_UNPROCESSABLE_ENTITY)
+
+
 @router.post("/api/programmes/{programme_id}/line-events", response_model=Accepted, status_code=201)
-async def post_line_events(request: Request, programme_id: StationProgramme, body: EventsIn) -> Accepted:
+async def post_line_events(request: Request, programme_id: StationProgramme,
+                           body: EventsIn) -> Accepted | JSONResponse:
     """Events from the line (station token): a rack starts or finishes at a station; a station is down,
     blocked, or up again. Unknown stations or statuses: 422 naming ``events[i].field``; nothing stored."""
     from rackforge.service.line.store import add_events
 
     events = [e.model_dump() for e in body.events]
-    last = await run_in_threadpool(_post, request, programme_id, lambda s, p: add_events(s, p, events))
+    try:
+        last = await run_in_threadpool(_post, request, programme_id, lambda s, p: add_events(s, p, events))
+    except InputError as exc:
+        return _refused("events", exc)
     hub(request).posted(programme_id)
     return Accepted(accepted=len(events), last_id=last)
 
 
 @router.post("/api/programmes/{programme_id}/test-results", response_model=Accepted, status_code=201)
-async def post_test_results(request: Request, programme_id: StationProgramme, body: TestResultsIn) -> Accepted:
+async def post_test_results(request: Request, programme_id: StationProgramme,
+                            body: TestResultsIn) -> Accepted | JSONResponse:
     """Per-serial test rows from the line (station token), checked as ``rackforge tests import`` checks a
     file; problems name ``[i].column``; nothing stored if any."""
     from rackforge.service.line.store import add_test_results
 
-    count = await run_in_threadpool(_post, request, programme_id, lambda s, p: add_test_results(s, p, body.results))
+    try:
+        count = await run_in_threadpool(_post, request, programme_id, lambda s, p: add_test_results(s, p, body.results))
+    except InputError as exc:
+        return _refused("test results", exc)
     hub(request).posted(programme_id)
     return Accepted(accepted=count)
 
