@@ -30,6 +30,22 @@ def statuses(http: httpx.Client, ids: list[int]) -> list[str]:
     return [http.get(f"/api/runs/{i}").json()["status"] for i in ids]
 
 
+def stored_statuses(url: str, ids: list[int]) -> list[str]:
+    """Each run's status in the database (read directly, while no server runs)."""
+    from sqlalchemy import select
+
+    from rackforge.service.db import Database
+    from rackforge.service.models import Run
+
+    db = Database.connect(url)
+    try:
+        with db.read() as session:
+            status = {run_id: state for run_id, state in session.execute(select(Run.id, Run.status))}
+    finally:
+        db.dispose()
+    return [status[i] for i in ids]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=None, help="PostgreSQL URL (default: SQLite in a temporary folder)")
@@ -64,6 +80,7 @@ def main() -> None:
             cpu += process_cpu_s(server.pid)
             server.kill()
             server.wait(10)
+        now = stored_statuses(url, ids)  # as the killed process left them
         at_kill = {s: now.count(s) for s in ("done", "running", "queued", "failed")}
         killed = [i for i, s in zip(ids, now, strict=True) if s == "running"]
         restarted = time.perf_counter()

@@ -203,3 +203,18 @@ def test_assess_report_is_sandboxed(client: Any, db: Database, db_url: str) -> N
     assert results["options"]["monte_carlo_scenarios"] == 100
     schema = json.loads((Path(rackforge.report.__file__).parent / "results.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(results, schema)
+
+
+def test_administrators_add_users(client: Any, db: Database) -> None:
+    admin, planner = add_user(db, "root", admin=True), add_user(db, "pat")
+    body = {"name": "newbie", "password": "long enough pw"}
+    assert client.post("/api/users", json=body, headers=bearer(planner)).status_code == 403
+    created = client.post("/api/users", json=body, headers=bearer(admin))
+    assert (created.status_code, created.json()) == (201, {"name": "newbie", "admin": False})
+    assert client.post("/api/users", json=body, headers=bearer(admin)).status_code == 409
+    for bad in ({"name": "../x", "password": "long enough pw"}, {"name": "ok", "password": "short"}):
+        assert client.post("/api/users", json=bad, headers=bearer(admin)).status_code == 422
+    with db.read() as session:
+        from rackforge.service.auth import authenticate
+
+        assert authenticate(session, "newbie", "long enough pw") is not None

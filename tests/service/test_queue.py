@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import undefer
 
 from rackforge.service import queue
 from rackforge.service.db import Database
@@ -32,7 +33,7 @@ def _queue_runs(db: Database, count: int) -> list[int]:
 
 def _status(db: Database, run_id: int) -> Run:
     with db.read() as session:
-        run = session.get(Run, run_id)
+        run = session.get(Run, run_id, options=[undefer(Run.results)])
         assert run is not None
         return run
 

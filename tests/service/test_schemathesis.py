@@ -17,7 +17,7 @@ from rackforge.service.db import Database
 
 from .helpers import add_user, bearer, drain, mini_files
 
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 5
 
 
 def _owner(client: Any, db: Database) -> str:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 
 from rackforge.cli.db_cmd import data_dir_option, db_url_option
-
-USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
 @click.group()
@@ -19,13 +16,14 @@ def users() -> None:
 
 @users.command()
 @click.argument("name")
-@click.option("--admin", is_flag=True, help="May add users through the API.")
+@click.option("--admin", is_flag=True, help="An administrator: may add users through the API (POST /api/users).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin "
               "instead of prompting.")
 @db_url_option
 @data_dir_option
 def add(name: str, admin: bool, password_stdin: bool, db_url: str | None, data_dir: Path) -> None:
     """Add user NAME; the password is asked for (twice) or read from stdin, and stored as an argon2id hash."""
+    import re
     import sys
 
     from sqlalchemy import select
@@ -36,16 +34,17 @@ def add(name: str, admin: bool, password_stdin: bool, db_url: str | None, data_d
     from rackforge.service.db import Database
     from rackforge.service.migrate import require_current
     from rackforge.service.models import User, utcnow
+    from rackforge.service.routes.users import MIN_PASSWORD, USER_NAME_PATTERN
 
-    if not USER_NAME.match(name):
+    if not re.match(USER_NAME_PATTERN, name):
         raise UsageError(f"user name {name!r}: 1-64 letters, digits, '.', '_', '@' or '-', starting with a "
                          "letter or digit")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise UsageError("the password must have at least 8 characters")
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(f"the password must have at least {MIN_PASSWORD} characters")
     url = resolve_url(db_url, data_dir)
     database = Database.connect(url)
     try:

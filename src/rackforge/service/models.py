@@ -167,8 +167,9 @@ class Run(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     exit_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    results: Mapped[str | None] = mapped_column(Text, nullable=True)
-    report_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # results and report are loaded only when read: a status poll does not pull megabytes
+    results: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
+    report_html: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
     reused_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

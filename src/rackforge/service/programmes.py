@@ -32,6 +32,12 @@ def revision_files(session: Session, revision: Revision) -> dict[str, str]:
     return {path: content for path, content in rows}
 
 
+def latest_number(session: Session, programme: StoredProgramme) -> int:
+    """The number of the programme's newest revision."""
+    number = session.scalar(select(func.max(Revision.number)).where(Revision.programme_id == programme.id))
+    return int(number or 0)
+
+
 def latest_revision(session: Session, programme: StoredProgramme) -> Revision:
     """The programme's newest revision (every programme has at least one)."""
     revision = session.scalar(select(Revision).where(Revision.programme_id == programme.id)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rackforge.service import programmes as ops
 from rackforge.service.access import Scope
-from rackforge.service.deps import MAX_ID, PathId, ReadScope, WriteScope
+from rackforge.service.deps import MAX_ID, CallerDep, PathId, WriteScope
 from rackforge.service.models import AuditEntry, Membership, Revision, Role, StoredProgramme, User
 from rackforge.service.schemas import (
     AuditOut,
@@ -34,9 +34,8 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 def _out(scope: Scope, programme: StoredProgramme, role: Role) -> ProgrammeOut:
-    latest = ops.latest_revision(scope.session, programme)
     return ProgrammeOut(id=programme.id, name=programme.name, role=role, baseline_revision=programme.baseline_revision,
-                        latest_revision=latest.number, created_at=programme.created_at)
+                        latest_revision=ops.latest_number(scope.session, programme), created_at=programme.created_at)
 
 
 def _conflict() -> HTTPException:
@@ -52,15 +51,17 @@ def create_programme(body: ProgrammeIn, scope: WriteScope) -> Created:
 
 
 @router.get("", response_model=list[ProgrammeOut])
-def list_programmes(scope: ReadScope) -> list[ProgrammeOut]:
+def list_programmes(caller: CallerDep) -> list[ProgrammeOut]:
     """The programmes the caller has a role on."""
-    return [_out(scope, p, r) for p, r in scope.programmes()]
+    with caller.read() as scope:
+        return [_out(scope, p, r) for p, r in scope.programmes()]
 
 
 @router.get("/{programme_id}", response_model=ProgrammeOut, responses=PROBLEMS)
-def get_programme(programme_id: PathId, scope: ReadScope) -> ProgrammeOut:
+def get_programme(programme_id: PathId, caller: CallerDep) -> ProgrammeOut:
     """One programme."""
-    return _out(scope, *scope.programme(programme_id))
+    with caller.read() as scope:
+        return _out(scope, *scope.programme(programme_id))
 
 
 @router.post("/{programme_id}/revisions", status_code=201, response_model=RevisionOut, responses=PROBLEMS)
@@ -82,31 +83,34 @@ def _revision_out(revision: Revision, author: str, programme: StoredProgramme) -
 
 
 @router.get("/{programme_id}/revisions", response_model=list[RevisionOut], responses=PROBLEMS)
-def list_revisions(programme_id: PathId, scope: ReadScope) -> list[RevisionOut]:
+def list_revisions(programme_id: PathId, caller: CallerDep) -> list[RevisionOut]:
     """Every revision, oldest first."""
-    programme, _ = scope.programme(programme_id)
-    rows = scope.session.execute(select(Revision, User.name).join(User, User.id == Revision.author_id)
-                                 .where(Revision.programme_id == programme.id).order_by(Revision.number)).all()
-    return [_revision_out(r, name, programme) for r, name in rows]
+    with caller.read() as scope:
+        programme, _ = scope.programme(programme_id)
+        rows = scope.session.execute(select(Revision, User.name).join(User, User.id == Revision.author_id)
+                                     .where(Revision.programme_id == programme.id).order_by(Revision.number)).all()
+        return [_revision_out(r, name, programme) for r, name in rows]
 
 
 @router.get("/{programme_id}/revisions/{number}/files", response_model=FilesOut, responses=PROBLEMS)
-def revision_files(programme_id: PathId, number: PathId, scope: ReadScope) -> FilesOut:
+def revision_files(programme_id: PathId, number: PathId, caller: CallerDep) -> FilesOut:
     """A revision's files."""
-    revision = scope.revision(programme_id, number)
-    return FilesOut(revision=number, files=ops.revision_files(scope.session, revision))
+    with caller.read() as scope:
+        revision = scope.revision(programme_id, number)
+        return FilesOut(revision=number, files=ops.revision_files(scope.session, revision))
 
 
 @router.get("/{programme_id}/revisions/{number}/diff", responses=PROBLEMS)
-def revision_diff(programme_id: PathId, number: PathId, scope: ReadScope,
+def revision_diff(programme_id: PathId, number: PathId, caller: CallerDep,
                   against: int = Query(..., ge=1, le=MAX_ID, description="the revision to compare with"),
                   ) -> dict[str, Any]:
     """What changed from revision ``against`` to ``number``: records added, removed and changed by section
     and id, and the key figures of both when each has a finished assess run."""
     from rackforge.service.diff import revision_diff as diff
 
-    new, old = scope.revision(programme_id, number), scope.revision(programme_id, against)
-    return diff(scope.session, old, new)
+    with caller.read() as scope:
+        new, old = scope.revision(programme_id, number), scope.revision(programme_id, against)
+        return diff(scope.session, old, new)
 
 
 @router.post("/{programme_id}/baseline", response_model=ProgrammeOut, responses=PROBLEMS)
@@ -120,19 +124,24 @@ def set_baseline(programme_id: PathId, body: BaselineIn, scope: WriteScope) -> P
 
 
 @router.get("/{programme_id}/audit", response_model=list[AuditOut], responses=PROBLEMS)
-def audit_log(programme_id: PathId, scope: ReadScope) -> list[AuditOut]:
+def audit_log(programme_id: PathId, caller: CallerDep) -> list[AuditOut]:
     """Every change to the programme: who, when, what and why, oldest first."""
-    programme, _ = scope.programme(programme_id)
-    rows = scope.session.execute(select(AuditEntry, User.name).join(User, User.id == AuditEntry.user_id)
-                                 .where(AuditEntry.programme_id == programme.id).order_by(AuditEntry.id)).all()
-    return [AuditOut(at=a.at, user=name, action=a.action, detail=json.loads(a.detail), message=a.message)
-            for a, name in rows]
+    with caller.read() as scope:
+        programme, _ = scope.programme(programme_id)
+        rows = scope.session.execute(select(AuditEntry, User.name).join(User, User.id == AuditEntry.user_id)
+                                     .where(AuditEntry.programme_id == programme.id).order_by(AuditEntry.id)).all()
+        return [AuditOut(at=a.at, user=name, action=a.action, detail=json.loads(a.detail), message=a.message)
+                for a, name in rows]
 
 
 @router.get("/{programme_id}/members", response_model=list[MemberOut], responses=PROBLEMS)
-def list_members(programme_id: PathId, scope: ReadScope) -> list[MemberOut]:
+def list_members(programme_id: PathId, caller: CallerDep) -> list[MemberOut]:
     """Who has which role on the programme."""
-    programme, _ = scope.programme(programme_id)
+    with caller.read() as scope:
+        return _members(scope, scope.programme(programme_id)[0])
+
+
+def _members(scope: Scope, programme: StoredProgramme) -> list[MemberOut]:
     rows = scope.session.execute(select(User.name, Membership.role).join(User, User.id == Membership.user_id)
                                  .where(Membership.programme_id == programme.id).order_by(User.name)).all()
     return [MemberOut(user=name, role=Role(role)) for name, role in rows]
@@ -152,5 +161,5 @@ def set_member(programme_id: PathId, user_name: str, body: MemberIn, scope: Writ
         raise HTTPException(status.HTTP_409_CONFLICT, "the programme's last owner cannot be removed or demoted")
     ops.set_member(scope.session, programme, scope.user, member, body.role)
     scope.session.commit()
-    return list_members(programme_id, scope)
+    return _members(scope, programme)
 

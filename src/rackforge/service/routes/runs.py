@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from rackforge.service import queue
 from rackforge.service.db import Database
-from rackforge.service.deps import PathId, ReadScope, WriteScope
+from rackforge.service.deps import CallerDep, PathId, WriteScope
 from rackforge.service.models import Revision, Role, Run, RunEvent, RunStatus
 from rackforge.service.programmes import latest_revision
 from rackforge.service.schemas import RunCreated, RunIn, RunOut
@@ -61,19 +61,21 @@ def create_run(programme_id: PathId, body: RunIn, scope: WriteScope) -> RunCreat
 
 
 @router.get("/api/programmes/{programme_id}/runs", response_model=list[RunOut], responses=NOT_FOUND)
-def list_runs(programme_id: PathId, scope: ReadScope) -> list[RunOut]:
+def list_runs(programme_id: PathId, caller: CallerDep) -> list[RunOut]:
     """The programme's runs, newest first (without results)."""
-    programme, _ = scope.programme(programme_id)
-    rows = scope.session.execute(select(Run, Revision.number).join(Revision, Revision.id == Run.revision_id)
-                                 .where(Run.programme_id == programme.id).order_by(Run.id.desc())).all()
-    return [run_out(r, n) for r, n in rows]
+    with caller.read() as scope:
+        programme, _ = scope.programme(programme_id)
+        rows = scope.session.execute(select(Run, Revision.number).join(Revision, Revision.id == Run.revision_id)
+                                     .where(Run.programme_id == programme.id).order_by(Run.id.desc())).all()
+        return [run_out(r, n) for r, n in rows]
 
 
 @router.get("/api/runs/{run_id}", response_model=RunOut, responses=NOT_FOUND)
-def get_run(run_id: PathId, scope: ReadScope) -> RunOut:
+def get_run(run_id: PathId, caller: CallerDep) -> RunOut:
     """A run's status (queued, running, done, failed) and progress [fraction]."""
-    run = scope.run(run_id)
-    return run_out(run, _revision_number(scope, run))
+    with caller.read() as scope:
+        run = scope.run(run_id)
+        return run_out(run, _revision_number(scope, run))
 
 
 def _finished(run: Run) -> None:
@@ -84,22 +86,25 @@ def _finished(run: Run) -> None:
 
 @router.get("/api/runs/{run_id}/results", responses={**NOT_FOUND, 409: {"description": "not done"},
                                                      200: {"content": {"application/json": {}}}})
-def run_results(run_id: PathId, scope: ReadScope) -> Response:
+def run_results(run_id: PathId, caller: CallerDep) -> Response:
     """The run's results: the JSON ``rackforge <analysis> --json`` prints (assess: results.json)."""
-    run = scope.run(run_id)
-    _finished(run)
-    return Response(run.results or "null", media_type="application/json")
+    with caller.read() as scope:
+        run = scope.run(run_id)
+        _finished(run)
+        return Response(run.results or "null", media_type="application/json")
 
 
 @router.get("/api/runs/{run_id}/report", response_class=HTMLResponse,
             responses={**NOT_FOUND, 409: {"description": "not done, or not an assess run"}})
-def run_report(run_id: PathId, scope: ReadScope) -> HTMLResponse:
+def run_report(run_id: PathId, caller: CallerDep) -> HTMLResponse:
     """The assess run's report.html, sandboxed by its Content-Security-Policy."""
-    run = scope.run(run_id)
-    _finished(run)
-    if run.report_html is None:
+    with caller.read() as scope:
+        run = scope.run(run_id)
+        _finished(run)
+        html = run.report_html
+    if html is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"run {run.id} is {run.analysis}; only assess writes a report")
-    return HTMLResponse(run.report_html, headers={"Content-Security-Policy": REPORT_CSP,
+    return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP,
                                                   "X-Content-Type-Options": "nosniff",
                                                   "Referrer-Policy": "no-referrer"})
 
@@ -113,11 +118,12 @@ def _events_after(db: Database, run_id: int, after: int) -> tuple[list[RunEvent]
 
 
 @router.get("/api/runs/{run_id}/events", responses={**NOT_FOUND, 200: {"content": {"text/event-stream": {}}}})
-def run_events(run_id: PathId, request: Request, scope: ReadScope,
+def run_events(run_id: PathId, request: Request, caller: CallerDep,
                last_event_id: int | None = Header(None, ge=0, le=2**63 - 1)) -> StreamingResponse:
     """The run's events as server-sent events (queued, started, progress, requeued, done, failed) until it
     is done or failed; ``Last-Event-ID`` resumes after an event."""
-    scope.run(run_id)
+    with caller.read() as scope:
+        scope.run(run_id)
     db: Database = request.app.state.db
 
     async def stream() -> AsyncIterator[str]:
