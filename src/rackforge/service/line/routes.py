@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rackforge.errors import InputError
 from rackforge.service.auth import CurrentUser
-from rackforge.service.deps import PathId, ReadScope, WriteScope
+from rackforge.service.deps import CallerDep, PathId, WriteScope
 from rackforge.service.line.hub import BoardHub
 from rackforge.service.models import Role, StoredProgramme, User
 
@@ -147,12 +147,13 @@ async def post_test_results(request: Request, programme_id: StationProgramme,
 
 
 @router.get("/api/programmes/{programme_id}/line-board")
-def get_line_board(request: Request, programme_id: PathId, scope: ReadScope) -> dict[str, Any]:
+def get_line_board(request: Request, programme_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """The line board's figures (viewer): per station status, racks in process, done today vs plan to
     this hour, takt vs actual cycle, first-pass yield vs model, top failure modes of the last 24 h."""
     from rackforge.service.line.store import board_json
 
-    scope.programme(programme_id)
+    with caller.read() as scope:
+        scope.programme(programme_id)
     return board_json(request.app.state.db, programme_id)
 
 
@@ -192,14 +193,15 @@ def create_station_token(programme_id: PathId, body: StationTokenIn, scope: Writ
 
 
 @router.get("/line/{programme_id}", response_class=HTMLResponse, include_in_schema=False)
-def line_page(request: Request, programme_id: PathId, scope: ReadScope,
+def line_page(request: Request, programme_id: PathId, caller: CallerDep,
               station: Annotated[str | None, Query(max_length=100)] = None,
               kiosk: Annotated[int, Query(ge=0, le=1)] = 0) -> HTMLResponse:
     """The board page for a panel PC (viewer); ``?station=`` one station, ``?kiosk=1`` no navigation."""
     from rackforge.service.line.store import board_json
     from rackforge.service.web.render import render
 
-    programme, _ = scope.programme(programme_id)
+    with caller.read() as scope:
+        programme, _ = scope.programme(programme_id)
     board = board_json(request.app.state.db, programme_id)
     known = [s["id"] for s in board["stations"]]
     if station is not None and station not in known:

@@ -1,8 +1,9 @@
 """The web pages: sign in, programmes, a programme (revisions, upload, runs, members, audit), the diff of
 two revisions, a run's live progress and its report.
 
-Every page asks the same :class:`~rackforge.service.access.Scope` as the API (through its route functions
-where they exist), so roles and the 404-for-no-role rule are the API's. Forms that change something carry
+Every page asks the same :class:`~rackforge.service.access.Scope` as the API, through the API's own route
+functions (given the page's :class:`~rackforge.service.deps.Caller`: the signed-in user), so roles and the
+404-for-no-role rule are the API's. Forms that change something carry
 the session's CSRF token (:func:`check_csrf`).
 """
 
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from rackforge.errors import InputError
 from rackforge.service import programmes as ops
 from rackforge.service.access import Scope
-from rackforge.service.deps import MAX_ID, PathId, ReadScope, WriteScope
+from rackforge.service.deps import MAX_ID, Caller, CallerDep, PathId, WriteScope
 from rackforge.service.models import Role
 from rackforge.service.routes import programmes as api
 from rackforge.service.web.render import render
@@ -86,30 +87,30 @@ def signout(request: Request, _: Csrf) -> RedirectResponse:
 
 
 @router.get("/programmes", response_class=HTMLResponse)
-def programmes_page(request: Request, scope: ReadScope) -> HTMLResponse:
-    return render(request, "programmes.html", {"programmes": api.list_programmes(scope)})
+def programmes_page(request: Request, caller: CallerDep) -> HTMLResponse:
+    return render(request, "programmes.html", {"programmes": api.list_programmes(caller)})
 
 
-def programme_context(scope: Scope, programme_id: int, **extra: Any) -> dict[str, Any]:
+def programme_context(caller: Caller, programme_id: int, **extra: Any) -> dict[str, Any]:
     """Everything the programme page shows, as the caller may see it."""
     from rackforge.service.web.runs import ANALYSES, recent_runs
 
-    programme = api.get_programme(programme_id, scope)
+    programme = api.get_programme(programme_id, caller)
     role = Role(programme.role)
-    revisions = list(reversed(api.list_revisions(programme_id, scope)))
-    audit = list(reversed(api.audit_log(programme_id, scope)))[:50]
-    members = api.list_members(programme_id, scope) if role == Role.OWNER else []
+    revisions = list(reversed(api.list_revisions(programme_id, caller)))
+    audit = list(reversed(api.audit_log(programme_id, caller)))[:50]
+    members = api.list_members(programme_id, caller) if role == Role.OWNER else []
     return {"programme": programme, "role": role, "revisions": revisions, "audit": audit, "members": members,
-            "runs": recent_runs(scope, programme_id), "analyses": ANALYSES,
+            "runs": recent_runs(caller, programme_id), "analyses": ANALYSES,
             "can_plan": role.rank >= Role.PLANNER.rank, "can_approve": role.rank >= Role.APPROVER.rank,
             "is_owner": role == Role.OWNER, "roles": [r.value for r in Role], "problems": None, "flash": None,
             "station_token": None, "message": None, "upload_name": None, **extra}
 
 
 @router.get("/programmes/{programme_id}", response_class=HTMLResponse)
-def programme_page(request: Request, programme_id: PathId, scope: ReadScope,
+def programme_page(request: Request, programme_id: PathId, caller: CallerDep,
                    flash: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
-    return render(request, "programme.html", programme_context(scope, programme_id, flash=flash))
+    return render(request, "programme.html", programme_context(caller, programme_id, flash=flash))
 
 
 @router.post("/programmes/{programme_id}/upload", response_class=HTMLResponse)
@@ -139,7 +140,7 @@ def _save_upload(request: Request, programme_id: int, filename: str | None, data
             session.commit()
         except InputError as exc:
             session.rollback()
-            context = programme_context(scope, programme_id, problems=exc.problems, message=message,
+            context = programme_context(Caller(request, None), programme_id, problems=exc.problems, message=message,
                                         upload_name=filename or "the upload")
             return render(request, "programme.html", context, status.HTTP_422_UNPROCESSABLE_ENTITY)
     return _see_other(f"/programmes/{programme_id}?flash=Saved revision {revision.number}.")
@@ -170,15 +171,16 @@ def station_token(request: Request, programme_id: PathId, _: Csrf, scope: WriteS
     from rackforge.service.line.routes import StationTokenIn, create_station_token
 
     made = create_station_token(programme_id, StationTokenIn(label=label), scope)
-    return render(request, "programme.html", programme_context(scope, programme_id, station_token=made.token))
+    context = programme_context(Caller(request, None), programme_id, station_token=made.token)
+    return render(request, "programme.html", context)
 
 
 @router.get("/programmes/{programme_id}/diff", response_class=HTMLResponse)
-def diff_page(request: Request, programme_id: PathId, scope: ReadScope,
+def diff_page(request: Request, programme_id: PathId, caller: CallerDep,
               a: Annotated[int, Query(ge=1, le=MAX_ID)], b: Annotated[int, Query(ge=1, le=MAX_ID)]) -> HTMLResponse:
     """Revision ``a`` (left) against ``b`` (right): records and key figures side by side."""
     from rackforge.service.web.diffview import diff_rows
 
-    programme = api.get_programme(programme_id, scope)
-    diff = api.revision_diff(programme_id, b, scope, against=a)
+    programme = api.get_programme(programme_id, caller)
+    diff = api.revision_diff(programme_id, b, caller, against=a)
     return render(request, "diff.html", {"programme": programme, "a": a, "b": b, **diff_rows(diff)})
