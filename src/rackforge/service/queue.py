@@ -19,7 +19,7 @@ import socket
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from rackforge.service.db import Database
@@ -61,6 +61,9 @@ def enqueue(session: Session, programme: StoredProgramme, revision: Revision, an
 
 def claim(db: Database, worker: str, lease_s: float) -> int | None:
     """Take the oldest queued run for ``worker`` (a lease of ``lease_s`` [s]); its id, or None."""
+    with db.read() as session:  # an idle queue costs a read, not a write lock (SQLite) every poll
+        if session.scalar(select(Run.id).where(Run.status == RunStatus.QUEUED.value).limit(1)) is None:
+            return None
     now = utcnow()
     oldest = (select(Run.id).where(Run.status == RunStatus.QUEUED.value).order_by(Run.id).limit(1)
               .with_for_update(skip_locked=True).scalar_subquery())
@@ -117,6 +120,12 @@ def recover(db: Database, max_attempts: int, dead: Callable[[str], bool] | None 
     """Runs left ``running`` by a worker whose lease ran out, or that ``dead(worker)`` knows has stopped:
     queued again, or failed with the reason after ``max_attempts`` claims. Returns (requeued, failed) ids."""
     now = utcnow()
+    with db.read() as session:  # nothing to recover: no write transaction
+        candidates = select(Run.id).where(Run.status == RunStatus.RUNNING.value)
+        if dead is None:
+            candidates = candidates.where(or_(Run.lease_until.is_(None), Run.lease_until < now))
+        if session.scalar(candidates.limit(1)) is None:
+            return [], []
     with db.write() as session:
         running = session.execute(select(Run.id, Run.attempts, Run.worker, Run.lease_until).where(
             Run.status == RunStatus.RUNNING.value).with_for_update(skip_locked=True)).all()
