@@ -1,10 +1,12 @@
-"""The line board's API in process (no browser): station tokens may only post, and only to their
-programme; posts are checked as the CLI checks files; the board the API serves equals
+"""The line board's API in process (no browser), on SQLite and PostgreSQL: station tokens may only post,
+and only to their programme; posts are checked as the CLI checks files; the board the API serves equals
 rackforge.factory.line_status computed from the same events and test rows."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,39 @@ from rackforge.io.loader import load_programme
 REFERENCE = Path(__file__).parents[2] / "src" / "rackforge" / "reference"
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, Any]]]:
+PG_URL = os.environ.get("RACKFORGE_TEST_PG_URL", "postgresql+psycopg://rackforge:rackforge@127.0.0.1:5432/rackforge_test")
+
+
+def database_url(kind: str, tmp: Path) -> Iterator[str]:
+    """An empty SQLite file, or a fresh schema on the PostgreSQL test server (skipped when it does not
+    answer, failed when RACKFORGE_REQUIRE_POSTGRES=1), dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'rackforge.db'}"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    schema = f"t_{secrets.token_hex(6)}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        admin.dispose()
+        if os.environ.get("RACKFORGE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"RACKFORGE_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {type(exc).__name__}")
+        pytest.skip(f"PostgreSQL test server unreachable: {type(exc).__name__}")
+    try:
+        yield make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[tuple[TestClient, dict[str, Any]]]:
     from rackforge.service import migrate
     from rackforge.service.app import create_app
     from rackforge.service.auth import hash_password, issue_token
@@ -28,7 +61,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     from rackforge.service.models import User
     from rackforge.service.settings import Settings
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('lineapi') / 'rackforge.db'}"
+    urls = database_url(request.param, tmp_path_factory.mktemp("lineapi"))
+    url = next(urls)
     db = Database.connect(url)
     migrate.upgrade(db.engine)
     with db.write() as session:
@@ -48,6 +82,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
                          headers={"Authorization": f"Bearer {tokens['ann']}"}).json()["token"]
         yield c, {"tokens": tokens, "ids": ids, "station": station}
     db.dispose()
+    for _ in urls:  # drop the schema
+        pass
 
 
 def bearer(token: str) -> dict[str, str]:
