@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from liveserver import LiveServer
 from playwright.sync_api import expect
-
-from conftest import axe_violations, need_browser, screenshots, sign_in, small_targets
+from webcheck import axe_violations, need_browser, screenshots, sign_in, small_targets
 
 CHANGE_WITHIN_MS = 2000
 

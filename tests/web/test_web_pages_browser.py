@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from liveserver import LiveServer
 from playwright.sync_api import expect
-
-from conftest import axe_violations, need_browser, screenshots, sign_in, small_targets
+from webcheck import axe_violations, need_browser, screenshots, sign_in, small_targets
 
 MINI = Path(__file__).parents[1] / "data" / "mini"
 RUN_DONE_WITHIN_MS = 120_000
