@@ -54,7 +54,7 @@ def test_board_follows_the_line_goes_stale_and_recovers(browser: Any, line_serve
                          "time": "2027-03-03T09:00:00"}])
     expect(page.locator("#station-leak-rig .fig-wip .value")).to_have_text("1", timeout=CHANGE_WITHIN_MS)
     assert "HOU-GB3-0007" in str(page.text_content("#station-leak-rig .fig-wip .sub"))
-    assert str(page.text_content("#station-l10-cell .fig-done .value")).startswith("1 / ")
+    assert str(page.text_content("#station-l10-cell .fig-done .value")).startswith("1\u2009/\u2009")
 
     server.post_events([{"station": "burn-in-bay", "status": "down", "time": "2027-03-03T09:30:00"}])
     page.wait_for_selector("#andon .andon-item.down", timeout=CHANGE_WITHIN_MS)

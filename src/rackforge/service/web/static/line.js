@@ -16,6 +16,7 @@
   function hhmm(date) {
     return String(date.getHours()).padStart(2, "0") + ":" + String(date.getMinutes()).padStart(2, "0");
   }
+  var SLASH = "\u2009/\u2009";  // thin spaces: "0.6 / 7.0" fits a card on a 1280 px panel
   function fmt(value, digits) {
     return value === null || value === undefined ? "–" : Number(value).toFixed(digits);
   }
@@ -83,14 +84,14 @@
     var f = card.figs;
     f.wip.value.textContent = String(s.in_process.length);
     f.wip.sub.textContent = s.in_process.slice(0, 3).join(" ");
-    f.done.value.textContent = s.done_today + " / " + fmt(s.plan_to_hour, 1);
+    f.done.value.textContent = s.done_today + SLASH + fmt(s.plan_to_hour, 1);
     f.done.sub.textContent = s.behind ? "behind plan" : "";
     setAbnormal(f.done.box, s.behind);
-    f.takt.value.textContent = fmt(s.cycle_h, 1) + " / " + fmt(s.takt_h, 1);
+    f.takt.value.textContent = fmt(s.cycle_h, 1) + SLASH + fmt(s.takt_h, 1);
     var slow = s.cycle_h !== null && s.takt_h !== null && s.cycle_h > s.takt_h;
     f.takt.sub.textContent = slow ? "slower than takt" : "";
     setAbnormal(f.takt.box, slow);
-    f.fpy.value.textContent = pct(s.first_pass_yield) + " / " + pct(s.model_first_pass_yield);
+    f.fpy.value.textContent = pct(s.first_pass_yield) + SLASH + pct(s.model_first_pass_yield);
     var low = s.first_pass_yield !== null && s.model_first_pass_yield !== null &&
       s.first_pass_yield < s.model_first_pass_yield;
     f.fpy.sub.textContent = low ? "below model" : "";
