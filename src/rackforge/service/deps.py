@@ -41,10 +41,16 @@ def read_scope(request: Request, credentials: Credentials) -> Iterator[Scope]:
 
 
 def write_scope(request: Request, credentials: Credentials) -> Iterator[Scope]:
-    """The caller's scope on a session that writes (``BEGIN IMMEDIATE`` on SQLite, taken at the first
-    statement, the token lookup); commit explicitly."""
-    with request.app.state.db.writer() as session:
-        yield Scope(session, request_user(request, credentials, session))
+    """The caller's scope on a session that writes; commit explicitly. The token is checked on a read
+    session, so the write transaction (``BEGIN IMMEDIATE``: SQLite's one write lock) starts only at the
+    route's first statement, after any slow work the route does first (loading uploaded files)."""
+    db = request.app.state.db
+    with db.reader() as session:
+        user = request_user(request, credentials, session)
+        if user in session:
+            session.expunge(user)
+    with db.writer() as session:
+        yield Scope(session, session.merge(user, load=False))
 
 
 @dataclass(frozen=True)

@@ -82,16 +82,27 @@ def merged_files(current: Mapping[str, str], changes: Mapping[str, str | None]) 
 
 
 def add_revision(session: Session, programme: StoredProgramme, user: User, changes: Mapping[str, str | None],
-                 message: str) -> Revision:
-    """The next revision: the latest one's files with ``changes`` applied, loaded before anything is stored."""
+                 message: str, *, loaded_on: int | None = None) -> Revision:
+    """The next revision: the latest one's files with ``changes`` applied, loaded before anything is stored.
+    ``loaded_on``: the caller already loaded ``changes`` applied to that revision without problems (see
+    :func:`check_revision`); they are loaded again only if another revision came in between."""
     latest = latest_revision(session, programme)
     files = merged_files(revision_files(session, latest), changes)
-    load_files(files)
+    if loaded_on != latest.number:
+        load_files(files)
     revision = _save_revision(session, programme, user, latest.number + 1, files, message)
     changed = {"changed": sorted(p for p, t in changes.items() if t is not None),
                "removed": sorted(p for p, t in changes.items() if t is None)}
     audit(session, programme, user, "revise", {"revision": revision.number, **changed}, message)
     return revision
+
+
+def check_revision(session: Session, programme: StoredProgramme, changes: Mapping[str, str | None]) -> int:
+    """Load the latest revision's files with ``changes`` applied (InputError with the problems); the
+    number of the revision they were applied to. Meant for a read session, before the write transaction."""
+    latest = latest_revision(session, programme)
+    load_files(merged_files(revision_files(session, latest), changes))
+    return latest.number
 
 
 def set_baseline(session: Session, programme: StoredProgramme, user: User, revision: Revision,

@@ -65,11 +65,15 @@ def get_programme(programme_id: PathId, caller: CallerDep) -> ProgrammeOut:
 
 
 @router.post("/{programme_id}/revisions", status_code=201, response_model=RevisionOut, responses=PROBLEMS)
-def add_revision(programme_id: PathId, body: RevisionIn, scope: WriteScope) -> RevisionOut:
+def add_revision(programme_id: PathId, body: RevisionIn, caller: CallerDep, scope: WriteScope) -> RevisionOut:
     """The next revision from changed files (planner). Files with problems: 422, nothing stored."""
+    with caller.read() as reader:  # the files are loaded before the write transaction begins
+        programme, _ = reader.programme(programme_id, Role.PLANNER)
+        loaded_on = ops.check_revision(reader.session, programme, body.files)
     programme, _ = scope.programme(programme_id, Role.PLANNER)
     try:
-        revision = ops.add_revision(scope.session, programme, scope.user, body.files, body.message)
+        revision = ops.add_revision(scope.session, programme, scope.user, body.files, body.message,
+                                    loaded_on=loaded_on)
         scope.session.commit()
     except IntegrityError:
         raise _conflict() from None
