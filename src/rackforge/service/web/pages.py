@@ -125,25 +125,35 @@ async def upload(request: Request, programme_id: PathId, _: Csrf, file: Annotate
 
 
 def _save_upload(request: Request, programme_id: int, filename: str | None, data: bytes, message: str) -> Response:
+    """Check on a read session (the spreadsheet import and the programme load, no write lock held), then
+    save the revision in a short write transaction (loaded again only if a revision came in between)."""
     from rackforge.service.web.upload import changes_for_upload
 
     db = request.app.state.db
-    with db.writer() as session:
-        scope = Scope(session, request.state.user)
-        programme, _ = scope.programme(programme_id, Role.PLANNER)
+    user = request.state.user
+    with db.reader() as session:
+        programme, _ = Scope(session, user).programme(programme_id, Role.PLANNER)
         try:
             current = ops.revision_files(session, ops.latest_revision(session, programme))
             changes = changes_for_upload(current, filename, data)
-            if not changes:
-                return _see_other(f"/programmes/{programme_id}?flash=The upload changes nothing; no revision saved.")
-            revision = ops.add_revision(session, programme, scope.user, changes, message)
-            session.commit()
+            loaded_on = ops.check_revision(session, programme, changes) if changes else None
         except InputError as exc:
-            session.rollback()
             context = programme_context(Caller(request, None), programme_id, problems=exc.problems, message=message,
                                         upload_name=filename or "the upload")
             return render(request, "programme.html", context, status.HTTP_422_UNPROCESSABLE_ENTITY)
-    return _see_other(f"/programmes/{programme_id}?flash=Saved revision {revision.number}.")
+    if not changes:
+        return _see_other(f"/programmes/{programme_id}?flash=The upload changes nothing; no revision saved.")
+    try:
+        with db.writer() as session:
+            programme, _ = Scope(session, user).programme(programme_id, Role.PLANNER)
+            revision = ops.add_revision(session, programme, user, changes, message, loaded_on=loaded_on)
+            number = revision.number
+            session.commit()
+    except InputError as exc:  # another revision came in between and the change no longer loads on it
+        context = programme_context(Caller(request, None), programme_id, problems=exc.problems, message=message,
+                                    upload_name=filename or "the upload")
+        return render(request, "programme.html", context, status.HTTP_422_UNPROCESSABLE_ENTITY)
+    return _see_other(f"/programmes/{programme_id}?flash=Saved revision {number}.")
 
 
 @router.post("/programmes/{programme_id}/baseline")
