@@ -112,7 +112,7 @@ def _refused(what: str, exc: InputError) -> JSONResponse:
     from rackforge.service.app import problems_json
 
     return JSONResponse({"detail": f"the {what} have problems; nothing was stored", "problems": problems_json(exc)},
-                        status_code=status.HTTP_422_UNPROCESSABLE_ENTITY)
+                        status_code=422)
 
 
 @router.post("/api/programmes/{programme_id}/line-events", response_model=Accepted, status_code=201)

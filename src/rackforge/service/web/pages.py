@@ -140,7 +140,7 @@ def _save_upload(request: Request, programme_id: int, filename: str | None, data
         except InputError as exc:
             context = programme_context(Caller(request, None), programme_id, problems=exc.problems, message=message,
                                         upload_name=filename or "the upload")
-            return render(request, "programme.html", context, status.HTTP_422_UNPROCESSABLE_ENTITY)
+            return render(request, "programme.html", context, 422)
     if not changes:
         return _see_other(f"/programmes/{programme_id}?flash=The upload changes nothing; no revision saved.")
     try:
@@ -152,7 +152,7 @@ def _save_upload(request: Request, programme_id: int, filename: str | None, data
     except InputError as exc:  # another revision came in between and the change no longer loads on it
         context = programme_context(Caller(request, None), programme_id, problems=exc.problems, message=message,
                                     upload_name=filename or "the upload")
-        return render(request, "programme.html", context, status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return render(request, "programme.html", context, 422)
     return _see_other(f"/programmes/{programme_id}?flash=Saved revision {number}.")
 
 
