@@ -35,6 +35,9 @@ OPEN_OR_OWN = {("GET", "/api/health"), ("GET", "/api/programmes"), ("POST", "/ap
                ("POST", "/api/users")}
 """Routes without a programme or run id: health, the caller's own list and new programmes, and adding a
 user (administrators only: tests/service/test_api.py)."""
+OPEN_OR_OWN |= {(m, "/api/programmes/{programme_id}/" + p) for m, p in (  # issue 16's line board: station tokens
+    ("POST", "line-events"), ("POST", "test-results"), ("GET", "line-board"), ("GET", "line-board/events"),
+    ("POST", "station-tokens"))}  # and an endless stream; their isolation is tested in tests/web/test_line_api.py
 
 
 def _route_key(method: str, path: str) -> tuple[str, str]:

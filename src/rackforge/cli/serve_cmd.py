@@ -51,4 +51,5 @@ def serve(db_url: str | None, data_dir: Path, host: str, port: int, workers: int
                      database)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"rackforge serve: {shown_url(url)} on http://{host}:{port} ({workers} worker thread(s))", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, access_log=access_log)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, access_log=access_log,
+                timeout_graceful_shutdown=5)  # open line-board streams never end by themselves (issue 16)

@@ -114,4 +114,5 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(programmes.router)
     app.include_router(runs.router)
+    __import__("rackforge.service.web.install", fromlist=["install_web"]).install_web(app, database)  # issue 16
     return app
