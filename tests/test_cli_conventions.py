@@ -69,7 +69,7 @@ def test_one_default_seed_everywhere() -> None:
     assert {"simulate", "optimize", "assess", "factory"} <= set(seeded)
     for name, param in seeded.items():
         assert param.opts == ["--seed"], name
-        if name == "factory":  # the programme's factory.simulation.seed, whose default is the same
+        if name in ("factory", "line replay"):  # the programme's factory.simulation.seed, whose default is the same
             assert not isinstance(param.default, int)
         else:
             assert param.default == DEFAULT_SEED, name
