@@ -1,0 +1,109 @@
+"""Where work runs: ``--cluster local:N``, ``--cluster tcp://HOST:PORT``, ``RACKFORGE_CLUSTER``, or here.
+
+- ``local:N``: a ``distributed.LocalCluster`` of N worker processes with one thread each, started for
+  the command and closed after it;
+- ``tcp://HOST:PORT`` (or ``tls://``): the scheduler of an existing Dask cluster, whose workers have
+  the same rackforge installed;
+- nothing (no option, ``RACKFORGE_CLUSTER`` unset or empty): one process, as without Dask.
+
+The answer is the same bit for bit wherever it runs (see :mod:`rackforge.core.parallel`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from rackforge.core.parallel import SerialMap, TaskMap, running_on
+from rackforge.errors import InputError, Problem
+
+ENV_VAR = "RACKFORGE_CLUSTER"
+"""Environment variable naming the cluster when ``--cluster`` is not given."""
+
+INSTALL_HINT = "pip install 'rackforge[dask]'"
+"""How to install the optional cluster dependencies."""
+
+MAX_LOCAL_WORKERS = 512
+"""Most worker processes ``local:N`` starts [processes]."""
+
+CONNECT_TIMEOUT_S = 20
+"""How long to wait for a remote scheduler [s]."""
+
+_FORMS = "'local:N' (N worker processes on this machine) or 'tcp://HOST:PORT' (a running Dask scheduler)"
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """A parsed ``--cluster`` value: ``local`` with ``workers``, or a scheduler ``address``."""
+
+    text: str
+    workers: int | None = None
+    address: str | None = None
+
+
+def _problem(where: str, message: str) -> InputError:
+    return InputError([Problem(where, None, "cluster", message)])
+
+
+def parse_cluster(text: str | None, where: str = "--cluster") -> ClusterSpec | None:
+    """The cluster ``text`` names (None: run in this process). ``where`` names the option or variable
+    for the error message; a malformed value is an :class:`~rackforge.errors.InputError`."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    local = re.fullmatch(r"local:(\d+)", value)
+    if local:
+        workers = int(local.group(1))
+        if not 1 <= workers <= MAX_LOCAL_WORKERS:
+            raise _problem(where, f"local:N takes 1 to {MAX_LOCAL_WORKERS} worker processes, got {workers}")
+        return ClusterSpec(value, workers=workers)
+    if re.fullmatch(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}", value):
+        return ClusterSpec(value, address=value)
+    raise _problem(where, f"{value!r} is not a cluster; give {_FORMS}")
+
+
+def chosen_cluster(option: str | None) -> ClusterSpec | None:
+    """The cluster from the ``--cluster`` option, else from ``RACKFORGE_CLUSTER``, else None."""
+    if option is not None and option.strip():
+        return parse_cluster(option, "--cluster")
+    return parse_cluster(os.environ.get(ENV_VAR), ENV_VAR)
+
+
+def _require_distributed(spec: ClusterSpec) -> None:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise _problem("--cluster", f"running on a cluster ({spec.text}) needs Dask, which is not installed; "
+                       f"install it with: {INSTALL_HINT}") from None
+
+
+@contextmanager
+def cluster_task_map(spec: ClusterSpec | None) -> Iterator[TaskMap]:
+    """A task map for ``spec`` (None: :class:`~rackforge.core.parallel.SerialMap`), in force for the
+    analyses inside the ``with`` block; a local cluster is closed when the block ends."""
+    if spec is None:
+        with running_on(SerialMap()) as serial:
+            yield serial
+        return
+    _require_distributed(spec)
+    from distributed import Client, LocalCluster
+
+    from rackforge.cluster.dask_map import DaskMap
+
+    if spec.workers is not None:
+        with LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client, \
+                running_on(DaskMap(client)) as task_map:
+            yield task_map
+        return
+    try:
+        client = Client(spec.address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        raise _problem("--cluster", f"cannot reach the Dask scheduler at {spec.address}: {exc}; start one with "
+                       "'dask scheduler' or give 'local:N'") from None
+    with client, running_on(DaskMap(client)) as task_map:
+        yield task_map
