@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rackforge.cli.cluster_option import cluster_option
 from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def _pm(mean: Any, half: Any, digits: int = 1) -> str:
 @click.option("--weeks", type=FiniteFloat(1.0), help="Simulate only the first WEEKS of the build plan.")
 @click.option("--confidence", type=FiniteFloat(0.0, 1.0, low_open=True),
               help="With --plan-capacity: share of replications that must meet the plan (default: the factory's).")
+@cluster_option
 def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications: int | None, seed: int | None,
             workers: int | None, weeks: float | None, confidence: float | None) -> None:
     """Simulate the integration-and-test line; plan stations with --plan-capacity.

@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rackforge.core.parallel import SerialMap, TaskMap, running_on
 from rackforge.errors import InputError, Problem
@@ -33,6 +34,10 @@ MAX_LOCAL_WORKERS = 512
 CONNECT_TIMEOUT_S = 20
 """How long to wait for a remote scheduler [s]."""
 
+S = TypeVar("S")
+T = TypeVar("T")
+R = TypeVar("R")
+
 _FORMS = "'local:N' (N worker processes on this machine) or 'tcp://HOST:PORT' (a running Dask scheduler)"
 
 
@@ -46,7 +51,7 @@ class ClusterSpec:
 
 
 def _problem(where: str, message: str) -> InputError:
-    return InputError([Problem(where, None, "cluster", message)])
+    return InputError([Problem(where, None, "", message)])
 
 
 def parse_cluster(text: str | None, where: str = "--cluster") -> ClusterSpec | None:
@@ -81,29 +86,67 @@ def _require_distributed(spec: ClusterSpec) -> None:
                        f"install it with: {INSTALL_HINT}") from None
 
 
+class ClusterMap:
+    """The task map of a cluster that starts (or is connected to) when the first task is sent, so a
+    command that stops early on bad input, or needs no cluster, starts none; :meth:`close` ends it."""
+
+    def __init__(self, spec: ClusterSpec) -> None:
+        self.spec = spec
+        self._stack = ExitStack()
+        self._map: TaskMap | None = None
+
+    def _started(self) -> TaskMap:
+        if self._map is None:
+            self._map = self._start()
+        return self._map
+
+    def _start(self) -> TaskMap:
+        from distributed import Client, LocalCluster
+
+        from rackforge.cluster.dask_map import DaskMap
+
+        spec = self.spec
+        if spec.workers is not None:
+            cluster = self._stack.enter_context(LocalCluster(
+                n_workers=spec.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR))
+            return DaskMap(self._stack.enter_context(Client(cluster)))
+        try:
+            client = Client(spec.address, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise _problem("--cluster", f"cannot reach the Dask scheduler at {spec.address}: {exc}; start one "
+                           "with 'dask scheduler' or give 'local:N'") from None
+        return DaskMap(self._stack.enter_context(client))
+
+    @property
+    def workers(self) -> int:
+        """Workers of the cluster [processes] (starts it)."""
+        return self._started().workers
+
+    def map_ordered(self, fn: Callable[[S, T], R], items: Sequence[T], *, shared: S) -> Iterator[R]:
+        """``fn(shared, item)`` on the cluster for each item, in item order (starts it)."""
+        return self._started().map_ordered(fn, items, shared=shared)
+
+    def close(self) -> None:
+        """Close the client and stop a local cluster."""
+        self._stack.close()
+        self._map = None
+
+
 @contextmanager
 def cluster_task_map(spec: ClusterSpec | None) -> Iterator[TaskMap]:
     """A task map for ``spec`` (None: :class:`~rackforge.core.parallel.SerialMap`), in force for the
-    analyses inside the ``with`` block; a local cluster is closed when the block ends."""
+    analyses inside the ``with`` block; the cluster starts when the first task is sent and a local
+    one is stopped when the block ends. Without Dask installed, an :class:`~rackforge.errors.InputError`
+    saying how to install it."""
     if spec is None:
         with running_on(SerialMap()) as serial:
             yield serial
         return
     _require_distributed(spec)
-    from distributed import Client, LocalCluster
-
-    from rackforge.cluster.dask_map import DaskMap
-
-    if spec.workers is not None:
-        with LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client, \
-                running_on(DaskMap(client)) as task_map:
-            yield task_map
-        return
+    task_map = ClusterMap(spec)
     try:
-        client = Client(spec.address, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError) as exc:
-        raise _problem("--cluster", f"cannot reach the Dask scheduler at {spec.address}: {exc}; start one with "
-                       "'dask scheduler' or give 'local:N'") from None
-    with client, running_on(DaskMap(client)) as task_map:
-        yield task_map
+        with running_on(task_map):
+            yield task_map
+    finally:
+        task_map.close()

@@ -997,7 +997,7 @@ class ShortfallEstimate:
     seed: int
 
 
-def expected_shortfall(programme: Programme, shares: Mapping[str, float] | None = None, *,
+def expected_shortfall(programme: Programme | None, shares: Mapping[str, float] | None = None, *,
                        scenarios: int = 2000, seed: int = 0,
                        model: SimulationModel | None = None) -> ShortfallEstimate:
     """Expected racks and value short at the end of the plan for a sourcing mix.
@@ -1005,9 +1005,12 @@ def expected_shortfall(programme: Programme, shares: Mapping[str, float] | None 
     ``shares`` maps ``"part@site"`` to a planned share; parts it names take their split from it
     (their unnamed sources get 0), other parts keep the programme's shares. Runs with the same
     ``seed`` share their random numbers (common random numbers), so two mixes are compared on the
-    same disruptions. Pass ``model`` (from :func:`simulation_model`) to avoid rebuilding it.
+    same disruptions. Pass ``model`` (from :func:`simulation_model`) to avoid rebuilding it (then
+    ``programme`` may be None).
     """
-    base = model if model is not None else simulation_model(programme)
+    if model is None and programme is None:
+        raise ValueError("expected_shortfall needs a programme or a model")
+    base = model if model is not None else simulation_model(programme)  # type: ignore[arg-type]
     m = base.with_shares(shares) if shares else base
     result = run(m, scenarios, seed, precision="double")
     summary = result.summary()
