@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Show rack designs side by side and what changed between generations."),
     "optimize": ("rackforge.cli.optimize_cmd:optimize",
                  "Least-cost sourcing plan under domestic-content and diversification targets."),
+    "sweep": ("rackforge.cli.sweep_cmd:sweep", "Run analyses over a grid or sample of inputs; one table row per run."),
 }
 
 EXIT_CODES: dict[int, str] = {
