@@ -71,6 +71,10 @@ def _step(node: Any, name: str, key: str | None, path: str) -> Any:
 
 
 def _section_data(programme: Programme, top: str) -> Any:
+    from rackforge.schema import Programme as ProgrammeType
+
+    if top not in ProgrammeType.model_fields or top in ("catalog", "root", "locations"):
+        raise ValueError(f"{top!r} is not a programme section a sweep can vary")
     value = getattr(programme, top)
     if value is None:
         raise ValueError(f"the programme has no {top!r} section")
@@ -88,10 +92,6 @@ def current_value(programme: Programme, path: str) -> Any:
         return None
     segments = _segments(path)
     top, key = segments[0]
-    from rackforge.schema import Programme as ProgrammeType
-
-    if top not in ProgrammeType.model_fields or top in ("catalog", "root", "locations"):
-        raise ValueError(f"{path}: {top!r} is not a programme section a sweep can vary")
     node: Any = {top: _section_data(programme, top)}
     for name, entry_key in [(top, key), *segments[1:]]:
         node = _step(node, name, entry_key, path)
@@ -148,9 +148,10 @@ def with_inputs(programme: Programme, values: Mapping[str, Any]) -> Programme:
             updates[top] = TypeAdapter(annotation).validate_python(section)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in (top, *first["loc"]))
-            raise InputError([Problem("(sweep row)", None, where, str(first["msg"]).removeprefix("Value error, "))]
-                             ) from None
+            where = ", ".join(p for p in values if p.split(".")[0].split("[")[0] == top)
+            loc = ".".join(str(p) for p in (top, *first["loc"]))
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise InputError([Problem("(sweep row)", None, where, f"{message} (at {loc})")]) from None
     return programme.model_copy(update=updates)
 
 

@@ -77,6 +77,10 @@ def sensitivity_indices(spec: SweepSpec, frame: pd.DataFrame) -> tuple[dict[str,
         if y is None or not np.all(np.isfinite(y)):
             notes.append(f"no {spec.design} indices for {out}: some rows have no number for it (see 'error')")
             continue
+        if np.ptp(y) == 0:
+            notes.append(f"no {spec.design} indices for {out}: it is the same in every row (no variance to "
+                         "apportion)")
+            continue
         indices[out] = analyse(spec.design, bounds, names, x, y, seed=spec.seed)
     return indices, notes
 
