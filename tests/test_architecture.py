@@ -24,7 +24,7 @@ LAYERS: dict[str, int] = {
     "core": 3,
     "engineering": 4, "sourcing": 4, "resilience": 4, "optimize": 4, "factory": 4, "readiness": 4,
     "evaluate": 4,
-    "api": 5,
+    "api": 5, "cluster": 5,
     "report": 6,
     "cli": 7, "__main__": 8,
 }

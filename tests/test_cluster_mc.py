@@ -3,6 +3,7 @@ wherever they ran (in-process task maps: no Dask needed)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import pickle
 import random
@@ -77,7 +78,7 @@ def test_split_evenly_covers_the_range_in_whole_units(total: int, parts: int, un
     assert sum(n for _, n in pieces) == total
     assert len(pieces) <= parts
     assert all(first % unit == 0 and n > 0 for first, n in pieces)
-    assert all(a + n == b for (a, n), (b, _) in zip(pieces, pieces[1:], strict=False))
+    assert all(a + n == b for (a, n), (b, _) in itertools.pairwise(pieces))
 
 
 def test_block_sums_merge_in_block_order_bit_for_bit() -> None:

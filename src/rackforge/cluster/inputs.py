@@ -100,8 +100,13 @@ def current_value(programme: Programme, path: str) -> Any:
     return node
 
 
+def round_half_up(value: float) -> int:
+    """``value`` rounded to the nearest whole number, halves up (12.5 → 13) [same unit]."""
+    return math.floor(value + 0.5)
+
+
 def _scaled_plan(data: dict[str, Any], scale: float) -> dict[str, Any]:
-    quarters = {q: {d: int(math.floor(n * scale + 0.5)) for d, n in row.items()} for q, row in data["quarters"].items()}
+    quarters = {q: {d: round_half_up(n * scale ) for d, n in row.items()} for q, row in data["quarters"].items()}
     return {**data, "quarters": quarters}
 
 
@@ -111,9 +116,9 @@ def _typed(value: Any, like: Any) -> Any:
     if isinstance(like, bool):
         return value
     if isinstance(like, int) and isinstance(value, float):
-        return int(math.floor(value + 0.5))
+        return round_half_up(value )
     if isinstance(like, dt.date) and isinstance(value, float | int):
-        return dt.date.fromordinal(int(math.floor(value + 0.5)))
+        return dt.date.fromordinal(round_half_up(value ))
     return value
 
 
@@ -143,7 +148,7 @@ def with_inputs(programme: Programme, values: Mapping[str, Any]) -> Programme:
             raise ValueError(f"{path}: the last segment names a field, not a list entry")
         node[leaf] = _typed(value, node.get(leaf))
     for top, section in data.items():
-        annotation = ProgrammeType.model_fields[top].annotation
+        annotation: Any = ProgrammeType.model_fields[top].annotation
         try:
             updates[top] = TypeAdapter(annotation).validate_python(section)
         except ValidationError as exc:

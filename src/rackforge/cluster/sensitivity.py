@@ -58,7 +58,7 @@ def analyse(design: str, bounds: Sequence[Sequence[float]], names: Sequence[str]
         from SALib.analyze import sobol
 
         res = sobol.analyze(spec, y, calc_second_order=False, num_resamples=RESAMPLES, seed=seed)
-        keys = ("S1", "S1_conf", "ST", "ST_conf")
+        keys: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
     elif design == "morris":
         from SALib.analyze import morris
 

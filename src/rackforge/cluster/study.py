@@ -90,9 +90,8 @@ def run_sweep(programme: Programme, spec: SweepSpec, out: Path, *,
               progress: Callable[[int], None] | None = None) -> SweepOutcome:
     """Run the sweep into folder ``out`` on the task map in force; ``on_start(rows)`` then
     ``progress(k)`` as rows finish (rows taken from the checkpoint count at once)."""
-    from rackforge.io.files import atomic_write_text, check_output_dir
-
     from rackforge.cluster.sweep_html import sweep_html
+    from rackforge.io.files import atomic_write_text, check_output_dir
 
     check_output_dir(out, OWNED)
     rows = design_rows(spec, programme)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rackforge.cluster.inputs import OPTION_FIELDS, current_value, options_from, with_inputs
+from rackforge.cluster.inputs import OPTION_FIELDS, current_value, options_from, round_half_up, with_inputs
 from rackforge.errors import InputError, Problem, RackforgeError
 
 if TYPE_CHECKING:
@@ -91,9 +90,9 @@ def _from_number(value: float, like: Any) -> Any:
     import datetime as dt
 
     if isinstance(like, dt.date):
-        return dt.date.fromordinal(int(math.floor(value + 0.5))).isoformat()
+        return dt.date.fromordinal(round_half_up(value )).isoformat()
     if isinstance(like, int) and not isinstance(like, bool):
-        return int(math.floor(value + 0.5))
+        return round_half_up(value )
     return value
 
 
@@ -225,7 +224,7 @@ def run_rows(programme: Programme, spec: SweepSpec, rows: Sequence[dict[str, Any
     todo = [r for r, k in zip(rows, keys, strict=True) if k not in done]
     if progress is not None and len(todo) < len(rows):
         progress(len(rows) - len(todo))
-    task = SweepTask(programme, dict(spec.run), spec.outputs)
+    task = SweepTask(programme, {str(k): v for k, v in spec.run.items()}, spec.outputs)
     fresh = current_task_map().map_ordered(run_row, todo, shared=task)
     log = checkpoint.open("a", encoding="utf-8") if checkpoint is not None else None
     try:

@@ -60,10 +60,11 @@ class FloatHistogram:
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        where, values = state.pop("counts")  # type: ignore[misc]
+        sparse = state.pop("counts")
+        assert isinstance(sparse, tuple)
         self.__dict__.update(state)
         counts = np.zeros(self.rows * self.bins, dtype=np.int64)
-        counts[where] = values
+        counts[sparse[0]] = sparse[1]
         self.counts = counts.reshape(self.rows, self.bins)
 
     def merge(self, other: FloatHistogram) -> None:
