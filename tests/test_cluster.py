@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from rackforge.io.loader import load_programme
 
 distributed = pytest.importorskip("distributed")
 
+from rackforge.cluster.connect import local_cluster  # noqa: E402
 from rackforge.cluster.dask_map import DaskMap  # noqa: E402
 
 
@@ -29,8 +29,7 @@ def cluster_map() -> Iterator[DaskMap]:
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = src + (os.pathsep + old if old else "")
     try:
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                      silence_logs=logging.ERROR) as cluster, distributed.Client(cluster) as client:
+        with local_cluster(2) as cluster, distributed.Client(cluster) as client:
             yield DaskMap(client)
     finally:
         if old is None:

@@ -51,12 +51,15 @@ class FloatHistogram:
         self.counts = np.zeros((self.rows, self.bins), dtype=np.int64)
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickled sparsely (the non-zero bins only): a chunk's histogram is mostly empty, and it is
-        what a cluster worker sends back per task."""
+        """Pickled sparsely (the non-zero bins only, as 32-bit positions and the narrowest unsigned
+        counts that hold them): a piece of a run fills a fraction of the bins, and this is what a
+        cluster worker sends back per task."""
         state = dict(self.__dict__)
         flat = self.counts.ravel()
         where = np.flatnonzero(flat)
-        state["counts"] = (where, flat[where])
+        values = flat[where]
+        index_type = np.int32 if flat.size < 2**31 else np.int64
+        state["counts"] = (where.astype(index_type), values.astype(np.min_scalar_type(int(values.max(initial=0)))))
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
