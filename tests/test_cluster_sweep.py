@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from rackforge.cli import cli
-from rackforge.cluster.inputs import current_value, with_inputs
+from rackforge.cluster.inputs import current_value, options_from, with_inputs
 from rackforge.cluster.sensitivity import analyse, ishigami, ishigami_indices, sample
 from rackforge.cluster.sweep import design_rows, load_spec, read_checkpoint, run_rows
 from rackforge.core.parallel import running_on
@@ -79,6 +79,11 @@ def test_row_inputs_set_the_named_fields_only(programme: Any) -> None:
     assert current_value(changed, "factory.stations[burn-in-bay].count") == 9   # whole stations
     assert changed.scenarios == programme.scenarios and changed.catalog is programme.catalog
     assert current_value(programme, "factory.stations[burn-in-bay].count") == 6  # the original is untouched
+    dated = with_inputs(programme, {"sources[nvidia-b300-gpu@amkor-peoria].qualified_date": "2027-10-01",
+                                    "optimize.domestic_target": 0.6})
+    assert str(current_value(dated, "sources[nvidia-b300-gpu@amkor-peoria].qualified_date")) == "2027-10-01"
+    assert options_from({"optimize.domestic_target": 0.6, "build_plan.scale": 1.0}) == {
+        "optimize": {"domestic_target": 0.6}}
     with pytest.raises(InputError, match="greater than 0") as info:
         with_inputs(programme, {"factory.stations[burn-in-bay].count": -1})
     assert info.value.problems[0].field == "factory.stations[burn-in-bay].count"
