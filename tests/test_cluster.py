@@ -55,11 +55,15 @@ def test_simulate_on_two_workers_equals_one_process(cluster_map: DaskMap, progra
     assert same_json(one.to_json(), two.to_json())
 
 
-def test_factory_replications_on_two_workers_equal_one_process(cluster_map: DaskMap, programme: Any) -> None:
+def test_factory_and_capacity_plan_on_two_workers_equal_one_process(cluster_map: DaskMap, programme: Any) -> None:
     one = api.factory(programme, replications=3, seed=4, workers=1, weeks=8)
     with running_on(cluster_map):
         two = api.factory(programme, replications=3, seed=4, weeks=8)
     assert same_json(one.to_dict(), two.to_dict())
+    plan_one = api.plan_factory_capacity(programme, replications=2, seed=1, workers=1)
+    with running_on(cluster_map):
+        plan_two = api.plan_factory_capacity(programme, replications=2, seed=1)
+    assert plan_one.trace and same_json(plan_one.to_dict(), plan_two.to_dict())
 
 
 def test_optimize_sweep_on_two_workers_equals_one_process(cluster_map: DaskMap, programme: Any) -> None:

@@ -240,6 +240,9 @@ def run_rows(programme: Programme, spec: SweepSpec, rows: Sequence[dict[str, Any
                 progress(1)
             yield row
     finally:
+        close = getattr(fresh, "close", None)
+        if close is not None:  # stops a cluster map's pending tasks when the caller stops early
+            close()
         if log is not None:
             log.close()
 
