@@ -63,6 +63,11 @@ def test_spec_errors_name_file_line_and_field(tmp_path: Path, programme: Any) ->
     problem = info.value.problems[0]
     assert (problem.line, problem.field) == (3, "sweep.inputs[0].field")
     assert "no-such-event" in problem.message and "taiwan-strait" in problem.message  # names what is there
+    dates = write(tmp_path, "sweep:\n  inputs:\n    - field: build_plan.scale\n      range: [1, tomorrow]\n"
+                            "  run: {simulate: {}}\n  outputs: [simulate.summary.x]\n")
+    with pytest.raises(InputError, match="ISO date") as info:
+        load_spec(dates, programme)
+    assert info.value.problems[0].line == 4
     loose = write(tmp_path, "sweep:\n  design: sobol\n  inputs:\n    - field: build_plan.scale\n      values: [1]\n"
                             "  run: {simulate: {}}\n  outputs: [stress.x]\n")
     with pytest.raises(InputError, match="stress"):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rackforge.cluster.sweep import CHECKPOINT, _number, design_rows, rows_frame, run_rows, write_table
+from rackforge.cluster.sweep import CHECKPOINT, as_number, design_rows, rows_frame, run_rows, write_table
 from rackforge.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def sensitivity_indices(spec: SweepSpec, frame: pd.DataFrame) -> tuple[dict[str,
     notes: list[str] = []
     if spec.design == "grid":
         return indices, notes
-    bounds = [tuple(_number(v) for v in i.range or ()) for i in spec.inputs]
+    bounds = [tuple(as_number(v) for v in i.range or ()) for i in spec.inputs]
     x = sample(spec.design, bounds, spec.samples, spec.seed)
     names = [i.field for i in spec.inputs]
     for out in spec.outputs:

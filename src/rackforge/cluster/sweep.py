@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rackforge.cluster.inputs import OPTION_FIELDS, current_value, options_from, round_half_up, with_inputs
+from rackforge.cluster.inputs import current_value, options_from, round_half_up, with_inputs
 from rackforge.errors import InputError, Problem, RackforgeError
 
 if TYPE_CHECKING:
@@ -59,6 +59,11 @@ def load_spec(path: Path, programme: Programme) -> SweepSpec:
             current_value(programme, item.field)
         except ValueError as exc:
             problems.append(lines.problem(("sweep", "inputs", i, "field"), str(exc)))
+        for end in item.range or ():
+            try:
+                as_number(end)
+            except InputError as exc:
+                problems.append(lines.problem(("sweep", "inputs", i, "range"), exc.problems[0].message))
     if problems:
         raise InputError(problems)
     return spec
@@ -69,11 +74,11 @@ def _axis(item: SweepInput, like: Any) -> list[Any]:
     if item.values is not None:
         return list(item.values)
     assert item.range is not None
-    low, high = (_number(v) for v in item.range)
+    low, high = (as_number(v) for v in item.range)
     return [_from_number(float(v), like) for v in np.linspace(low, high, item.steps)]
 
 
-def _number(value: Any) -> float:
+def as_number(value: Any) -> float:
     """A range end as a number (ISO dates as day ordinals)."""
     import datetime as dt
 
@@ -105,7 +110,7 @@ def design_rows(spec: SweepSpec, programme: Programme) -> list[dict[str, Any]]:
     else:
         from rackforge.cluster.sensitivity import sample
 
-        bounds = [tuple(_number(v) for v in i.range or ()) for i in spec.inputs]
+        bounds = [tuple(as_number(v) for v in i.range or ()) for i in spec.inputs]
         matrix = sample(spec.design, bounds, spec.samples, spec.seed)
         rows = [{i.field: _from_number(float(x), like) for i, x, like in zip(spec.inputs, point, likes, strict=True)}
                 for point in matrix]
@@ -275,8 +280,3 @@ def write_table(frame: pd.DataFrame, folder: Path) -> list[Path]:
         pq.write_table(table, tmp)
     atomic_write_text(csv, escape_frame(frame).to_csv(index=False))
     return [parquet, csv]
-
-
-def option_fields() -> tuple[str, ...]:
-    """Input fields that set analysis options rather than programme fields."""
-    return tuple(OPTION_FIELDS)
