@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     "core": 3,
     "engineering": 4, "sourcing": 4, "resilience": 4, "optimize": 4, "factory": 4, "readiness": 4,
     "evaluate": 4,
-    "api": 5, "answers": 5,
+    "api": 5, "answers": 5, "cluster": 5,
     "report": 6,
     "service": 7,  # the shared service (issue 15): above the report, below the CLI
     "cli": 8, "__main__": 9,

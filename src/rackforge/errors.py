@@ -46,6 +46,10 @@ class InputError(RackforgeError):
             raise ValueError("InputError needs at least one problem")
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]]]:
+        """Pickled with its problems (so an error raised in a cluster worker reaches the CLI whole)."""
+        return type(self), (self.problems,)
+
     def render(self) -> str:
         """All problems, one per line, with a count when there are several."""
         lines = [p.render() for p in self.problems]

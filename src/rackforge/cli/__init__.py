@@ -56,6 +56,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tokens": ("rackforge.cli.tokens_cmd:tokens", "Create API tokens for the service's users."),
     # line-side board (issue 16)
     "line": ("rackforge.cli.line_cmd:line", "Feed the line-side board: replay a simulated line to a server."),
+
+    "sweep": ("rackforge.cli.sweep_cmd:sweep", "Run analyses over a grid or sample of inputs; one table row per run."),
 }
 
 EXIT_CODES: dict[int, str] = {

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from rackforge.cli.cluster_option import cluster_option
 from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument, seed_option
 from rackforge.report.framework import SECTION_BUDGET_S
 from rackforge.resilience.defaults import MONTE_CARLO_SCENARIOS
@@ -32,6 +33,7 @@ past its time budget)."""
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit of each optimiser solve (default: the section budget / 20, at most 120).")
 @json_option
+@cluster_option
 def assess(path: Path | None, output: Path, scenarios: int, seed: int, section_budget: float, gap: float | None,
            time_limit: float | None, as_json: bool) -> None:
     """Run every analysis and write a self-contained report.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rackforge.cli.cluster_option import cluster_option
 from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument
 from rackforge.seeds import DEFAULT_SEED
 
@@ -36,6 +37,7 @@ def _pm(mean: Any, half: Any, digits: int = 1) -> str:
 @click.option("--max-utilisation", type=FiniteFloat(0.0, 1.0, low_open=True), metavar="SHARE",
               help="With --plan-capacity: most any planned station may be busy, e.g. 0.85 (the default: above "
               "about 85% queues grow steeply and a breakdown or yield dip delays racks).")
+@cluster_option
 def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications: int | None, seed: int | None,
             workers: int | None, weeks: float | None, confidence: float | None,
             max_utilisation: float | None) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
+from rackforge.cli.cluster_option import cluster_option
 from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_option, load, path_argument, seed_option
 from rackforge.optimize.highs import SolveOptions
 from rackforge.optimize.policy import RULE_THRESHOLDS, SWEEP_SHORTFALL_SCENARIOS, SourcingPolicy
@@ -103,6 +104,7 @@ def _fraction_list(text: str | None) -> list[float] | None:
 @seed_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
               help="--sweep: write the curve to FILE (.csv, else JSON), atomically.")
+@cluster_option
 def optimize(path: Path | None, as_json: bool, domestic_target: float | Literal["rule"] | None, from_year: int | None,
              categories: str | None, rule_id: str | None, country_cap: float | None, cap_scope: str,
              critical_share: float, relax: bool, stock: str, gap: float, time_limit: float, sweep: bool,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from rackforge.cli.cluster_option import cluster_option
 from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument, seed_option
 from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES, MONTE_CARLO_SCENARIOS
 
@@ -25,6 +26,7 @@ from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES, MONTE
 @click.option("--chunk", default=None, type=click.IntRange(1),
               help="Scenarios per chunk instead of --memory-budget, rounded up to whole blocks of 1,024 (memory "
               "only; results do not depend on it).")
+@cluster_option
 def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precision: str, memory_budget_mb: int,
              chunk: int | None) -> None:
     """Monte Carlo of racks delivered per design and quarter under the disruption library.

@@ -652,12 +652,24 @@ def _run_one(args: tuple[LineSpec, int, int]) -> dict[str, Any]:
     return run_replication(spec, seed, replication)
 
 
+def replication_task(shared: tuple[LineSpec, int], replication: int) -> dict[str, Any]:
+    """One replication as a cluster task: ``shared`` is (line, seed), sent once per worker."""
+    spec, seed = shared
+    return run_replication(spec, seed, replication)
+
+
 def run_replications(spec: LineSpec, replications: int, seed: int, workers: int | None = None) -> list[dict[str, Any]]:
-    """Run ``replications`` independent replications, in ``workers`` processes (default: CPUs).
+    """Run ``replications`` independent replications, in ``workers`` processes (default: CPUs), or on
+    the cluster in force (:func:`rackforge.core.parallel.current_task_map`; ``workers`` is then unused).
 
     Replication ``i`` is seeded by ``SeedSequence(seed, spawn_key=(i,))``, so the list of
-    results is the same for any number of workers.
+    results is the same for any number of workers and wherever they run.
     """
+    from rackforge.core.parallel import current_task_map, is_distributed
+
+    task_map = current_task_map()
+    if is_distributed(task_map):
+        return list(task_map.map_ordered(replication_task, range(replications), shared=(spec, seed)))
     jobs = [(spec, seed, i) for i in range(replications)]
     workers = min(replications, workers if workers is not None else (os.cpu_count() or 1))
     if workers <= 1:

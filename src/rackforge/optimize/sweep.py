@@ -204,6 +204,46 @@ def _point(result: OptimizeResult, target: float | None, cap: float | None, base
                       int((result.data.needs_open & result.plan.opened).sum()))
 
 
+@dataclass(frozen=True)
+class PointSettings:
+    """What every point of a sweep shares (sent once to each cluster worker)."""
+
+    data: OptimizeInput
+    targets: SourcingTargets
+    options: SolveOptions
+    stock: str
+    years: tuple[int, ...] | None
+    base_cost_usd: float | None
+    model: Any
+    """The resilience Monte Carlo model (:class:`~rackforge.resilience.montecarlo.SimulationModel`), or
+    None for no expected shortfall."""
+    shortfall_scenarios: int
+    seed: int
+
+
+def sweep_point(settings: PointSettings, pair: tuple[float | None, float]) -> SweepPoint:
+    """One point of the curve, ``pair`` = (country cap, domestic-content target): the least-cost plan
+    and, with a Monte Carlo model, its expected shortfall (common random numbers: the same ``seed`` at
+    every point). A pure function of its arguments, so points can run anywhere (a cluster task)."""
+    s = settings
+    cap, tau = pair
+    try:
+        result = optimise(s.data, replace(s.targets, domestic_content=flat_target(tau, s.years), country_cap=cap),
+                          s.options, stock=s.stock, duals=False)
+    except SolverError as exc:  # no plan within the time limit: the point says so, the curve goes on
+        return SweepPoint(tau, cap, "no plan in time", None, None, None, None, None, explanation=str(exc))
+    point = _point(result, tau, cap, s.base_cost_usd)
+    if s.model is not None and result.plan is not None:
+        from rackforge.resilience.montecarlo import expected_shortfall
+
+        est = expected_shortfall(None, _shares_by_source(result), scenarios=s.shortfall_scenarios, seed=s.seed,
+                                 model=s.model)
+        point = replace(point, expected_value_short_usd=est.expected_value_short_usd,
+                        expected_racks_short=float(sum(est.expected_racks_short.values())),
+                        probability_of_shortfall=est.probability_of_shortfall)
+    return point
+
+
 def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Sequence[float] | None = None,
           country_caps: Sequence[float | None] = (None,), programme: Programme | None = None,
           shortfall_scenarios: int = 2000, seed: int = 0, options: SolveOptions | None = None,
@@ -245,26 +285,12 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
             model = simulation_model(programme)
         except ImportError:  # pragma: no cover - the resilience module ships with rackforge
             notes.append("resilience module not available: no expected shortfall")
-    points: list[SweepPoint] = []
-    for cap in country_caps:
-        for tau in grid:
-            try:
-                result = optimise(data, replace(targets, domestic_content=flat_target(tau, years),
-                                                country_cap=cap), options, stock=stock, duals=False)
-            except SolverError as exc:  # no plan within the time limit: the point says so, the curve goes on
-                points.append(SweepPoint(tau, cap, "no plan in time", None, None, None, None, None,
-                                         explanation=str(exc)))
-                continue
-            point = _point(result, tau, cap, base_cost)
-            if model is not None and result.plan is not None and programme is not None:
-                from rackforge.resilience.montecarlo import expected_shortfall
+    from rackforge.core.parallel import current_task_map
 
-                est = expected_shortfall(programme, _shares_by_source(result), scenarios=shortfall_scenarios,
-                                         seed=seed, model=model)
-                point = replace(point, expected_value_short_usd=est.expected_value_short_usd,
-                                expected_racks_short=float(sum(est.expected_racks_short.values())),
-                                probability_of_shortfall=est.probability_of_shortfall)
-            points.append(point)
+    settings = PointSettings(data, targets, options, stock, None if years is None else tuple(years), base_cost,
+                             model, shortfall_scenarios, seed)
+    pairs = [(cap, tau) for cap in country_caps for tau in grid]
+    points = list(current_task_map().map_ordered(sweep_point, pairs, shared=settings))
     first_cap = country_caps[0]
     feasible = [p for p in points if p.cost_usd is not None and p.target is not None and p.country_cap == first_cap]
     knee = knee_index([float(p.target or 0.0) for p in feasible], [float(p.cost_usd or 0.0) for p in feasible])

@@ -106,6 +106,8 @@ class Accumulator:
     model: SimulationModel
     block: int
     keep_scenarios: bool = False
+    partial: bool = False
+    """Gathers a piece of a run to be merged into another (keeps its per-block sums)."""
     max_racks: int = field(init=False)
     histogram: Array = field(init=False)
     delivered_sum: Array = field(init=False)
@@ -133,7 +135,7 @@ class Accumulator:
         self.backlog_sum = np.zeros(n_designs, dtype=np.int64)
         self.event_count = np.zeros(n_events, dtype=np.int64)
         self.event_backlog_sum = np.zeros((n_events, n_designs), dtype=np.int64)
-        self.parts_owed_sum = BlockSums(n_parts, self.block)
+        self.parts_owed_sum = BlockSums(n_parts, self.block, keep_blocks=self.partial)
         self.parts_short_count = np.zeros(n_parts, dtype=np.int64)
         # parts owed at the end ≤ the plan's whole need plus a quarter's slipped deliveries
         bound = 2.0 * m.need.sum(axis=0) + m.pipeline_units + 1.0
@@ -175,6 +177,31 @@ class Accumulator:
         if self.keep_scenarios:
             self.detail.append((out.backlog.astype(np.float32), out.parts_owed.astype(np.float32), s.occurs,
                                 s.start_weeks.astype(np.float32), s.duration_weeks.astype(np.float32), value))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the model (the caller that merges it has it): what a cluster task sends back."""
+        state = dict(self.__dict__)
+        state["model"] = None
+        return state
+
+    def merge(self, other: Accumulator) -> None:
+        """Add what ``other`` gathered (a later range of scenarios, whole blocks, its block sums kept:
+        :attr:`partial`). Counts and histograms are integers; block sums are added block
+        by block; the worst list keeps the largest; so merging the pieces of a run in block order gives
+        the same figures bit for bit as gathering the run here."""
+        for name in ("histogram", "delivered_sum", "backlog_sum", "event_count", "event_backlog_sum",
+                     "parts_short_count"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine.shape != theirs.shape:
+                raise ValueError(f"cannot merge Monte Carlo results of different models ({name})")
+            mine += theirs
+        self.short_count += other.short_count
+        self.short_over_1pct_count += other.short_over_1pct_count
+        self.parts_owed_sum.merge(other.parts_owed_sum)
+        self.parts_histogram.merge(other.parts_histogram)
+        self.value_histogram.merge(other.value_histogram)
+        self.worst.merge(other.worst)
+        self.detail.extend(other.detail)
 
     def result(self, scenarios: int, seed: int) -> MonteCarloResult:
         """The run's result once all ``scenarios`` have been added."""

@@ -10,7 +10,9 @@ grow with the number of scenarios, and that give the same numbers however a run 
 - :class:`WorstScenarios`: the ``keep`` scenarios with the largest shortfall value and their detail.
 
 Counts are integers (order-free); sums are fixed-block sums; the worst list breaks ties by scenario
-index; so all three are the same for a seed whatever the chunking.
+index; so all three are the same for a seed whatever the chunking. Each also merges with another of
+its kind (``merge``: counts added, block sums added block by block in block order, worst lists
+combined), so pieces of a run computed elsewhere give the same figures once merged in block order.
 """
 
 from __future__ import annotations
@@ -47,6 +49,32 @@ class FloatHistogram:
         if not 0 <= self.mantissa_bits <= _MANTISSA_BITS_FLOAT32:
             raise ValueError("mantissa_bits must be in 0..23")
         self.counts = np.zeros((self.rows, self.bins), dtype=np.int64)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled sparsely (the non-zero bins only, as 32-bit positions and the narrowest unsigned
+        counts that hold them): a piece of a run fills a fraction of the bins, and this is what a
+        cluster worker sends back per task."""
+        state = dict(self.__dict__)
+        flat = self.counts.ravel()
+        where = np.flatnonzero(flat)
+        values = flat[where]
+        index_type = np.int32 if flat.size < 2**31 else np.int64
+        state["counts"] = (where.astype(index_type), values.astype(np.min_scalar_type(int(values.max(initial=0)))))
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        sparse = state.pop("counts")
+        assert isinstance(sparse, tuple)
+        self.__dict__.update(state)
+        counts = np.zeros(self.rows * self.bins, dtype=np.int64)
+        counts[sparse[0]] = sparse[1]
+        self.counts = counts.reshape(self.rows, self.bins)
+
+    def merge(self, other: FloatHistogram) -> None:
+        """Add the counts of ``other`` (same bins) [exact: integer counts]."""
+        if other.counts.shape != self.counts.shape:
+            raise ValueError("histograms with different bins cannot be merged")
+        self.counts += other.counts
 
     @property
     def regular_bins(self) -> int:
@@ -138,7 +166,9 @@ class BlockSums:
 
     rows: int
     block: int
+    keep_blocks: bool = False
     total: Array = field(init=False)
+    per_block: list[Array] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.total = np.zeros(self.rows)
@@ -149,7 +179,21 @@ class BlockSums:
             raise ValueError("chunks must start on a block boundary")
         x = np.asarray(values, dtype=np.float64)
         for a in range(0, x.shape[1], self.block):
-            self.total += x[:, a:a + self.block].sum(axis=1)
+            block_sum = x[:, a:a + self.block].sum(axis=1)
+            self.total += block_sum
+            if self.keep_blocks:
+                self.per_block.append(block_sum)
+
+    def merge(self, other: BlockSums) -> None:
+        """Add the blocks of ``other`` (which kept them: ``keep_blocks``), one after another, as if
+        they had been added here: merged in block order, the total is the same bit for bit as one
+        run over all the blocks."""
+        if not other.keep_blocks:
+            raise ValueError("merge needs the per-block sums (keep_blocks=True)")
+        for block_sum in other.per_block:
+            self.total += block_sum
+            if self.keep_blocks:
+                self.per_block.append(block_sum)
 
 
 @dataclass
@@ -177,5 +221,14 @@ class WorstScenarios:
         index = np.concatenate([self.index, first + candidates])
         values = np.concatenate([self.value, value[candidates]])
         details = np.concatenate([self.detail, detail[candidates]])
+        order = np.lexsort((index, -values))[:self.keep]
+        self.index, self.value, self.detail = index[order], values[order], details[order]
+
+    def merge(self, other: WorstScenarios) -> None:
+        """Keep the ``keep`` largest of both lists (ties by scenario index): the same whatever the
+        order lists are merged in."""
+        index = np.concatenate([self.index, other.index])
+        values = np.concatenate([self.value, other.value])
+        details = np.concatenate([self.detail, other.detail])
         order = np.lexsort((index, -values))[:self.keep]
         self.index, self.value, self.detail = index[order], values[order], details[order]

@@ -20,7 +20,10 @@ lead times, how late each quarter's deliveries of each part are. Then, quarter b
 
 Random numbers come from a :class:`numpy.random.SeedSequence` spawned per fixed block of
 :data:`BLOCK` scenarios, so scenario ``i`` gets the same numbers whatever chunks the run is split
-into, and any range of scenarios can be computed on its own (by another process, too).
+into, and any range of scenarios can be computed on its own (by another process, too). Under a
+cluster task map (:mod:`rackforge.core.parallel`) a run is cut into pieces of whole blocks
+(:func:`simulate_range`), each reduced where it runs and merged here in block order, so the result
+is the one-process result bit for bit.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import numpy as np
 
 from rackforge.calendar import WEEKS_PER_QUARTER, quarter_start
 from rackforge.core.bom import BomStructure, explode, racks_by_quarter
+from rackforge.core.parallel import current_task_map, is_distributed, split_evenly
 from rackforge.core.supply import SourceMode, resolve_order_shares, supply_view
 from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES
 from rackforge.resilience.mc_results import (  # noqa: F401  (MonteCarloResult and histogram_quantile re-exported)
@@ -715,14 +719,63 @@ def run(model: SimulationModel, scenarios: int, seed: int = 0, *, chunk: int | N
         kernel = "compiled" if large and compiled_kernel_available() else "numpy"
     step = -(-chunk // BLOCK) * BLOCK if chunk is not None else chunk_scenarios(model, memory_budget_bytes, dtype)
     acc = Accumulator(model, BLOCK, keep_scenarios)
-    for first in range(0, scenarios, step):
-        n = min(step, scenarios - first)
-        s = sample(model, seed, first, n, dtype=dtype)
-        acc.add(s, simulate(model, s.capacity, s.late, s.carry_in, kernel=kernel))
-        del s
+    task_map = current_task_map()
+    if not is_distributed(task_map):
+        _reduce_range(model, seed, 0, scenarios, step, dtype, kernel, acc, progress)
+        return acc.result(scenarios, seed)
+    pieces = split_evenly(scenarios, task_count(scenarios, task_map.workers), BLOCK)
+    settings = _RangeSettings(model, seed, step, np.dtype(dtype).name, kernel, keep_scenarios)
+    for (_, n), part in zip(pieces, task_map.map_ordered(simulate_range, pieces, shared=settings), strict=True):
+        acc.merge(part)
         if progress is not None:
             progress(n)
     return acc.result(scenarios, seed)
+
+
+TASK_BLOCKS = 64
+"""Most random-number blocks one cluster task simulates [blocks] (65,536 scenarios: about a second of
+work, so a lost worker costs little and the workers stay balanced)."""
+
+
+def task_count(scenarios: int, workers: int) -> int:
+    """Cluster tasks for a run of ``scenarios``: pieces of at most :data:`TASK_BLOCKS` blocks, and at
+    least four per worker while there are blocks enough [tasks]."""
+    blocks = -(-scenarios // BLOCK)
+    return max(-(-blocks // TASK_BLOCKS), min(blocks, 4 * workers))
+
+
+@dataclass(frozen=True)
+class _RangeSettings:
+    """What every piece of a run shares (sent once to each worker)."""
+
+    model: SimulationModel
+    seed: int
+    step: int
+    dtype: str
+    kernel: str
+    keep_scenarios: bool
+
+
+def simulate_range(settings: _RangeSettings, piece: tuple[int, int]) -> Accumulator:
+    """Scenarios ``first .. first + n − 1`` of a run (``piece`` = (first, n), first on a block boundary)
+    reduced into a partial :class:`Accumulator`, to be merged in block order (a cluster task)."""
+    first, n = piece
+    acc = Accumulator(settings.model, BLOCK, settings.keep_scenarios, partial=True)
+    _reduce_range(settings.model, settings.seed, first, n, settings.step, np.dtype(settings.dtype), settings.kernel,
+                  acc, None)
+    return acc
+
+
+def _reduce_range(model: SimulationModel, seed: int, first: int, n: int, step: int, dtype: Any, kernel: str,
+                  acc: Accumulator, progress: Callable[[int], None] | None) -> None:
+    """Sample, simulate and reduce scenarios ``first .. first + n − 1`` into ``acc``, ``step`` at a time."""
+    for start in range(first, first + n, step):
+        take = min(step, first + n - start)
+        s = sample(model, seed, start, take, dtype=dtype)
+        acc.add(s, simulate(model, s.capacity, s.late, s.carry_in, kernel=kernel))
+        del s
+        if progress is not None:
+            progress(take)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -943,7 +996,7 @@ class ShortfallEstimate:
     seed: int
 
 
-def expected_shortfall(programme: Programme, shares: Mapping[str, float] | None = None, *,
+def expected_shortfall(programme: Programme | None, shares: Mapping[str, float] | None = None, *,
                        scenarios: int = 2000, seed: int = 0,
                        model: SimulationModel | None = None) -> ShortfallEstimate:
     """Expected racks and value short at the end of the plan for a sourcing mix.
@@ -951,9 +1004,12 @@ def expected_shortfall(programme: Programme, shares: Mapping[str, float] | None 
     ``shares`` maps ``"part@site"`` to a planned share; parts it names take their split from it
     (their unnamed sources get 0), other parts keep the programme's shares. Runs with the same
     ``seed`` share their random numbers (common random numbers), so two mixes are compared on the
-    same disruptions. Pass ``model`` (from :func:`simulation_model`) to avoid rebuilding it.
+    same disruptions. Pass ``model`` (from :func:`simulation_model`) to avoid rebuilding it (then
+    ``programme`` may be None).
     """
-    base = model if model is not None else simulation_model(programme)
+    if model is None and programme is None:
+        raise ValueError("expected_shortfall needs a programme or a model")
+    base = model if model is not None else simulation_model(programme)  # type: ignore[arg-type]
     m = base.with_shares(shares) if shares else base
     result = run(m, scenarios, seed, precision="double")
     summary = result.summary()
