@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from test_optimize_enumeration import EXACT, instances
 from rackforge.optimize import SourcingTargets, optimise
 from rackforge.optimize.data import OptimizeInput
 from rackforge.optimize.feasibility import check_plan
 from rackforge.optimize.model import build_model
 from rackforge.optimize.starts import completed_plan, find_plan, relaxation_start
+from test_optimize_enumeration import EXACT, instances
 
 Case = tuple[OptimizeInput, SourcingTargets]
 
