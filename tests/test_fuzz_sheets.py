@@ -309,3 +309,28 @@ def test_the_fuzz_strategies_start_from_files_that_import() -> None:
     for kind in ("csv", "json"):
         with results_copy(kind) as (path, into):
             assert run_import(["tests", "import", str(path), "--into", str(into)], path, into, into) == 0
+
+
+# -- what this suite found, kept as plain tests -------------------------------------------------------
+
+def test_an_import_stopped_by_a_bad_row_leaves_no_lock_file(tmp_path: Path) -> None:
+    """Found by the CSV fuzz: a short BOM row made the import exit 2 but leave .rackforge-import.lock."""
+    with mini_copy() as folder:
+        path = exported(folder, "csv") / "bom.csv"
+        rows = csv_rows(path)
+        rows[2] = rows[2][:0]
+        rows[1] = rows[1][:2]
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        assert run_import(["sheets", "import", str(path), str(folder)], path, folder, folder) == 2
+        assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in MINI.iterdir())
+
+
+def test_results_json_nested_thousands_deep_is_bad_input(tmp_path: Path) -> None:
+    """Found by the JSON fuzz: Python's JSON parser hit its recursion limit (exit 3)."""
+    path = tmp_path / "deep.json"
+    path.write_text('{"results": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["tests", "import", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:1:" in result.output and "nested thousands of levels deep" in result.output

@@ -103,6 +103,9 @@ def _rows_json(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | N
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return [], [], [Problem(name, exc.lineno, "", f"malformed JSON: {exc.msg}")]
+    except RecursionError:  # "[[[[…" thousands deep: Python's parser gives up before the file ends
+        return [], [], [Problem(name, 1, "", "lists or objects nested thousands of levels deep; expected a list "
+                                "of result objects or {\"results\": [...]}")]
     if isinstance(data, dict) and "results" in data:
         data = data["results"]
     if not isinstance(data, list):
