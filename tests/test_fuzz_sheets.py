@@ -128,8 +128,8 @@ def mutate_workbook_xml(path: Path, data: st.DataObject) -> None:
     raw = path.read_bytes()
     action = data.draw(st.sampled_from(["dimension", "entity", "formula", "truncate", "flip", "shared_string"]),
                        label="xml action")
-    if action in ("truncate", "flip"):
-        at = data.draw(st.integers(0, len(raw) - 1), label="offset")
+    if action in ("truncate", "flip"):  # an offset as a share of the file: its length varies with the save time
+        at = data.draw(st.integers(0, 9_999), label="offset per 10,000") * len(raw) // 10_000
         path.write_bytes(raw[:at] if action == "truncate" else raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1:])
         return
     with zipfile.ZipFile(io.BytesIO(raw)) as src:
@@ -214,10 +214,10 @@ def mutate_csv(path: Path, data: st.DataObject) -> None:
     elif action == "long_field":
         text = text.replace("estimate", "estimate " + "x" * 200_000, 1)
     elif action == "truncate":
-        text = text[:data.draw(st.integers(0, len(text)), label="length")]
+        text = text[:data.draw(st.integers(0, 9_999), label="length per 10,000") * len(text) // 10_000]
     raw = text.encode("utf-8")
     if action == "bytes":
-        at = data.draw(st.integers(0, len(raw)), label="offset")
+        at = data.draw(st.integers(0, 9_999), label="offset per 10,000") * len(raw) // 10_000
         raw = raw[:at] + data.draw(st.binary(min_size=1, max_size=6), label="bytes") + raw[at:]
     path.write_bytes(raw)
 
@@ -276,7 +276,7 @@ def mutate_json(path: Path, data: st.DataObject) -> None:
         doc["results"] = data.draw(st.sampled_from([{}, "rows", 3, None, [[1, 2]], [None]]), label="results")
     text = json.dumps(doc, indent=1, allow_nan=True)
     if action == "raw":
-        at = data.draw(st.integers(0, len(text)), label="offset")
+        at = data.draw(st.integers(0, 9_999), label="offset per 10,000") * len(text) // 10_000
         text = text[:at] + data.draw(st.sampled_from(["NaN", "Infinity", "}", "[", "\x00", '"', "1e999", ","]),
                                      label="insert") + text[at:]
     elif action == "nesting":
@@ -334,3 +334,28 @@ def test_results_json_nested_thousands_deep_is_bad_input(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["tests", "import", str(path)])
     assert result.exit_code == 2, result.output
     assert f"{path}:1:" in result.output and "nested thousands of levels deep" in result.output
+
+
+def test_a_duplicate_of_a_hand_written_source_cites_the_csv_row_not_the_generated_file(tmp_path: Path) -> None:
+    """Found by the CSV fuzz: a changed row duplicating a source of sources.yaml was reported at
+    sources.yaml with "first defined at .../imported.yaml:5" (imported.yaml loads first)."""
+    with mini_copy() as folder:
+        path = exported(folder, "csv") / "sources.csv"
+        rows = csv_rows(path)
+        rows[1][rows[0].index("source")] = "estimate: a changed figure"
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["sheets", "import", str(path), str(folder)])
+        assert result.exit_code == 2, result.output
+        assert "duplicate sources entry" in result.output and f"{path}" in result.output
+        assert "imported.yaml" not in result.output
+
+
+def test_results_json_holding_lists_instead_of_objects_is_bad_input(tmp_path: Path) -> None:
+    """Found by the JSON fuzz: an item that is not an object misaligned rows and lines (exit 3)."""
+    path = tmp_path / "lists.json"
+    path.write_text('{"results": [[1, 2]]}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["tests", "import", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:1: [0]: each result must be an object" in result.output

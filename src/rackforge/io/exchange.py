@@ -350,9 +350,11 @@ class _Written:
     spans: tuple[tuple[int, int, Sheet, int], ...]
 
     def locate(self, problem: Problem, target: str) -> Problem:
-        """A problem in the generated file, moved to the sheet, row and column the record came from."""
+        """A problem in the generated file, moved to the sheet, row and column the record came from; a
+        problem elsewhere that cites a line of the generated file (a duplicate first defined there) cites
+        the sheet row instead."""
         if problem.file != target or problem.line is None:
-            return problem
+            return self.cited(problem, target)
         for first, last, sheet, row in self.spans:
             if first <= problem.line <= last:
                 column = next((c for c in reversed(re.findall(r"[A-Za-z_]+", problem.field)) if c in sheet.header),
@@ -362,6 +364,18 @@ class _Written:
                     return Problem(located.file, located.line, problem.field, located.message)
                 return located
         return Problem(problem.file, None, problem.field, problem.message)
+
+    def cited(self, problem: Problem, target: str) -> Problem:
+        """``problem`` with each ``TARGET:LINE`` in its message replaced by the sheet and row of that line."""
+        def sheet_row(match: re.Match[str]) -> str:
+            line = int(match.group(1))
+            for first, last, sheet, row in self.spans:
+                if first <= line <= last:
+                    return f"{sheet.display} row {row}"
+            return "the imported rows"
+
+        message = re.sub(re.escape(target) + r":(\d+)", sheet_row, problem.message)
+        return problem if message == problem.message else Problem(problem.file, problem.line, problem.field, message)
 
 
 def _render_import(spreadsheet: Path, sections: Sequence[tuple[str, Sequence[tuple[Sheet, int, dict[str, Any]]]]]
