@@ -359,3 +359,22 @@ def test_results_json_holding_lists_instead_of_objects_is_bad_input(tmp_path: Pa
     result = CliRunner().invoke(cli, ["tests", "import", str(path)])
     assert result.exit_code == 2, result.output
     assert f"{path}:1: [0]: each result must be an object" in result.output
+
+
+def test_two_rows_for_the_same_source_cite_each_other_by_sheet_row(tmp_path: Path) -> None:
+    """Found by the 10-minute run: a duplicate inside the import was located at its sheet row, but its
+    message still said "first defined at .../imported.yaml:11"."""
+    with mini_copy() as folder:
+        book = exported(folder, "xlsx")
+        workbook = load_workbook(book)
+        sheet = workbook["sources"]
+        header = [c.value for c in sheet[1]]
+        for row in (2, 3):  # the same part at the same new site, with different prices
+            sheet.cell(row, header.index("site") + 1).value = "mini-acme-austin"
+            sheet.cell(row, header.index("part") + 1).value = "mini-shelf"
+        sheet.cell(2, header.index("price_usd") + 1).value = 9100
+        workbook.save(book)
+        result = CliRunner().invoke(cli, ["sheets", "import", str(book), str(folder)])
+        assert result.exit_code == 2, result.output
+        assert "duplicate sources entry" in result.output and "imported.yaml" not in result.output
+        assert f"{book} [sheet sources] row " in result.output

@@ -353,8 +353,9 @@ class _Written:
         """A problem in the generated file, moved to the sheet, row and column the record came from; a
         problem elsewhere that cites a line of the generated file (a duplicate first defined there) cites
         the sheet row instead."""
+        problem = self.cited(problem, target)
         if problem.file != target or problem.line is None:
-            return self.cited(problem, target)
+            return problem
         for first, last, sheet, row in self.spans:
             if first <= problem.line <= last:
                 column = next((c for c in reversed(re.findall(r"[A-Za-z_]+", problem.field)) if c in sheet.header),
