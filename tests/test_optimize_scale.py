@@ -72,7 +72,7 @@ def test_a_time_limit_hit_gives_the_best_plan_with_its_gap_in_domain_words(monke
     def stopped_early(model, options, **overrides):
         raw = real(model, options, **overrides)
         calls.append(overrides)
-        if overrides:  # the LP with decisions fixed: as HiGHS gives it
+        if "integrality" in overrides:  # an LP (the warm start's relaxation, the duals): as HiGHS gives it
             return raw
         return replace(raw, status="feasible", highs_status="kTimeLimit", mip_gap=0.0123)
 
@@ -164,18 +164,60 @@ def test_grouping_packs_rows_in_lexicographic_order() -> None:
 def test_a_solve_out_of_time_leaves_the_curve_standing(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bisection step or a curve point whose solve reaches the time limit with no plan counts as not
     reachable / is reported as such, instead of taking the whole curve (and the report section) down."""
+    import rackforge.optimize.highs as highs_mod
     import rackforge.optimize.sweep as sweep_mod
-    from rackforge.errors import SolverError
+    from rackforge.optimize.highs import RawSolution
+    from rackforge.optimize.starts import find_plan
     from rackforge.optimize.sweep import KnownAnswers, sweep
 
-    def out_of_time(*_a, **_k):
-        raise SolverError("HiGHS found no plan within the time limit of 1 s (kTimeLimit)")
+    def out_of_time(*_a, **_k):  # every HiGHS run, LP or MIP, stops at the time limit with nothing
+        return RawSolution("no-solution", "kTimeLimit", None, None, None, float("nan"), float("nan"), 1.0)
 
-    monkeypatch.setattr(sweep_mod, "optimise", out_of_time)
+    monkeypatch.setattr(highs_mod, "run", out_of_time)
     data = big_input([120_000, 300_000, 50_000, 200_000])
+    assert find_plan(data, SourcingTargets(domestic_content=0.1), SolveOptions()) is None
     assert sweep_mod.max_achievable_target(data, SourcingTargets(), SolveOptions()) is None
     curve = sweep(data, SourcingTargets(), domestic_targets=[0.1, 0.2],
                   known=KnownAnswers(base_solved=True, base_cost_usd=1.0, best_solved=True,
                                      max_achievable_target=0.3))
     assert [p.status for p in curve.points] == ["no plan in time", "no plan in time"]
     assert all(p.cost_usd is None and "time limit" in (p.explanation or "") for p in curve.points)
+
+
+def warm_start_case():
+    """One part, three sources of $50 a unit (one planned, ready from 2027-10-01), one unit needed in
+    2028Q1, 30 % domestic content (hypothesis found it): HiGHS 1.16 valued the rounded start at $15 in its
+    presolved model and stopped there, reporting $15 for a plan that costs $50."""
+    sources = [{"part": 0, "site": "us-1", "country": "US", "price": 50.0, "capacity": 1.0},
+               {"part": 0, "site": "us-2", "country": "US", "price": 50.0, "capacity": 1.0, "needs_open": True,
+                "ready": __import__("datetime").date(2027, 10, 1)},
+               {"part": 0, "site": "tw", "country": "TW", "price": 50.0, "capacity": 1.0}]
+    data = make_input(parts=["cold-plate"], quarters=["2027Q4", "2028Q1"], parts_per_rack=[[1.0]], racks=[[0, 1]],
+                      sources=sources)
+    return data, SourcingTargets(domestic_content=0.3, critical_max_source_share=None)
+
+
+@pytest.mark.parametrize("stock", ["source", "pooled"])
+def test_a_warm_start_never_changes_the_cost_reported(stock: str) -> None:
+    data, targets = warm_start_case()
+    exact = SolveOptions(mip_rel_gap=0.0, time_limit_s=30)
+    warm = optimise(data, targets, exact, stock=stock, duals=False, explain=False)
+    cold = optimise(data, targets, exact, stock=stock, duals=False, explain=False, warm_start=False)
+    assert warm.plan is not None and cold.plan is not None
+    assert warm.objective_usd == pytest.approx(50.0) == cold.objective_usd  # one unit at $50, whoever makes it
+    assert plan_cost_usd(data, warm.plan)["total"] == pytest.approx(warm.objective_usd)
+    assert "start" in warm.timings_s and "start" not in cold.timings_s
+
+
+def test_the_guard_recomputes_the_objective_from_the_solution() -> None:
+    from dataclasses import replace
+
+    from rackforge.optimize.model import build_model
+    from rackforge.optimize.solve import solve
+    from rackforge.optimize.starts import objective_agrees
+
+    data, targets = warm_start_case()
+    model = build_model(data, targets)
+    raw = solve(model, SolveOptions())
+    assert raw.x is not None and objective_agrees(model, raw)
+    assert not objective_agrees(model, replace(raw, objective=raw.objective - 35.0))

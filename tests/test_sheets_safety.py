@@ -23,7 +23,6 @@ import rackforge.io.spreadsheets as spreadsheets
 from rackforge.errors import InputError
 from rackforge.io.exchange import (
     IMPORT_MARKER,
-    LOCK_NAME,
     SOURCE_COLUMNS,
     bom_frame,
     import_into_programme,
@@ -273,7 +272,7 @@ def test_import_writes_only_inside_the_folder_names_the_loader_reads(tmp_path, n
 
 def test_a_second_import_waits_for_the_lock_and_gives_up_with_exit_2(tmp_path):
     folder = write_programme(tmp_path / "prog")
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT)
+    fd = os.open(folder, os.O_RDONLY)  # the lock another import holds: flock on the folder
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with pytest.raises(InputError, match="another 'rackforge sheets import'"):
@@ -282,6 +281,7 @@ def test_a_second_import_waits_for_the_lock_and_gives_up_with_exit_2(tmp_path):
     finally:
         os.close(fd)
     assert import_into_programme(_one_source(tmp_path), folder, lock_wait_s=0.3).sources == 1
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no lock file left behind
 
 
 def test_two_imports_into_different_files_cannot_both_succeed(tmp_path):
@@ -309,7 +309,7 @@ def reference_copy(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("target", ["export.xlsx", "export-csv"])
 def test_export_then_import_into_the_same_folder_is_a_no_op(reference_copy, tmp_path, target):
     original = load_programme(reference_copy)
-    files_before = {p: p.read_bytes() for p in reference_copy.rglob("*") if p.is_file() and p.name != LOCK_NAME}
+    files_before = {p: p.read_bytes() for p in reference_copy.rglob("*") if p.is_file()}
     tables = {"sources": sources_frame(original.sources), "bom": bom_frame(original)}
     written = write_tables(tables, tmp_path / target)
     spreadsheet = written[0] if target.endswith(".xlsx") else written
@@ -318,7 +318,7 @@ def test_export_then_import_into_the_same_folder_is_a_no_op(reference_copy, tmp_
     assert all(not r.written and r.sources == 0 and r.assemblies == 0 for r in results)
     assert sum(r.unchanged for r in results) == len(original.sources) + \
         tables["bom"]["parent_kind"].isin([k for k in tables["bom"]["parent_kind"].dropna() if k != "design"]).sum()
-    files_after = {p: p.read_bytes() for p in reference_copy.rglob("*") if p.is_file() and p.name != LOCK_NAME}
+    files_after = {p: p.read_bytes() for p in reference_copy.rglob("*") if p.is_file()}
     assert files_after == files_before
     again = load_programme(reference_copy)
     assert again.sources == original.sources and again.catalog == original.catalog

@@ -7,7 +7,9 @@ Every analysis that solves a model goes through these steps, in this order:
 2. :func:`pass_model` hands it a :class:`SparseLinearModel` (costs, bounds and the constraint matrix
    as sparse arrays) in one ``passModel`` call; a model HiGHS rejects raises
    :class:`ModelRejectedError`;
-3. :func:`solve` runs it and always classifies how it ended (:class:`SolveOutcome`), in
+3. optionally, :func:`set_mip_start` gives a MIP a starting point (a known plan, or a rounded LP
+   relaxation) so that it has an incumbent from its first node;
+4. :func:`solve` runs it and always classifies how it ended (:class:`SolveOutcome`), in
    domain-neutral words (:data:`OPTIMAL`, :data:`FEASIBLE`, :data:`INFEASIBLE`, ...); the analysis
    turns those into its own words (a sourcing plan, a time to survive, ...).
 
@@ -257,6 +259,22 @@ def pass_model(highs: highspy.Highs, model: SparseLinearModel) -> None:
         raise ModelRejectedError(
             f"HiGHS rejected a model of {model.n_cols} variables, {model.n_rows} constraints and "
             f"{model.n_nonzeros} matrix entries (inconsistent bounds or matrix arrays)")
+
+
+def set_mip_start(highs: highspy.Highs, columns: NDArray[np.int64], values: NDArray[np.float64]) -> bool:
+    """Give ``highs`` a starting point for its next MIP run: ``values`` of the variables ``columns``.
+
+    The start may be partial (only the integer variables, say): HiGHS then fixes the integer
+    variables at the values given and completes the rest by solving the remaining LP; a start it
+    finds infeasible is dropped and the run proceeds as without one. A feasible start is an incumbent
+    from the first node, so the run can stop as soon as its bound is within the gap. Returns whether
+    HiGHS accepted the values (not whether they are feasible).
+    """
+    import highspy
+
+    status = highs.setSolution(len(columns), np.asarray(columns, dtype=np.int32),
+                               np.asarray(values, dtype=np.float64))
+    return bool(status != highspy.HighsStatus.kError)
 
 
 # --------------------------------------------------------------------------------------------

@@ -103,12 +103,16 @@ def _rows_json(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | N
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return [], [], [Problem(name, exc.lineno, "", f"malformed JSON: {exc.msg}")]
+    except RecursionError:  # "[[[[…" thousands deep: Python's parser gives up before the file ends
+        return [], [], [Problem(name, 1, "", "lists or objects nested thousands of levels deep; expected a list "
+                                "of result objects or {\"results\": [...]}")]
     if isinstance(data, dict) and "results" in data:
         data = data["results"]
     if not isinstance(data, list):
         return [], [], [Problem(name, 1, "", "expected a list of result objects or {\"results\": [...]}")]
     lines = _json_item_lines(text, len(data))
     rows: list[dict[str, Any]] = []
+    row_lines: list[int | None] = []  # the line of each row kept (items that are not objects are not)
     problems: list[Problem] = []
     for i, item in enumerate(data):
         if not isinstance(item, dict):
@@ -118,7 +122,8 @@ def _rows_json(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | N
         for k in unknown:
             problems.append(Problem(name, lines[i], f"[{i}].{k}", f"unknown field {k!r}{did_you_mean(k, COLUMNS)}"))
         rows.append({k: "" if v is None else v for k, v in item.items()})
-    return rows, lines, problems
+        row_lines.append(lines[i])
+    return rows, row_lines, problems
 
 
 def _json_item_lines(text: str, count: int) -> list[int | None]:

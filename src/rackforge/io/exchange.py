@@ -246,9 +246,6 @@ IMPORT_MARKER = "# rackforge-sheets-import: this file is written by 'rackforge s
 _LEGACY_MARKER = "by 'rackforge sheets import'"
 """What the first line of files written by earlier versions said (they are replaced too)."""
 
-LOCK_NAME = ".rackforge-import.lock"
-"""Lock file in the programme folder; one import at a time holds it."""
-
 LOCK_WAIT_S = 30.0
 """How long an import waits for another one in the same folder to finish."""
 
@@ -314,20 +311,20 @@ def is_import_file(path: Path) -> bool:
 
 @contextlib.contextmanager
 def import_lock(folder: Path, wait_s: float | None = None) -> Iterator[None]:
-    """Hold the folder's exclusive import lock (:data:`LOCK_NAME`, ``fcntl.flock``) for the body.
+    """Hold the programme folder's exclusive import lock (``fcntl.flock`` on the folder itself) for the body.
 
     A second import waits up to :data:`LOCK_WAIT_S` seconds, then stops with exit 2, so two
-    imports can never both check the programme and then both write.
+    imports can never both check the programme and then both write. The lock is taken on the folder,
+    not on a lock file, so an import that stops (bad rows, exit 2) leaves nothing behind.
     """
     import fcntl
     import time
 
     wait = LOCK_WAIT_S if wait_s is None else wait_s
-    lock_path = folder / LOCK_NAME
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as exc:
-        raise InputError([Problem(str(folder), None, "", f"cannot write in the programme folder: "
+        raise InputError([Problem(str(folder), None, "", f"cannot open the programme folder: "
                                   f"{exc.strerror}")]) from None
     try:
         deadline = time.monotonic() + wait
@@ -337,9 +334,8 @@ def import_lock(folder: Path, wait_s: float | None = None) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise InputError([Problem(str(folder), None, "", f"another 'rackforge sheets import' is "
-                                              f"writing to this folder (lock {LOCK_NAME}); try again when it "
-                                              "has finished")]) from None
+                    raise InputError([Problem(str(folder), None, "", "another 'rackforge sheets import' is "
+                                              "writing to this folder; try again when it has finished")]) from None
                 time.sleep(0.1)
         yield
     finally:
@@ -354,7 +350,10 @@ class _Written:
     spans: tuple[tuple[int, int, Sheet, int], ...]
 
     def locate(self, problem: Problem, target: str) -> Problem:
-        """A problem in the generated file, moved to the sheet, row and column the record came from."""
+        """A problem in the generated file, moved to the sheet, row and column the record came from; a
+        problem elsewhere that cites a line of the generated file (a duplicate first defined there) cites
+        the sheet row instead."""
+        problem = self.cited(problem, target)
         if problem.file != target or problem.line is None:
             return problem
         for first, last, sheet, row in self.spans:
@@ -366,6 +365,18 @@ class _Written:
                     return Problem(located.file, located.line, problem.field, located.message)
                 return located
         return Problem(problem.file, None, problem.field, problem.message)
+
+    def cited(self, problem: Problem, target: str) -> Problem:
+        """``problem`` with each ``TARGET:LINE`` in its message replaced by the sheet and row of that line."""
+        def sheet_row(match: re.Match[str]) -> str:
+            line = int(match.group(1))
+            for first, last, sheet, row in self.spans:
+                if first <= line <= last:
+                    return f"{sheet.display} row {row}"
+            return "the imported rows"
+
+        message = re.sub(re.escape(target) + r":(\d+)", sheet_row, problem.message)
+        return problem if message == problem.message else Problem(problem.file, problem.line, problem.field, message)
 
 
 def _render_import(spreadsheet: Path, sections: Sequence[tuple[str, Sequence[tuple[Sheet, int, dict[str, Any]]]]]

@@ -8,6 +8,8 @@ named dimensions (``source`` = a part made at a site, ``quarter``, ``year``, ``d
   blocks (sparse matrices) to a :class:`~rackforge.optimize.model.LinearModel`;
 - :mod:`~rackforge.optimize.solve`: pass the model to HiGHS in one call, check the status, read the
   plan, fix the yes/no decisions and read the duals;
+- :mod:`~rackforge.optimize.starts`: warm starts (the LP relaxation rounded up, or a known plan) and
+  "is there a plan?" in two LPs;
 - :mod:`~rackforge.optimize.feasibility`: an independent re-check of any plan against the data;
 - :mod:`~rackforge.optimize.explain`: why no plan meets the targets, and by how much;
 - :mod:`~rackforge.optimize.sweep`: the cost of resilience curve and its knee.

@@ -118,8 +118,23 @@ def sourcing_status(termination: lp.Termination) -> str:
     return lp.INFEASIBLE if termination == lp.INFEASIBLE_OR_UNBOUNDED else termination
 
 
-def solve(model: LinearModel, options: SolveOptions, **overrides: Any) -> RawSolution:
-    """Pass ``model`` to HiGHS and run it."""
+@dataclass(frozen=True)
+class MipStart:
+    """A starting point for a MIP solve: ``values`` of the model's columns ``columns`` (usually only the
+    yes/no decisions; HiGHS completes the rest with an LP). ``origin`` says where it came from, for
+    the timings and tests (e.g. ``"rounded LP relaxation"``, ``"plan"``)."""
+
+    columns: NDArray[np.int64]
+    values: NDArray[np.float64]
+    origin: str = "plan"
+
+
+def solve(model: LinearModel, options: SolveOptions, *, start: MipStart | None = None,
+          **overrides: Any) -> RawSolution:
+    """Pass ``model`` to HiGHS and run it, from ``start`` when given (a MIP only)."""
     kinds = overrides.get("integrality")
     is_mip = model.is_mip if kinds is None else bool(np.any(kinds != 0))
-    return run(to_highs(model, options, **overrides), is_mip=is_mip)
+    h = to_highs(model, options, **overrides)
+    if start is not None and is_mip and len(start.columns):
+        lp.set_mip_start(h, start.columns, start.values)
+    return run(h, is_mip=is_mip)

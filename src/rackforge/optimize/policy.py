@@ -329,10 +329,13 @@ def _cost_of_resilience(programme: Programme, policy: SourcingPolicy | None, dom
     years = None if policy.from_year is None else [int(y) for y in data.years if y >= policy.from_year]
     grid = list(domestic_targets) if domestic_targets is not None else None
     foot_plan = least.result.plan is not None
-    known = KnownAnswers(base_solved=True, base_cost_usd=least.result.objective_usd if foot_plan else None)
+    known = KnownAnswers(base_solved=True, base_cost_usd=least.result.objective_usd if foot_plan else None,
+                         base_result=least.result if foot_plan else None)
     if grid is None and points is not None:
         stage[0] = "highest reachable domestic-content target"
-        best = max_achievable_target(data, replace(rules, country_cap=None), options, stock=stock, years=years)
+        plans = [least.result.plan] if least.result.plan is not None else []
+        best = max_achievable_target(data, replace(rules, country_cap=None), options, stock=stock, years=years,
+                                     plans=plans)
         grid = spread_targets(best, DEFAULT_TARGETS, points) or [0.0]
         known = replace(known, best_solved=True, max_achievable_target=best)
     stage[0] = "cost-of-resilience curve" + (f" of {len(grid) * (1 + len(country_caps))} points" if grid else "")

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +23,13 @@ import pandas as pd
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
 from rackforge.optimize.highs import RawSolution, SolveOptions, solve
 from rackforge.optimize.model import CONTINUOUS, LinearModel, build_model
+from rackforge.optimize.starts import (
+    MIN_MIP_TIME_S,
+    objective_agrees,
+    plan_start,
+    rounded_start,
+    solve_relaxation,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -373,11 +380,18 @@ def model_size(model: LinearModel) -> dict[str, Any]:
 
 def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions | None = None, *,
              integer_quantities: bool = False, stock: str = "source", duals: bool = True,
-             explain: bool = True) -> OptimizeResult:
+             explain: bool = True, start: Plan | None = None, warm_start: bool = True) -> OptimizeResult:
     """Least-cost plan meeting the build plan and ``targets``; explained when there is none.
 
     ``stock``: ``source`` tracks stock per source (exact); ``pooled`` per part with year-end carries
     (a smaller model for large programmes; see :mod:`rackforge.optimize.model`).
+
+    Warm start (``warm_start``, the default): the MIP starts from ``start``'s yes/no decisions when a
+    plan is given (e.g. one that met a tighter target), else from its LP relaxation rounded up
+    (:func:`~rackforge.optimize.starts.relaxation_start`); either way HiGHS has a plan from its first
+    node and stops as soon as its bound is within the gap. The start changes how fast the answer
+    comes, not what counts as one: the plan is still within the gap of the least cost. The LP
+    relaxation's time counts against ``options.time_limit_s``.
 
     Raises :class:`~rackforge.errors.SolverError` when HiGHS fails for a reason other than
     infeasibility (e.g. the time limit passes with no plan found).
@@ -388,12 +402,28 @@ def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOption
     t0 = time.perf_counter()
     model = build_model(data, targets, integer_quantities=integer_quantities, stock=stock)
     build_s = time.perf_counter() - t0
-    raw = solve(model, options)
+    timings = {"build": build_s}
+    mip_start, mip_options, raw = None, options, None
+    if warm_start and model.is_mip and not integer_quantities:
+        t1 = time.perf_counter()
+        if start is not None:
+            mip_start = plan_start(model, start)
+        else:
+            relaxation = solve_relaxation(model, options)
+            mip_start = rounded_start(model, relaxation)
+            if relaxation.status == "infeasible":  # so is the MIP: no need to run it
+                raw = relaxation
+        timings["start"] = spent = time.perf_counter() - t1
+        mip_options = replace(options, time_limit_s=max(options.time_limit_s - spent, MIN_MIP_TIME_S))
+    if raw is None:
+        raw = solve(model, mip_options, start=mip_start)
+        if mip_start is not None and not objective_agrees(model, raw):
+            raw = solve(model, mip_options)  # HiGHS mis-valued the start (objective_agrees): solve without it
     listener = _SOLVE_LISTENER.get()
     if listener is not None:
         listener()
     size = model_size(model)
-    timings = {"build": build_s, "solve": raw.solve_s}
+    timings["solve"] = raw.solve_s
     if raw.status in ("infeasible",):
         explanation = None
         if explain:

@@ -21,9 +21,9 @@ import numpy as np
 
 from rackforge.errors import SolverError
 from rackforge.optimize.data import OptimizeInput, SourcingTargets
-from rackforge.optimize.explain import VIOLATION_TOL, least_violation
 from rackforge.optimize.highs import SolveOptions
-from rackforge.optimize.solve import OptimizeResult, optimise
+from rackforge.optimize.solve import OptimizeResult, Plan, optimise, sourcing_domestic_content
+from rackforge.optimize.starts import find_plan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,14 +129,17 @@ class KnownAnswers:
     """Answers a caller of :func:`sweep` already has for the same targets, so they are not solved again.
 
     ``base_cost_usd``: least cost with no domestic-content target and no country cap [USD] (None: no
-    plan), valid when ``base_solved``; ``max_achievable_target``: the bisection's largest reachable flat
-    target [fraction] (None: not even 0 %), valid when ``best_solved``.
+    plan), valid when ``base_solved``; ``base_result``: that least-cost answer itself, when the caller
+    has it (its plan is reused for every point whose target it already meets); ``max_achievable_target``:
+    the bisection's largest reachable flat target [fraction] (None: not even 0 %), valid when
+    ``best_solved``.
     """
 
     base_solved: bool = False
     base_cost_usd: float | None = None
     best_solved: bool = False
     max_achievable_target: float | None = None
+    base_result: OptimizeResult | None = None
 
 
 def flat_target(tau: float, years: Sequence[int] | None) -> float | dict[int, float]:
@@ -144,22 +147,41 @@ def flat_target(tau: float, years: Sequence[int] | None) -> float | dict[int, fl
     return tau if years is None else {int(y): tau for y in years}
 
 
+def meets_domestic_target(data: OptimizeInput, plan: Plan, targets: SourcingTargets) -> bool:
+    """Whether ``plan`` meets ``targets``' domestic-content target in every design and year held to one,
+    by the sourcing module's calculator (:func:`~rackforge.optimize.solve.sourcing_domestic_content`, the
+    shares the curve reports); True when no year is held to a target."""
+    table = sourcing_domestic_content(data, plan, targets.domestic_categories)
+    for year, share in zip(table["year"], table["domestic_content"], strict=True):
+        target = targets.domestic_target(int(year))
+        if target is not None and float(share) < target:
+            return False
+    return True
+
+
 def max_achievable_target(data: OptimizeInput, targets: SourcingTargets, options: SolveOptions, *,
                           stock: str = "source", years: Sequence[int] | None = None,
-                          tolerance: float = 0.0025) -> float | None:
+                          tolerance: float = 0.0025, plans: Sequence[Plan] = ()) -> float | None:
     """Largest flat domestic-content target any plan meets under ``targets``' other rules [fraction], by
-    bisection (LP relaxation first, then the mixed-integer model); None if not even 0 % can be met.
-    A target whose solve reaches the time limit without a plan counts as out of reach (the answer is
-    then a lower bound). ``years``: hold only these years to the target (default: all)."""
+    bisection; None if not even 0 % can be met. ``years``: hold only these years to the target
+    (default: all).
+
+    Each step asks whether a plan exists (:func:`~rackforge.optimize.starts.find_plan`: an infeasible LP
+    relaxation says no, a rounded and completed one says yes, two LPs instead of a MIP solved to the
+    gap); a target that a plan already at hand meets is reachable without a solve. ``plans``: plans
+    known to meet every rule of ``targets`` but the domestic-content target (e.g. the least-cost plan
+    with no target). A step whose solve reaches the time limit without a plan counts as out of reach
+    (the answer is then a lower bound)."""
+    known = list(plans)
+
     def feasible(tau: float) -> bool:
         t = replace(targets, domestic_content=flat_target(tau, years))
-        relaxed, _, _ = least_violation(data, t, options, relax=True, stock=stock)
-        if relaxed > VIOLATION_TOL:
-            return False
-        try:
-            return optimise(data, t, options, stock=stock, duals=False, explain=False).plan is not None
-        except SolverError:  # no plan within the time limit: not shown reachable
-            return False
+        if any(meets_domestic_target(data, plan, t) for plan in known):
+            return True
+        plan = find_plan(data, t, options, stock=stock)
+        if plan is not None:
+            known.append(plan)
+        return plan is not None
 
     if not feasible(0.0):
         return None
@@ -170,6 +192,25 @@ def max_achievable_target(data: OptimizeInput, targets: SourcingTargets, options
         mid = 0.5 * (low + high)
         low, high = (mid, high) if feasible(mid) else (low, mid)
     return math.floor(low * 1e4) / 1e4
+
+
+def solve_point(data: OptimizeInput, targets: SourcingTargets, tau: float, cap: float | None, options: SolveOptions,
+                *, stock: str = "source", years: Sequence[int] | None = None,
+                base: OptimizeResult | None = None) -> OptimizeResult:
+    """The least-cost plan of one point of the curve: domestic-content target ``tau`` [fraction] (in
+    ``years``, default every year) and country cap ``cap`` [fraction] on top of ``targets``' other rules.
+
+    Each point is solved on its own (warm-started from its own LP relaxation), so points can be solved
+    in any order or on different machines. ``base``: the least-cost answer with no target and no cap
+    under the same rules; when its plan already meets ``tau`` (and there is no cap) it is this point's
+    answer too, within its gap, as every plan of this point is one of its plans. Raises
+    :class:`~rackforge.errors.SolverError` when no plan is found in time.
+    """
+    point_targets = replace(targets, domestic_content=flat_target(tau, years), country_cap=cap)
+    if cap is None and base is not None and base.plan is not None \
+            and meets_domestic_target(data, base.plan, point_targets):
+        return replace(base, targets=point_targets, binding=[], marginal_rack_cost={})
+    return optimise(data, point_targets, options, stock=stock, duals=False)
 
 
 def _shares_by_source(result: OptimizeResult) -> dict[str, float]:
@@ -191,8 +232,6 @@ def _point(result: OptimizeResult, target: float | None, cap: float | None, base
     shares = [r["domestic_share"] for r in rows if r["target"] is not None]
     overall = None
     if rows:
-        from rackforge.optimize.solve import sourcing_domestic_content
-
         table = sourcing_domestic_content(result.data, result.plan, result.targets.domestic_categories)
         weights = table["racks"].to_numpy(float)
         dom = float((weights * table["domestic_cost_per_rack_usd"].to_numpy(float)).sum())
@@ -219,6 +258,9 @@ class PointSettings:
     None for no expected shortfall."""
     shortfall_scenarios: int
     seed: int
+    base: OptimizeResult | None = None
+    """The least-cost answer with no target and no cap, reused by points it already answers
+    (:func:`solve_point`)."""
 
 
 def sweep_point(settings: PointSettings, pair: tuple[float | None, float]) -> SweepPoint:
@@ -228,8 +270,7 @@ def sweep_point(settings: PointSettings, pair: tuple[float | None, float]) -> Sw
     s = settings
     cap, tau = pair
     try:
-        result = optimise(s.data, replace(s.targets, domestic_content=flat_target(tau, s.years), country_cap=cap),
-                          s.options, stock=s.stock, duals=False)
+        result = solve_point(s.data, s.targets, tau, cap, s.options, stock=s.stock, years=s.years, base=s.base)
     except SolverError as exc:  # no plan within the time limit: the point says so, the curve goes on
         return SweepPoint(tau, cap, "no plan in time", None, None, None, None, None, explanation=str(exc))
     point = _point(result, tau, cap, s.base_cost_usd)
@@ -263,16 +304,19 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
     options = options or SolveOptions()
     notes: list[str] = []
     known = known or KnownAnswers()
+    base_result = known.base_result
     if known.base_solved:
         base_cost = known.base_cost_usd
     else:
-        base = optimise(data, replace(targets, domestic_content=None, country_cap=None), options, stock=stock,
-                        duals=False)
-        base_cost = base.objective_usd if base.plan is not None else None
+        base_result = optimise(data, replace(targets, domestic_content=None, country_cap=None), options,
+                               stock=stock, duals=False)
+        base_cost = base_result.objective_usd if base_result.plan is not None else None
     if known.best_solved:
         best = known.max_achievable_target
     else:
-        best = max_achievable_target(data, replace(targets, country_cap=None), options, stock=stock, years=years)
+        plans = [base_result.plan] if base_result is not None and base_result.plan is not None else []
+        best = max_achievable_target(data, replace(targets, country_cap=None), options, stock=stock, years=years,
+                                     plans=plans)
     grid = list(DEFAULT_TARGETS if domestic_targets is None else domestic_targets)
     if domestic_targets is None and best is not None and sum(t <= best for t in grid) < 3:
         grid = [round(best * i / 8, 4) for i in range(9)]
@@ -288,7 +332,7 @@ def sweep(data: OptimizeInput, targets: SourcingTargets, *, domestic_targets: Se
     from rackforge.core.parallel import current_task_map
 
     settings = PointSettings(data, targets, options, stock, None if years is None else tuple(years), base_cost,
-                             model, shortfall_scenarios, seed)
+                             model, shortfall_scenarios, seed, base_result)
     pairs = [(cap, tau) for cap in country_caps for tau in grid]
     points = list(current_task_map().map_ordered(sweep_point, pairs, shared=settings))
     first_cap = country_caps[0]

@@ -36,6 +36,7 @@ from pydantic import Field
 
 from rackforge.core.bom import explode
 from rackforge.errors import InputError, Problem
+from rackforge.resilience.service_grid import best_over, service_grid
 from rackforge.schema.base import Model
 
 if TYPE_CHECKING:
@@ -254,23 +255,16 @@ def optimise(tree: SupplyTree) -> SafetyStockResult:
         ups[idx[link.downstream]].append(idx[link.upstream])
         downs[idx[link.upstream]].append(idx[link.downstream])
     longest = _longest_replenishment(tree, ups)
-    M = int(longest.max())
-    grid = np.arange(M + 1)
-    # tau[S, SI] = SI + T - S for the stage at hand; cost matrix rows S, columns SI
-    si_minus_s = grid[None, :] - grid[:, None]
+    grid = service_grid(tree, ups, longest)  # periods 0…M, or the candidate service times (bounded)
+    size = len(grid)
     order, parent = _label(n, ups, downs)
     f: dict[int, Array] = {}
     g: dict[int, Array] = {}
     f_arg: dict[int, Array] = {}
     g_arg: dict[int, Array] = {}
-    inf = np.inf
     for k in order:
         up_children = [i for i in ups[k] if i != parent[k]]
         down_children = [j for j in downs[k] if j != parent[k]]
-        tau = si_minus_s + T[k]
-        with np.errstate(invalid="ignore"):
-            cost = h[k] * z * sigma[k] * np.sqrt(np.where(tau >= 0, tau, 0))
-        cost = np.where(tau >= 0, cost, inf)
         # inbound service time: at most the longest upstream replenishment, at least the external one
         si_ok = grid <= longest[k] - T[k]
         if not ups[k]:
@@ -278,27 +272,27 @@ def optimise(tree: SupplyTree) -> SafetyStockResult:
         s_ok = grid <= longest[k]
         if not downs[k]:
             s_ok &= grid <= (tree.stages[k].max_service_periods or 0)
-        up_sum = np.zeros(M + 1)
+        up_sum = np.zeros(size)
         for i in up_children:
             up_sum += np.minimum.accumulate(f[i])                       # F_i(SI) = min_{S_i ≤ SI} f_i
-        down_sum = np.zeros(M + 1)
+        down_sum = np.zeros(size)
         for j in down_children:
             down_sum += np.minimum.accumulate(g[j][::-1])[::-1]         # G_j(S) = min_{SI_j ≥ S} g_j
-        total = cost + up_sum[None, :] + down_sum[:, None]
-        total = np.where(s_ok[:, None] & si_ok[None, :], total, inf)
-        if parent[k] >= 0 and parent[k] in ups[k]:
-            g_arg[k] = np.argmin(total, axis=0)                            # best S for each SI
-            g[k] = total[g_arg[k], grid]
+        # table rows S, columns SI: cost of τ = SI + T − S, plus the subtrees hanging from k
+        upstream_parent = parent[k] >= 0 and parent[k] in ups[k]
+        best_k, arg_k = best_over(float(h[k] * z * sigma[k]), int(T[k]), grid, down_sum, up_sum, s_ok, si_ok,
+                                  over_columns=not upstream_parent)
+        if upstream_parent:
+            g[k], g_arg[k] = best_k, arg_k                                 # best S for each SI
         else:
-            f_arg[k] = np.argmin(total, axis=1)                            # best SI for each S
-            f[k] = total[grid, f_arg[k]]
+            f[k], f_arg[k] = best_k, arg_k                                 # best SI for each S
     root = order[-1]
     best = float(f[root].min())
     if not math.isfinite(best):
         raise InputError([Problem(tree.name or "(supply tree)", None, "",
                                   "no service times meet the constraints: a demand stage's maximum service "
                                   "time cannot be negative, so check processing and external service times")])
-    service = np.zeros(n, dtype=np.int64)
+    service = np.zeros(n, dtype=np.int64)  # positions on the grid until the tightening below
     inbound = np.zeros(n, dtype=np.int64)
     service[root] = int(np.argmin(f[root]))
     inbound[root] = int(f_arg[root][service[root]])
@@ -317,6 +311,7 @@ def optimise(tree: SupplyTree) -> SafetyStockResult:
             inbound[j] = int(service[k] + np.argmin(g[j][service[k]:]))    # SI_j ≥ S_k
             service[j] = int(g_arg[j][inbound[j]])
             stack.append(j)
+    service, inbound = grid[service], grid[inbound]
     # tighten to the original model: SI = max S of suppliers, S ≤ SI + T (never costs more)
     for k in _topological(n, ups):
         inbound[k] = max((service[i] for i in ups[k]), default=tree.stages[k].external_service_periods)
