@@ -181,7 +181,10 @@ def test_report_and_cli_solve_the_same_least_cost_plan(single_source_critical: P
     steps = [text for event, text, _, _ in events if event == "step"]
     assert steps and all(t.startswith("Which sourcing mix? — ") for t in steps)
     assert [int(t.rsplit("solve ", 1)[1]) for t in steps] == list(range(1, len(steps) + 1))
-    assert any("least-cost plan" in t for t in steps) and any("cost-of-resilience curve" in t for t in steps)
+    assert any("least-cost plan" in t for t in steps)
+    stages = {t.removeprefix("Which sourcing mix? — ").rsplit(": solve ", 1)[0].split(" of ")[0] for t in steps}
+    # the curve's points may all be answered by plans at hand (no solve of their own, optimize/sweep.solve_point)
+    assert stages <= {"least-cost plan", "highest reachable domestic-content target", "cost-of-resilience curve"}
     assert section["default_rules"]["status"] == data["status"]
     assert section["least_cost"]["cost_usd"] == pytest.approx(data["relaxed_result"]["cost_usd"], rel=1e-9)
     code, _ = cli_json("optimize", "--domestic-target", "none", "--no-relax", str(single_source_critical))

@@ -38,12 +38,20 @@ if TYPE_CHECKING:
 
 
 _SOLVE_LISTENER: ContextVar[Callable[[], None] | None] = ContextVar("rackforge_solve_listener", default=None)
-"""Called after each sourcing MIP :func:`optimise` solves in this context (progress of long runs)."""
+"""Called after each sourcing solve in this context (progress of long runs): each MIP :func:`optimise`
+solves and each "is there a plan?" LP of :func:`~rackforge.optimize.starts.find_plan`."""
+
+
+def notify_solve() -> None:
+    """Tell the listener of :func:`on_each_solve`, if any, that one more solve has finished."""
+    listener = _SOLVE_LISTENER.get()
+    if listener is not None:
+        listener()
 
 
 @contextmanager
 def on_each_solve(callback: Callable[[], None]) -> Iterator[None]:
-    """Call ``callback()`` after each MIP solve of :func:`optimise` inside the block (in this thread or task;
+    """Call ``callback()`` after each solve (:data:`_SOLVE_LISTENER`) inside the block (in this thread or task;
     solves run elsewhere, e.g. on a cluster, are not seen)."""
     token = _SOLVE_LISTENER.set(callback)
     try:
@@ -419,9 +427,7 @@ def optimise(data: OptimizeInput, targets: SourcingTargets, options: SolveOption
         raw = solve(model, mip_options, start=mip_start)
         if mip_start is not None and not objective_agrees(model, raw):
             raw = solve(model, mip_options)  # HiGHS mis-valued the start (objective_agrees): solve without it
-    listener = _SOLVE_LISTENER.get()
-    if listener is not None:
-        listener()
+    notify_solve()
     size = model_size(model)
     timings["solve"] = raw.solve_s
     if raw.status in ("infeasible",):

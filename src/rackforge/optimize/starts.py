@@ -121,11 +121,12 @@ def find_plan(data: OptimizeInput, targets: SourcingTargets, options: SolveOptio
     (it cannot with stock per source) is the MIP solved.
     """
     from rackforge.errors import SolverError
-    from rackforge.optimize.solve import optimise
+    from rackforge.optimize.solve import notify_solve, optimise
 
     options = options or SolveOptions()
     model = build_model(data, targets, stock=stock)
     relaxation = solve_relaxation(model, options)
+    notify_solve()
     if relaxation.status == "infeasible":
         return None
     start = rounded_start(model, relaxation)
