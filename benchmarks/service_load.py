@@ -151,6 +151,38 @@ async def load(base: str, token: str, paths: list[str], clients: int, seconds: f
     return latencies
 
 
+WRK_SCRIPT = """
+paths = {%s}
+i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+"""
+
+
+def load_with_wrk(base: str, token: str, paths: list[str], clients: int, seconds: float) -> tuple[int, float, dict[str, float]]:
+    """The same load from ``wrk`` (Debian's package, a C load generator that leaves the CPU to the server):
+    requests, wall time [s] and latency percentiles [ms] ('50', '90', '99')."""
+    import re
+    import shutil
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
+    out = subprocess.run(["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds:g}s", "--latency",
+                          "-H", f"Authorization: Bearer {token}", "-s", script.name, base],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    if "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw errors:\n{out}")
+    unit = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+    pct = {m[0]: float(m[1]) * unit[m[2]] for m in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
+    requests = int(re.search(r"(\d+) requests in ([\d.]+)(s|m)", out).group(1))  # type: ignore[union-attr]
+    return requests, seconds, pct
+
+
 def percentile(values: list[float], q: float) -> float:
     """The ``q`` quantile of ``values`` (nearest rank)."""
     ordered = sorted(values)
@@ -165,6 +197,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--no-access-log", action="store_true", help="serve without the access log")
     parser.add_argument("--health", action="store_true", help="GET /api/health only (the server's floor)")
+    parser.add_argument("--wrk", action="store_true",
+                        help="load from wrk (C, little CPU) instead of the Python clients, which take a core of their own")
     ns = parser.parse_args()
     with fresh_database(ns.db) as url:
         token = add_user_with_token(url)
@@ -179,6 +213,15 @@ def main() -> None:
             paths = ["/api/health"] if ns.health else [f"/api/programmes/{pid}", f"/api/runs/{run}"]
             asyncio.run(load(base, token, paths, ns.clients, ns.warmup))
             server_cpu, client_cpu = process_cpu_s(server.pid), time.process_time()
+            if ns.wrk:
+                requests, wall, pct = load_with_wrk(base, token, paths, ns.clients, ns.seconds)
+                server_cpu = process_cpu_s(server.pid) - server_cpu
+                kind = ("sqlite" if ns.db is None else "postgresql") + (" /api/health" if ns.health else "")
+                print(f"{kind} (wrk): {requests} requests in {wall:.1f} s with {ns.clients} connections: "
+                      f"{requests / wall:,.0f} requests/s; latency p50 {pct['50']:.1f} ms, p90 {pct['90']:.1f} ms, "
+                      f"p99 {pct['99']:.1f} ms; CPU: server {server_cpu:.1f} s; "
+                      f"load average {os.getloadavg()[0]:.1f}")
+                return
             start = time.perf_counter()
             latencies = asyncio.run(load(base, token, paths, ns.clients, ns.seconds))
             wall = time.perf_counter() - start
