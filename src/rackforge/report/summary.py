@@ -273,7 +273,8 @@ def way_out(f: Facts, base: str) -> str:
     for where in ("least_cost", "default_rules"):
         pointer = f"{base}/{where}/explanation/relaxations"
         if f.has(pointer) and f.get(pointer):
-            ways = [f"{r['message']}, at a least cost of {f.usd(f'way_out_cost.{where}.{i}', f'{pointer}/{i}/cost_usd')}"
+            ways = [f"{r['message']}, at a least cost of "
+                    f"{f.usd(f'way_out_cost.{where}.{i}', f'{pointer}/{i}/cost_usd')}"
                     for i, r in enumerate(f.get(pointer))]
             return ("the ways out: " if len(ways) > 1 else "the way out: ") + "; or ".join(ways)
     return ""

@@ -3,8 +3,9 @@
 Presents :func:`rackforge.api.factory` (SimPy, replications with 95 % confidence intervals; the
 programme's replications and the report's seed, so ``assess --seed N`` shows ``factory --seed N``'s
 figures). Capacity planning (``factory --plan-capacity``) is not part of the report: it simulates
-several station configurations and would cost more than the rest of the factory section. Shares its result with the evaluation,
-whose test-yield criterion reads each design's first-pass rack-test yield from it.
+several station configurations and would cost more than the rest of the factory section. Shares its
+result with the evaluation, whose test-yield criterion reads each design's first-pass rack-test yield
+from it.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 from rackforge.report.charts import PALETTE, figure
 from rackforge.report.columns import ColumnSpec
 from rackforge.report.format import usd
-from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table, needs_sources
 
 
 def significant_knee(points: list[dict[str, Any]], knee_target: float | None,
@@ -200,7 +200,7 @@ def run(ctx: AssessContext) -> SectionOutput:
                          analyses={"optimize": base, "cost_of_resilience": curve})
 
 
-SECTION = Section("optimize", "Which sourcing mix? Least cost and the cost of resilience", run,
+SECTION = Section("optimize", "Which sourcing mix? Least cost and the cost of resilience", run, applies=needs_sources,
                   requires=("rackforge.optimize.solve", "rackforge.optimize.sweep"),
                   question="Which sourcing mix meets the build plan at least cost, and what does more domestic "
                            "content or resilience cost?")
