@@ -81,6 +81,6 @@ LEGEND = ("T processing time, SI inbound service time (the longest S of its supp
 
 
 def _cost(value: float, in_usd: bool) -> str:
-    from rackforge.cli.common import money_text
+    from rackforge.cli.common import money_cell
 
-    return money_text(value) if in_usd else f"{value:,.2f}"
+    return money_cell(value) if in_usd else f"{value:,.2f}"
