@@ -62,7 +62,8 @@ def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_
         out.print(LEGEND.format(period=esc(r.tree.period)))
         hidden = sum(1 for s in r.stages if s.safety_stock <= 0) if len(r.stages) > 25 else 0
         note = f" ({hidden} stages without stock not shown)" if hidden else ""
-        out.print(f"total holding cost of safety stock: {_cost(r.total_cost, in_usd, cell=False)} per {esc(r.tree.period)}{note}")
+        total = _cost(r.total_cost, in_usd, cell=False)
+        out.print(f"total holding cost of safety stock: {total} per {esc(r.tree.period)}{note}")
 
 
 def column_headers(period: str, in_usd: bool) -> tuple[str, ...]:
