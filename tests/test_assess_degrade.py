@@ -150,3 +150,30 @@ def test_the_least_cost_plan_gets_a_quarter_of_the_budget() -> None:
     assert report_foot_solve_options(300.0).time_limit_s == 75.0
     assert report_foot_solve_options(300.0, time_limit_s=7.0).time_limit_s == 7.0
     assert report_foot_solve_options(1e6).time_limit_s == 120.0
+
+
+def test_a_programme_with_no_sources_passes_check_and_assess_leaves_the_supply_sections_out(tmp_path: Path) -> None:
+    """The reference programme without sources.yaml: ``check`` passes, so ``assess`` must not stop on it; the
+    sourcing, resilience and optimiser sections are left out with the reason (not failed: exit 0), the others
+    run (the factory, with no sources to cap material, releases the whole plan)."""
+    import rackforge
+    from rackforge.cli import cli
+    from rackforge.report.framework import NO_SOURCES
+
+    prog = tmp_path / "nosources"
+    shutil.copytree(Path(rackforge.__file__).parent / "reference", prog)
+    (prog / "sources.yaml").unlink()
+    assert not load_programme(prog).sources
+    assert CliRunner().invoke(cli, ["check", str(prog)]).exit_code == 0
+    out = tmp_path / "report"
+    result = CliRunner().invoke(cli, ["assess", str(prog), "-o", str(out), "--scenarios", "100", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["not_assessed"] == []
+    results = json.loads((out / "results.json").read_text())
+    supply = {"sourcing", "resilience", "optimize"}
+    assert {a["key"]: a["reason"] for a in results["absent"]} == dict.fromkeys(supply, NO_SOURCES)
+    assert not supply & set(results["sections"])
+    assert {"engineering", "generations", "factory"} <= set(results["sections"])
+    coverage = next(s["text"] for s in results["executive_summary"]["sentences"] if s["topic"] == "coverage")
+    assert coverage.count(f"({NO_SOURCES})") == 3
+    assert "Not assessed" in (out / "report.html").read_text(encoding="utf-8")

@@ -189,9 +189,6 @@ def test_ratio_normalisation_of_a_value_that_is_not_positive_is_refused_when_loa
     assert "use 'normalisation: minmax'" in info.value.problems[0].message
 
 
-@pytest.mark.xfail(reason="report/summary.py: the factory sentence takes min() over first-pass yields, one of "
-                          "which is null when a planned design gets no material in the simulated window "
-                          "(TypeError, exit 3); for the report's owner", raises=TypeError)
 def test_the_whole_report_of_a_design_with_no_material_in_its_quarter(tmp_path: Path) -> None:
     # Kyber parts ship from late 2027: a Kyber-based design planned in 2027Q1 is released no racks
     programme = load_programme(build(tmp_path / "p", Variant(base="kyber-800vdc", quarter="2027Q1", racks=1)))
@@ -199,3 +196,15 @@ def test_the_whole_report_of_a_design_with_no_material_in_its_quarter(tmp_path: 
     run = run_assessment(programme, AssessOptions(scenarios=256),
                          sections=[s for s in SECTIONS if s.key != "optimize"])
     assert run.skipped == []
+    factory = run.results["sections"]["factory"]
+    tested = {d: r["first_pass_rack_share"] for d, r in factory["designs"].items()
+              if r["first_pass_rack_share"] is not None}
+    assert "my-kyber-800vdc" not in tested and tested
+    lowest = min(tested, key=lambda d: tested[d])
+    sentence = next(s["text"] for s in run.results["executive_summary"]["sentences"] if s["section"] == "factory")
+    assert f"; {lowest} has the lowest first-pass test yield, {tested[lowest]:.0%}" in sentence
+    # no material for the Kyber design's quarter: the headline says so first, in the CLI's words
+    limit = factory["material_limit"]
+    assert limit["limited"] and factory["headline"].startswith(f"Material allows {limit['released_racks']:,} of the")
+    assert (f"material allows {limit['released_racks']:,} of the {limit['planned_racks']:,} racks in the build plan "
+            f"({limit['short_racks']:,} short)") in sentence

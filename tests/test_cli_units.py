@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from rackforge.cli import cli
 from rackforge.cli.buffers_cmd import LEGEND, column_headers
-from rackforge.cli.common import money_text
-from rackforge.report.format import usd
+from rackforge.cli.common import money_cell, money_text
+from rackforge.report.format import money, usd
 
 TREE = ("stage,processing_periods,holding_cost_per_period,demand_sigma_per_period,max_service_periods,supplies\n"
         "raw,2,1.0,,,comp\ncomp,2,1.2,,,final\nfinal,1,10,5,1,\n")
@@ -21,7 +21,25 @@ TREE = ("stage,processing_periods,holding_cost_per_period,demand_sigma_per_perio
 @given(st.floats(-1e12, 1e12, allow_nan=False))
 def test_cli_money_is_the_reports_format(value: float) -> None:
     assert money_text(value) == usd(value)
-    assert money_text(None) == "-"
+    assert money_cell(value) == money(value)
+    assert money_text(None) == money_cell(None) == "-"
+
+
+def test_cli_tables_write_money_as_the_reports_tables_and_lines_as_its_sentences() -> None:
+    """``bom``: each table cell is the report's table money (whole dollars) of the JSON's figure, and the
+    build-plan line the report's sentence money (compact), e.g. ``$3,050,640`` and ``$586.16 M``."""
+    data = json.loads(CliRunner().invoke(cli, ["bom", "--design", "gb300-nvl72", "--json"]).output)
+    text = CliRunner().invoke(cli, ["bom", "--design", "gb300-nvl72"]).output
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[1:-1]]
+            for line in text.splitlines() if line.startswith("│")}
+    parts = data["designs"][0]["parts"]
+    for part in parts[:10]:
+        row = rows[part["part"]]
+        assert row[3] == money(part["unit_cost_usd"]) and row[4] == money(part["cost_per_rack_usd"])
+    assert "$3,050,640" in rows["nvidia-b300-gpu"]  # 72 × $42,370, by hand
+    first = data["plan_cost"][0]
+    quarter_cost = sum(r["cost_usd"] for r in data["plan_cost"] if r["quarter"] == first["quarter"])
+    assert f"{first['quarter']} " in text and usd(quarter_cost) in " ".join(text.split())
 
 
 def test_buffers_headers_carry_units_and_the_legend_names_the_symbols() -> None:

@@ -107,3 +107,27 @@ def test_reference_factory_and_test_plans():
     assert "leak" in by_design["hgx-b200-air"]["not_applicable"]
     assert len(plan_data["origin_vs_us"]) == 4
     assert run("tests", "plan").exit_code == 0
+
+
+def test_assess_seed_reaches_the_factory_section(tmp_path: Path, monkeypatch) -> None:
+    """``assess --seed N`` shows the figures of ``factory --seed N`` (one seed, :mod:`rackforge.seeds`); a
+    different seed gives different figures, so the seed really is passed on."""
+    import rackforge.report.sections as sections_mod
+    from rackforge.report.sections import factory, overview
+
+    folder = write_programme(tmp_path / "p")
+    monkeypatch.setattr(sections_mod, "SECTIONS", [overview.SECTION, factory.SECTION])
+
+    def assessed(seed: str) -> dict:
+        out = tmp_path / f"report-{seed}"
+        result = run("assess", str(folder), "-o", str(out), "--seed", seed)
+        assert result.exit_code == 0, result.output
+        return json.loads((out / "results.json").read_text())["sections"]["factory"]
+
+    for seed in ("5", "6"):
+        direct = json.loads(run("factory", str(folder), "--json", "--seed", seed).stdout)
+        report = assessed(seed)
+        assert report["seed"] == direct["seed"] == int(seed)
+        for key in ("designs", "stations", "plan_met_share", "wip_mean", "failures", "material_limit"):
+            assert report[key] == direct[key], key
+    assert assessed("5")["designs"] != assessed("6")["designs"]

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rackforge.report.sections.engineering import design_verdicts, section_data, verdict_sentence
-from rackforge.report.sections.factory import factory_wording, material_cover, plan_capacity_block
+from rackforge.report.sections.factory import factory_wording, material_cover
 from rackforge.report.sections.optimize import largest_extra_cost, relaxations_block, significant_knee
 from rackforge.report.sections.resilience import shortfall_size, shortfall_wording, stacked_points
 from rackforge.report.summary import executive_summary
@@ -99,29 +99,55 @@ def test_the_knee_star_follows_the_same_rule() -> None:
         assert any(t.name == "knee" for t in figure.data) == star
 
 
-def test_relaxations_hook_renders_what_the_optimiser_reports() -> None:
+def _ways_out() -> list[dict[str, Any]]:
+    """Two ways out as the optimiser writes them (:class:`Relaxation` ``to_dict``)."""
+    from rackforge.optimize.relaxations import Relaxation, RelaxedTarget
+
+    lower = RelaxedTarget("domestic content", 0.65, 0.12, "lower the domestic-content target to 12.0 % (asked 65.0 %)")
+    off = RelaxedTarget("two sources for critical parts", 0.9, None,
+                        "switch the two-source rule for critical parts off (--critical-share 1) (asked 90.0%)")
+    cap = RelaxedTarget("country-share cap", 0.5, 0.8, "raise the country-share cap to 80.0 % (asked 50.0 %)")
+    return [Relaxation((lower,), 1.2e8).to_dict(), Relaxation((off, cap), 9.17e9).to_dict()]
+
+
+def test_relaxations_block_shows_the_optimisers_ways_out() -> None:
     assert relaxations_block({}) == ([], None)
-    result = {"relaxations": [
-        {"change": "lower the domestic-content target from 65% to 12%", "kind": "target", "from": 0.65, "to": 0.12,
-         "cost_usd": 1.2e8},
-        {"change": "turn off two sources for critical parts", "kind": "rule", "rule": "two_sources"}]}
-    paragraphs, table = relaxations_block(result)
-    assert paragraphs == ["The plan becomes feasible with any one of these changes: lower the domestic-content "
-                          "target from 65% to 12%; turn off two sources for critical parts."]
-    assert table is not None and len(table.frame) == 2 and set(table.frame.columns) >= {"change", "cost_usd"}
+    assert relaxations_block({"explanation": {"relaxations": [], "relaxations_searched": True}}) == ([], None)
+    ways = _ways_out()
+    paragraphs, table = relaxations_block({"explanation": {"relaxations": ways, "relaxations_searched": True}})
+    assert paragraphs == [f"A plan exists with any one of these changes: {ways[0]['message']} (least cost $120.00 M); "
+                          f"or {ways[1]['message']} (least cost $9.17 B)."]
+    assert table is not None
+    rows = table.frame.to_dict("records")
+    assert [(r["way_out"], r["target"], r["relaxed_to"]) for r in rows] == [
+        (1, "domestic content", "12.0%"), (2, "two sources for critical parts", "off"),
+        (2, "country-share cap", "80.0%")]
+    assert [r["cost_usd"] for r in rows] == [1.2e8, 9.17e9, 9.17e9]
+    assert table.columns["relaxed_to"].header == "Relaxed to"
 
 
 def test_an_infeasible_plan_points_to_its_way_out_in_the_summary() -> None:
-    relaxations = [{"change": "lower the domestic-content target from 65% to 12%"},
-                   {"change": "turn off two sources for critical parts"}]
-    section = {"relaxed_rules": [], "least_cost": {"cost_usd": None, "relaxations": relaxations}}
+    ways = _ways_out()
+    section = {"relaxed_rules": [], "least_cost": {"cost_usd": None},
+               "default_rules": {"cost_usd": None, "explanation": {"relaxations": ways}}}
     text, cards = _summary({"optimize": section})
-    assert ("no plan meets the build plan; it becomes feasible with any one of: lower the domestic-content target "
-            "from 65% to 12%; turn off two sources for critical parts (see the optimiser section).") in text
+    assert (f"no plan meets the build plan; the ways out: {ways[0]['message']}, at a least cost of $120.00 M; or "
+            f"{ways[1]['message']}, at a least cost of $9.17 B (see the optimiser section).") in text
     card = next(c for c in cards if c["section"] == "optimize")
-    assert card["figure"] == "no feasible plan" and card["detail"].startswith("It becomes feasible with any one of")
+    assert card["figure"] == "no feasible plan" and card["detail"].startswith("The ways out: lower the domestic")
     text, _ = _summary({"optimize": {"relaxed_rules": [], "least_cost": {"cost_usd": None}}})
     assert "see the optimiser section for the least-violating plan" in text
+
+
+def test_a_relaxed_rule_states_its_way_out_in_sentence_and_card() -> None:
+    [way, _] = _ways_out()
+    section = {"relaxed_rules": ["two sources for critical parts"], "least_cost": {"cost_usd": 9.17e9},
+               "default_rules": {"cost_usd": None, "explanation": {"relaxations": [way]}}}
+    text, cards = _summary({"optimize": section})
+    assert (f"costs $9.17 B once two sources for critical parts is relaxed (no mix meets it); the way out: "
+            f"{way['message']}, at a least cost of $120.00 M") in text
+    card = next(c for c in cards if c["section"] == "optimize")
+    assert f"the way out: {way['message']}, at a least cost of $120.00 M" in card["detail"]
 
 
 # -- Monte Carlo: the shortfall is stated with its size ----------------------------------------------
@@ -154,46 +180,43 @@ def test_a_small_certain_shortfall_reads_with_its_size() -> None:
 
 # -- factory: the material limit is stated -----------------------------------------------------------
 
-def _factory(planned: dict[str, int], released: dict[str, float], stated: dict[str, Any] | None = None) -> dict:
+def _factory(planned: int, released: int, met: float = 1.0) -> dict[str, Any]:
+    limit = {"planned_racks": planned, "released_racks": released, "short_racks": planned - released,
+             "limited": released < planned, "releases_cut": []}
     data: dict[str, Any] = {
-        "designs": {d: {"planned_racks": planned[d], "released": released[d], "first_pass_rack_share": 0.8}
-                    for d in planned},
+        "designs": {"a": {"first_pass_rack_share": 0.8}, "b": {"first_pass_rack_share": None}},
         "racks_per_week_total": 3.4, "planned_racks_per_week_total": 3.5, "bottleneck": "l11",
-        "bottleneck_utilisation": 0.62, "plan_met_share": 1.0, "replications": 10}
-    if stated is not None:
-        data["material_limit"] = stated
+        "bottleneck_utilisation": 0.62, "plan_met_share": met, "replications": 10, "material_limit": limit,
+        "confidence_target": 0.9, "headline": "(the FactoryResult's headline)"}
     data["material_cover"] = material_cover(data)
     return data
 
 
 def test_material_covering_part_of_the_plan_leads_the_factory_headline() -> None:
-    data = _factory({"a": 400, "b": 200}, {"a": 120.0, "b": 60.0})
-    assert data["material_cover"] == {"planned_racks": 600.0, "released_racks": 180.0, "material_limited": True,
-                                      "released_share": 0.3}
+    data = _factory(600, 180)
+    assert data["material_cover"] == {"planned_racks": 600.0, "released_racks": 180.0, "short_racks": 420.0,
+                                      "material_limited": True, "released_share": 0.3}
     text, cards = _summary({"factory": data})
-    assert "material covers only 180 of the 600 racks in the build plan; for those, the simulated line ships" in text
-    assert "the released racks ship on time in 100%" in text and "the plan is met" not in text
+    assert ("material allows 180 of the 600 racks in the build plan (420 short); for those, the simulated line "
+            "ships") in text
+    assert "the released racks ship on time in 100% of 10 replications (target 90%)" in text
+    assert "the plan is met" not in text
     card = next(c for c in cards if c["section"] == "factory")
     assert card["figure"] == "material for 180 of 600 racks" and card["verdict"] == "bad"
-    assert factory_wording(data, data["material_cover"]).startswith("material covers only 180 of the 600 racks")
+    assert card["detail"].startswith("420 short")
+    assert factory_wording(data).startswith("(the FactoryResult's headline). The line ships 3.4 racks per week "
+                                            "against 3.5 released")
 
 
-def test_no_material_limit_no_material_words_and_a_stated_limit_wins() -> None:
-    data = _factory({"a": 400}, {"a": 400.0})
+def test_no_material_limit_no_material_words_and_the_verdict_follows_the_target() -> None:
+    data = _factory(400, 400)
     text, cards = _summary({"factory": data})
-    assert "material" not in text and "the plan is met in 100% of 10 replications" in text
-    assert next(c for c in cards if c["section"] == "factory")["figure"] == "plan met in 100% of runs"
-    stated = _factory({"a": 400}, {"a": 400.0}, {"planned_racks": 400, "released_racks": 150})
-    assert stated["material_cover"]["released_racks"] == 150.0 and stated["material_cover"]["material_limited"]
-
-
-def test_plan_capacity_hook_calls_out_hot_stations() -> None:
-    assert plan_capacity_block({}) == ([], None)
-    rows = [{"station": "leak-rig", "count": 1, "utilisation": 0.91, "confidence": 0.7},
-            {"station": "l10-cell", "count": 4, "utilisation": 0.6, "confidence": 0.95}]
-    paragraphs, table = plan_capacity_block({"plan_capacity": rows})
-    assert table is not None and list(table.frame["station"]) == ["leak-rig", "l10-cell"]
-    assert "1 run at 85% utilisation or more (leak-rig)" in paragraphs[0]
+    assert "material" not in text and "the plan is met in 100% of 10 replications (target 90%)" in text
+    assert "; a has the lowest first-pass test yield, 80%" in text  # b has no yield (no racks tested)
+    card = next(c for c in cards if c["section"] == "factory")
+    assert card["figure"] == "plan met in 100% of runs" and card["verdict"] == "good"
+    assert next(c for c in _summary({"factory": _factory(400, 400, met=0.8)})[1]
+                if c["section"] == "factory")["verdict"] == "warn"
 
 
 # -- stress test: stacked points are merged with their count ------------------------------------------
@@ -210,7 +233,7 @@ def test_points_on_the_same_spot_are_one_point_with_a_count() -> None:
 
 
 def test_every_headline_number_is_a_fact() -> None:
-    data = _factory({"a": 400, "b": 200}, {"a": 120.0, "b": 60.0})
+    data = _factory(600, 180)
     out = executive_summary({"sections": {"factory": data}, "absent": []})
     shown = " ".join(c["figure"] + " " + c["detail"] for c in out["headlines"])
     displays = {f["display"] for f in out["facts"].values()}
@@ -246,10 +269,15 @@ def test_a_real_material_cap_reaches_the_headline(tmp_path: Any) -> None:
     released = planned - (q1 - 20)
     assert data["material_cover"]["planned_racks"] == planned
     assert data["material_cover"]["released_racks"] == pytest.approx(released)
-    sentence = f"material covers only {released:,} of the {planned:,} racks in the build plan"
+    sentence = f"material allows {released:,} of the {planned:,} racks in the build plan ({q1 - 20:,} short)"
     summary = " ".join(s["text"] for s in run.results["executive_summary"]["sentences"])
     assert sentence in summary
-    paragraph = next(out for s, out in run.sections if s.key == "factory").paragraphs[0]
-    assert paragraph.startswith("M" + sentence[1:])
+    # the section leads with the analysis's own headline, the line 'rackforge factory' prints
+    output = next(out for s, out in run.sections if s.key == "factory")
+    from rackforge import api
+
+    headline = output.analyses["factory"].headline(api.factory_confidence_target(programme))
+    assert headline.startswith("M" + sentence[1:]) and data["headline"] == headline
+    assert output.paragraphs[0].startswith(headline + ". The line ships")
     card = next(c for c in run.results["executive_summary"]["headlines"] if c["section"] == "factory")
     assert card["figure"] == f"material for {released:,} of {planned:,} racks"

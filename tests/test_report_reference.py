@@ -182,7 +182,37 @@ def test_the_reference_headlines_agree_with_the_details(assessment: AssessmentRu
     factory = sections["factory"]
     planned = sum(d["planned_racks"] for d in factory["designs"].values())
     released = sum(d["released"] for d in factory["designs"].values())
-    assert ("material covers only" in text) == (released < planned - 0.5)
+    assert factory["material_limit"]["planned_racks"] == planned
+    assert factory["material_limit"]["released_racks"] == pytest.approx(released)
+    assert ("material allows" in text) == factory["material_limit"]["limited"] == (released < planned)
+    simulated = next(out for s, out in assessment.sections if s.key == "factory").analyses["factory"]
+    assert factory["headline"] == simulated.headline(factory["confidence_target"])
+
+
+def test_the_reference_ways_out_reach_the_section_the_summary_and_the_card(assessment: AssessmentRun,
+                                                                          written: Path) -> None:
+    """The reference's default rules (two sources for critical parts) cannot be met: the optimiser's own
+    ways out (``default_rules.explanation.relaxations``) are the section's paragraph and table, the summary
+    sentence and the card's detail, in the optimiser's words with the re-solved cost."""
+    optimize = assessment.results["sections"]["optimize"]
+    explanation = optimize["default_rules"]["explanation"]
+    ways = explanation["relaxations"]
+    assert explanation["relaxations_searched"] and ways, "the reference's default rules are infeasible"
+    output = next(out for s, out in assessment.sections if s.key == "optimize")
+    table = next(t for t in output.tables if t.sheet == "ways_out")
+    assert list(table.frame["target"]) == [c["target"] for w in ways for c in w["changes"]]
+    assert list(table.frame["cost_usd"]) == [w["cost_usd"] for w in ways for _ in w["changes"]]
+    assert all(w["message"] in " ".join(output.paragraphs) for w in ways)
+    summary = assessment.results["executive_summary"]
+    sentence = next(s["text"] for s in summary["sentences"] if s["section"] == "optimize")
+    card = next(c for c in summary["headlines"] if c["section"] == "optimize")
+    for i, way in enumerate(ways):
+        fact = summary["facts"][f"way_out_cost.default_rules.{i}"]
+        assert fact["value"] == way["cost_usd"]
+        shown = f"{way['message']}, at a least cost of ${fact['display']}{fact['unit'][3:]}"
+        assert shown in sentence and shown in card["detail"]
+    html = (written / "report.html").read_text(encoding="utf-8")
+    assert "<h3>Ways out: the smallest relaxations" in html and "<th>Least cost with this change<span" in html
 
 
 def test_workbook_keeps_raw_numbers_under_human_headers(assessment: AssessmentRun, written: Path) -> None:

@@ -73,7 +73,7 @@ def _print_bom(bill: BillOfMaterials, tree: bool) -> None:
                 table.add_column(col, justify=justify)  # type: ignore[arg-type]
             for r in frame.itertuples():
                 table.add_row("  " * (int(r.level) - 1) + esc(r.ref), esc(r.kind), str(r.quantity_per_parent),
-                              str(r.quantity_per_rack), _usd(r.unit_cost_usd), _usd(r.cost_per_rack_usd))
+                              str(r.quantity_per_rack), _cell(r.unit_cost_usd), _cell(r.cost_per_rack_usd))
             out.print(table)
         else:
             frame = tables["bom"][tables["bom"]["design"] == d].sort_values("cost_per_rack_usd", ascending=False)
@@ -82,9 +82,9 @@ def _print_bom(bill: BillOfMaterials, tree: bool) -> None:
                                  ("cost/rack", "right"), ("share", "right")):
                 table.add_column(col, justify=justify)  # type: ignore[arg-type]
             for r in frame.itertuples():
-                table.add_row(esc(r.part), esc(r.category), str(r.quantity_per_rack), _usd(r.unit_cost_usd),
-                              _usd(r.cost_per_rack_usd), f"{r.share_of_rack:.1%}")
-            table.add_row("[bold]total[/]", "", "", "", f"[bold]{_usd(frame['cost_per_rack_usd'].sum())}[/]", "")
+                table.add_row(esc(r.part), esc(r.category), str(r.quantity_per_rack), _cell(r.unit_cost_usd),
+                              _cell(r.cost_per_rack_usd), f"{r.share_of_rack:.1%}")
+            table.add_row("[bold]total[/]", "", "", "", f"[bold]{_cell(frame['cost_per_rack_usd'].sum())}[/]", "")
             out.print(table)
         cats = tables["cost_by_category"][tables["cost_by_category"]["design"] == d] \
             .sort_values("cost_per_rack_usd", ascending=False)
@@ -101,3 +101,9 @@ def _usd(value: float) -> str:
     from rackforge.cli.common import money_text
 
     return money_text(value)
+
+
+def _cell(value: float) -> str:
+    from rackforge.cli.common import money_cell
+
+    return money_cell(value)

@@ -57,12 +57,13 @@ def buffers(path: Path | None, as_json: bool, designs: tuple[str, ...], service_
             stage = s.stage.id.removeprefix(prefix)
             table.add_row(esc(stage), str(s.stage.processing_periods), str(s.inbound_service_time),
                           str(s.service_time), str(s.net_replenishment_time), f"{s.demand_sigma_per_period:,.2f}",
-                          f"{s.safety_stock:,.1f}", _cost(s.holding_cost, in_usd))
+                          f"{s.safety_stock:,.1f}", _cost(s.holding_cost, in_usd, cell=True))
         out.print(table)
         out.print(LEGEND.format(period=esc(r.tree.period)))
         hidden = sum(1 for s in r.stages if s.safety_stock <= 0) if len(r.stages) > 25 else 0
         note = f" ({hidden} stages without stock not shown)" if hidden else ""
-        out.print(f"total holding cost of safety stock: {_cost(r.total_cost, in_usd)} per {esc(r.tree.period)}{note}")
+        total = _cost(r.total_cost, in_usd, cell=False)
+        out.print(f"total holding cost of safety stock: {total} per {esc(r.tree.period)}{note}")
 
 
 def column_headers(period: str, in_usd: bool) -> tuple[str, ...]:
@@ -80,7 +81,10 @@ LEGEND = ("T processing time, SI inbound service time (the longest S of its supp
 """The symbols of the buffers table (Graves & Willems 2000), printed under it."""
 
 
-def _cost(value: float, in_usd: bool) -> str:
-    from rackforge.cli.common import money_text
+def _cost(value: float, in_usd: bool, cell: bool) -> str:
+    """A holding cost: money as a table cell or in a line when the tree's costs are in USD, else a number."""
+    from rackforge.cli.common import money_cell, money_text
 
-    return money_text(value) if in_usd else f"{value:,.2f}"
+    if not in_usd:
+        return f"{value:,.2f}"
+    return money_cell(value) if cell else money_text(value)

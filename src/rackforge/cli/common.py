@@ -174,10 +174,21 @@ FINITE_FLOAT = FiniteFloat()
 
 
 def money_text(value: float | None) -> str:
-    """A dollar amount in a CLI table or line, one format for every command: the report's
-    (:func:`rackforge.report.format.usd`, e.g. ``$9.20 B``, ``$4.46 k``); ``-`` for none."""
+    """A dollar amount in a CLI line or headline, as the report's headlines and sentences write it
+    (:func:`rackforge.report.format.money_compact`, e.g. ``$9.17 B``, ``$4.46 k``); ``-`` for none."""
     if value is None:
         return "-"
-    from rackforge.report.format import usd
+    from rackforge.report.format import money_compact
 
-    return usd(float(value))
+    return money_compact(float(value))
+
+
+def money_cell(value: float | None) -> str:
+    """A dollar amount in a CLI table cell, as the report's tables write it
+    (:func:`rackforge.report.format.money`: whole dollars, ``$4,460``, ``−$15,120``; cents under $100,
+    ``$2.16``); ``-`` for none."""
+    if value is None:
+        return "-"
+    from rackforge.report.format import money
+
+    return money(float(value))

@@ -49,9 +49,9 @@ def format_value(value: float | None, unit: str) -> str:
     if unit == "fraction":
         return f"{value:.1%}"
     if unit.startswith("USD"):
-        from rackforge.cli.common import money_text
+        from rackforge.cli.common import money_cell
 
-        return money_text(value)
+        return money_cell(value)
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"

@@ -183,6 +183,12 @@ def _usd(value: float | None) -> str:
     return money_text(value)
 
 
+def _cell(value: float | None) -> str:
+    from rackforge.cli.common import money_cell
+
+    return money_cell(value)
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
@@ -228,7 +234,7 @@ def _print_result(result: OptimizeResult) -> None:
     costs.add_column("kind")
     costs.add_column("USD", justify="right")
     for kind, value in result.cost_breakdown().items():
-        costs.add_row(kind, _usd(value))
+        costs.add_row(kind, _cell(value))
     out.print(costs)
     opened = result.opened_sources()
     if opened:
@@ -236,7 +242,7 @@ def _print_result(result: OptimizeResult) -> None:
         for col in ("part", "site", "country", "open cost", "ready", "first quarter shipping"):
             t.add_column(col)
         for o in opened:
-            t.add_row(esc(o["part"]), esc(o["site"]), o["country"], _usd(o["open_cost_usd"]), str(o["ready"] or "-"),
+            t.add_row(esc(o["part"]), esc(o["site"]), o["country"], _cell(o["open_cost_usd"]), str(o["ready"] or "-"),
                       o["first_quarter_shipping"] or "-")
         out.print(t)
     within = result.targets.domestic_categories
@@ -254,7 +260,7 @@ def _print_result(result: OptimizeResult) -> None:
     for col in ("part", "site", "country", "units", "spend"):
         at.add_column(col, justify="right" if col in ("units", "spend") else "left")
     for r in by_site.head(20).to_dict("records"):
-        at.add_row(esc(r["part"]), esc(r["site"]), r["country"], f"{r['units']:,.0f}", _usd(r["spend_usd"]))
+        at.add_row(esc(r["part"]), esc(r["site"]), r["country"], f"{r['units']:,.0f}", _cell(r["spend_usd"]))
     out.print(at)
     if result.binding:
         out.print("[bold]What relaxing each binding constraint is worth[/] (first-order, from the duals):")
@@ -293,9 +299,9 @@ def _print_sweep(curve: CostOfResilience) -> None:
         table.add_column(col, justify="right")
     for p in result.points:
         table.add_row(_pct(p.target), _pct(p.country_cap) if p.country_cap is not None else "none", p.status,
-                      _usd(p.cost_usd), _usd(p.extra_cost_usd), _pct(p.domestic_share_min),
+                      _cell(p.cost_usd), _cell(p.extra_cost_usd), _pct(p.domestic_share_min),
                       _pct(p.domestic_share_overall), "-" if p.sources_opened is None else str(p.sources_opened),
-                      _usd(p.expected_value_short_usd))
+                      _cell(p.expected_value_short_usd))
     out.print(table)
     out.print(f"knee of cost vs domestic content: {_pct(result.knee_target)}; "
               f"knee of cost vs expected shortfall: {_pct(result.knee_shortfall_target)}")

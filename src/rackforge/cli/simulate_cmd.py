@@ -7,7 +7,17 @@ from pathlib import Path
 import click
 
 from rackforge.cli.cluster_option import cluster_option
-from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument, seed_option
+from rackforge.cli.common import (
+    console,
+    echo_json,
+    esc,
+    json_option,
+    load,
+    money_cell,
+    money_text,
+    path_argument,
+    seed_option,
+)
 from rackforge.resilience.defaults import MONTE_CARLO_MEMORY_BUDGET_BYTES, MONTE_CARLO_SCENARIOS
 
 
@@ -66,28 +76,27 @@ def simulate(path: Path | None, as_json: bool, scenarios: int, seed: int, precis
     summary = result.summary()
     out.print("expected racks short at the end: "
               + ", ".join(f"{esc(d)} {v:.1f}" for d, v in summary["expected_racks_short"].items()))
-    millions = {k: summary[k] / 1e6 for k in ("expected_value_short_usd", "value_at_risk_95_usd",
-                                              "conditional_value_at_risk_95_usd")}
     out.print(f"probability of any shortfall {summary['probability_of_shortfall']:.1%}, of one above 1 % of the "
               f"plan {summary['probability_of_shortfall_over_1pct']:.1%}; expected value short "
-              f"${millions['expected_value_short_usd']:,.1f}M; VaR95 ${millions['value_at_risk_95_usd']:,.1f}M; "
-              f"CVaR95 ${millions['conditional_value_at_risk_95_usd']:,.1f}M")
+              f"{money_text(summary['expected_value_short_usd'])}; "
+              f"VaR95 {money_text(summary['value_at_risk_95_usd'])}; "
+              f"CVaR95 {money_text(summary['conditional_value_at_risk_95_usd'])}")
     events = Table(title="Shortfall by event", title_justify="left")
-    for col in ("event", "P(in plan)", "occurred", "mean $M short if it occurred", "otherwise"):
+    for col in ("event", "P(in plan)", "occurred", "mean value short if it occurred", "otherwise"):
         events.add_column(col, justify="left" if col == "event" else "right")
     for row in result.shortfall_by_event():
         hit, miss = row["mean_value_short_usd_when_occurred"], row["mean_value_short_usd_otherwise"]
         events.add_row(esc(row["event"]), f"{row['probability']:.1%}", f"{row['occurred_share']:.1%}",
-                       "—" if hit is None else f"{hit / 1e6:,.1f}", "—" if miss is None else f"{miss / 1e6:,.1f}")
+                       money_cell(hit), money_cell(miss))
     out.print(events)
     parts = Table(title="Parts still owed at the end (top 8 by value)", title_justify="left")
-    for col in ("part", "mean units", "P90 units", "P(short)", "mean $M"):
+    for col in ("part", "mean units", "P90 units", "P(short)", "mean value"):
         parts.add_column(col, justify="left" if col == "part" else "right")
     for row in result.shortfall_by_part()[:8]:
         parts.add_row(esc(row["part"]), f"{row['mean_units']:,.0f}", f"{row['p90_units']:,.0f}",
-                      f"{row['probability']:.1%}", f"{row['mean_value_usd'] / 1e6:,.2f}")
+                      f"{row['probability']:.1%}", money_cell(row['mean_value_usd']))
     out.print(parts)
     for row in result.worst_scenarios(3):
         what = ", ".join(f"{e['event']} (week {e['start_week']:.0f}, {e['duration_weeks']:.0f} wk)"
                          for e in row["events"]) or "lead-time slips only"
-        out.print(f"worst #{row['scenario']}: ${row['value_short_usd'] / 1e6:,.0f}M short — {esc(what)}")
+        out.print(f"worst #{row['scenario']}: {money_text(row['value_short_usd'])} short — {esc(what)}")

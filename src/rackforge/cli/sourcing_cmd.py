@@ -73,6 +73,12 @@ def _usd(value: Any) -> str:
     return money_text(value)
 
 
+def _cell(value: Any) -> str:
+    from rackforge.cli.common import money_cell
+
+    return money_cell(value)
+
+
 def _print_sourcing(analysis: SourcingAnalysis, data: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -196,7 +202,7 @@ def _print_whatif(data: dict[str, Any]) -> None:
                 ("[green]yes[/]" if r["meets_threshold_after"] else "no")
             t.add_row(esc(r["design"]), str(r["year"]), esc(r["sources"]), _pct(r["domestic_content_before"]),
                       _pct(r["domestic_content_after"]), _pct(r["threshold"]), meets,
-                      _usd(r['added_cost_per_rack_usd']))
+                      _cell(r['added_cost_per_rack_usd']))
         out.print(t if changed else "no design's domestic content or cost changes")
         cats: dict[tuple[str, str], list[str]] = {}
         for r in data["by_category_changed"]:
@@ -223,7 +229,7 @@ def _print_whatif(data: dict[str, Any]) -> None:
         for r in rank["candidates"][:15]:
             site = esc(r["domestic_site"] + (" (new)" if r["new_source"] else ""))
             t.add_row(esc(r["part"]), esc(r["category"]), str(r["quantity_per_rack"]), site,
-                      _usd(r['added_cost_per_rack_usd']), _pct(r["domestic_content_after"]),
+                      _cell(r['added_cost_per_rack_usd']), _pct(r["domestic_content_after"]),
                       "yes" if r["passes_alone"] else "")
         out.print(t)
         plan = rank["cheapest_set"]

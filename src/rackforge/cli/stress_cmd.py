@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rackforge.cli.common import console, echo_json, esc, json_option, load, path_argument
+from rackforge.cli.common import console, echo_json, esc, json_option, load, money_cell, path_argument
 from rackforge.resilience.defaults import STRESS_LEVEL_CHOICES, STRESS_LEVELS
 
 
@@ -39,12 +39,12 @@ def stress(path: Path | None, as_json: bool, quarter: str | None, levels: str) -
     out = console()
     table = Table(title=f"Stress test — {esc(result.demand_basis)}", title_justify="left")
     for col, justify in (("node", "left"), ("TTS weeks", "right"), ("TTR weeks", "right"), ("exposed", "center"),
-                         ("racks lost", "right"), ("value lost $M", "right"), ("REI", "right")):
+                         ("racks lost", "right"), ("value lost", "right"), ("REI", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for n in result.nodes:
         tts = "∞" if n.tts_weeks == float("inf") else f"{n.tts_weeks:.1f}"
         table.add_row(esc(n.disruption.id), tts, f"{n.ttr_weeks:.1f}", "[red]yes[/]" if n.exposed else "no",
-                      f"{sum(n.racks_lost.values()):.1f}", f"{n.value_lost_usd / 1e6:,.1f}",
+                      f"{sum(n.racks_lost.values()):.1f}", money_cell(n.value_lost_usd),
                       f"{n.risk_exposure_index:.2f}")
     out.print(table)
     exposed = sum(n.exposed for n in result.nodes)

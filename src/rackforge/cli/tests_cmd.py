@@ -14,6 +14,7 @@ from rackforge.cli.common import (
     esc,
     json_option,
     load,
+    money_cell,
     path_and_file,
     path_argument,
     warn_deprecated,
@@ -54,12 +55,13 @@ def plan(path: Path | None, as_json: bool) -> None:
         out.print(esc(f"  coverage: {cover}" + (f"; weak: {', '.join(p.weak)}" if p.weak else "")
                       + (f"; not applicable: {', '.join(p.not_applicable)}" if p.not_applicable else "")))
     table = Table(title="Testing at the origin vs. at the US site (per rack)", title_justify="left")
-    for col in ("design", "origin", "origin days", "origin USD", "US days", "US USD", "US − origin USD"):
+    for col in ("design", "origin", "origin days", "origin cost", "US days", "US cost", "US − origin"):
         table.add_column(col, justify="left" if col in ("design", "origin") else "right")
     for c in comparisons:
         d = c.to_dict()
-        table.add_row(esc(c.design), esc(c.origin_country), f"{c.origin['days']:.1f}", f"{c.origin['cost_usd']:,.0f}",
-                      f"{c.us['days']:.1f}", f"{c.us['cost_usd']:,.0f}", f"{d['us_minus_origin_cost_usd']:+,.0f}")
+        table.add_row(esc(c.design), esc(c.origin_country), f"{c.origin['days']:.1f}", money_cell(c.origin['cost_usd']),
+                      f"{c.us['days']:.1f}", money_cell(c.us['cost_usd']),
+                      money_cell(d['us_minus_origin_cost_usd']))
     out.print(table)
 
 

@@ -107,6 +107,24 @@ class AssessContext:
     """Sub-progress of the running section: a short text ("curve of 4 points: solve 9") for the progress bar."""
 
 
+NO_SOURCES = "the programme has no sources"
+"""Why the supply sections (sourcing, resilience, optimiser) are left out of a programme with no
+``sources:``: with nothing to buy they have no figures to show (``rackforge check`` accepts such a
+programme; the engineering, cost and factory sections still run)."""
+
+
+def needs_sources(programme: Programme) -> str | None:
+    """``applies`` of a supply section: :data:`NO_SOURCES` when the programme has no sources, else None."""
+    return None if programme.sources else NO_SOURCES
+
+
+def all_of(*conditions: Callable[[Programme], str | None]) -> Callable[[Programme], str | None]:
+    """An ``applies`` that holds when every one of ``conditions`` does (the first reason otherwise)."""
+    def applies(programme: Programme) -> str | None:
+        return next((r for r in (c(programme) for c in conditions) if r is not None), None)
+    return applies
+
+
 @dataclass(frozen=True)
 class Section:
     """One analysis as a report section (see the module docstring)."""

@@ -151,12 +151,14 @@ def _optimize(f: Facts) -> list[Card]:
     if not f.has(base):
         return []
     relaxed = f.get(f"{base}/relaxed_rules")
+    fix = way_out(f, base)
     if not f.has(f"{base}/least_cost/cost_usd"):
-        fix = way_out(f, base)
         return [card("Sourcing mix", "optimize", "no feasible plan",
                      fix[:1].upper() + fix[1:] if fix else "see the least-violating plan", "bad")]
     cost = f.usd("optimal_plan_cost", f"{base}/least_cost/cost_usd")
     detail = f"only with {', '.join(relaxed)} relaxed" if relaxed else "meets every default rule"
+    if fix:
+        detail += f"; {fix}"
     if f.has(f"{base}/knee"):
         detail += f"; knee at a {f.percent('knee_target', f'{base}/knee/target', decimals=1)} domestic target"
     else:
@@ -165,20 +167,22 @@ def _optimize(f: Facts) -> list[Card]:
 
 
 def _factory(f: Facts) -> list[Card]:
+    from rackforge.report.summary import material_facts
+
     base = "/sections/factory"
     if not f.has(base):
         return []
     met = f.percent("factory_plan_met_share", f"{base}/plan_met_share", decimals=0)
-    limited = f.has(f"{base}/material_cover") and bool(f.get(f"{base}/material_cover/material_limited"))
     shipped = f.number("factory_racks_per_week", f"{base}/racks_per_week_total", decimals=1, unit="racks/week")
-    if limited:
-        released = f.number("factory_material_released", f"{base}/material_cover/released_racks", unit="racks")
-        in_plan = f.number("factory_material_planned", f"{base}/material_cover/planned_racks", unit="racks")
-        return [card("Factory", "factory", f"material for {released} of {in_plan} racks",
-                     f"the line ships {shipped} racks/week; released racks on time in {met} of runs", "bad")]
     share = f.get(f"{base}/plan_met_share")
+    target = f.get(f"{base}/confidence_target") if f.has(f"{base}/confidence_target") else 0.9
+    if f.get(f"{base}/material_limit/limited"):
+        released, in_plan, short = material_facts(f, base)
+        return [card("Factory", "factory", f"material for {released} of {in_plan} racks",
+                     f"{short} short; the line ships {shipped} racks/week; released racks on time in {met} of runs",
+                     "bad")]
     return [card("Factory", "factory", f"plan met in {met} of runs", f"{shipped} racks per week",
-                 "good" if share >= 0.9 else "warn" if share >= 0.5 else "bad")]
+                 "good" if share >= target else "warn" if share >= 0.5 else "bad")]
 
 
 def _readiness(f: Facts) -> list[Card]:

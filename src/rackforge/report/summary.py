@@ -266,15 +266,17 @@ def _resilience(f: Facts) -> list[dict[str, str]]:
 
 
 def way_out(f: Facts, base: str) -> str:
-    """The optimiser's smallest relaxations in words ("" when the result has none): each one's ``change``,
-    from the least-cost plan's result or, when the default rules could not be met, theirs."""
+    """The optimiser's smallest relaxations in words ("" when there are none): each one's own ``message``
+    with the relaxed plan's least cost (a recorded fact), from the least-cost plan's result or, when the
+    default rules could not be met, theirs (``<result>/explanation/relaxations``, as the optimiser
+    section's table, :func:`rackforge.report.sections.optimize.relaxations_block`)."""
     for where in ("least_cost", "default_rules"):
-        pointer = f"{base}/{where}/relaxations"
-        if f.has(pointer):
-            changes = [str(r.get("change") or r.get("description") or "") for r in f.get(pointer)]
-            changes = [c for c in changes if c]
-            if changes:
-                return "it becomes feasible with " + ("any one of: " if len(changes) > 1 else "") + "; ".join(changes)
+        pointer = f"{base}/{where}/explanation/relaxations"
+        if f.has(pointer) and f.get(pointer):
+            ways = [f"{r['message']}, at a least cost of "
+                    f"{f.usd(f'way_out_cost.{where}.{i}', f'{pointer}/{i}/cost_usd')}"
+                    for i, r in enumerate(f.get(pointer))]
+            return ("the ways out: " if len(ways) > 1 else "the way out: ") + "; or ".join(ways)
     return ""
 
 
@@ -289,7 +291,7 @@ def _optimize(f: Facts) -> list[dict[str, str]]:
         cost = f.usd("optimal_plan_cost", f"{base}/least_cost/cost_usd")
         text += f"the least-cost plan that meets the build plan costs {cost}"
         if relaxed:
-            text += f" once {', '.join(relaxed)} is relaxed (no mix meets it" + (f"; {fix})" if fix else ")")
+            text += f" once {', '.join(relaxed)} is relaxed (no mix meets it)" + (f"; {fix}" if fix else "")
     else:
         text += "no plan meets the build plan; " + (fix + " (see the optimiser section)" if fix else
                                                     "see the optimiser section for the least-violating plan")
@@ -313,6 +315,21 @@ def _optimize(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "sourcing", "text": text + "."}]
 
 
+def material_facts(f: Facts, base: str) -> tuple[str, str, str]:
+    """Racks material allows, racks in the build plan and racks short, as displayed [racks], from the
+    fields :meth:`rackforge.factory.results.FactoryResult.headline` words (``material_limit``)."""
+    return (f.number("factory_material_released", f"{base}/material_limit/released_racks", unit="racks"),
+            f.number("factory_material_planned", f"{base}/material_limit/planned_racks", unit="racks"),
+            f.number("factory_material_short", f"{base}/material_limit/short_racks", unit="racks"))
+
+
+def material_words(f: Facts, base: str) -> str:
+    """The factory's material limit in the words of its headline: "material allows 1,502 of the 1,682
+    racks in the build plan (180 short)"."""
+    released, in_plan, short = material_facts(f, base)
+    return f"material allows {released} of the {in_plan} racks in the build plan ({short} short)"
+
+
 def _factory(f: Facts) -> list[dict[str, str]]:
     base = "/sections/factory"
     if not f.has(base):
@@ -325,17 +342,19 @@ def _factory(f: Facts) -> list[dict[str, str]]:
     met = f.percent("factory_plan_met_share", f"{base}/plan_met_share", decimals=0)
     replications = f.number("factory_replications", f"{base}/replications")
     text = "Can the factory keep up: "
-    limited = f.has(f"{base}/material_cover") and bool(f.get(f"{base}/material_cover/material_limited"))
+    limited = f.get(f"{base}/material_limit/limited")
     if limited:
-        released = f.number("factory_material_released", f"{base}/material_cover/released_racks", unit="racks")
-        in_plan = f.number("factory_material_planned", f"{base}/material_cover/planned_racks", unit="racks")
-        text += f"material covers only {released} of the {in_plan} racks in the build plan; for those, "
+        text += material_words(f, base) + "; for those, "
     text += (f"the simulated line ships {shipped} racks per week against {planned} "
              f"{'released' if limited else 'planned'}; the bottleneck is {bottleneck} at {busy} utilisation, and "
              f"{'the released racks ship on time' if limited else 'the plan is met'} in {met} of "
              f"{replications} replications")
+    if f.has(f"{base}/confidence_target"):
+        text += f" (target {f.percent('factory_confidence_target', f'{base}/confidence_target', decimals=0)})"
     designs = f.get(f"{base}/designs")
-    worst = min(designs, key=lambda d: designs[d]["first_pass_rack_share"], default=None)
+    tested = {d: row["first_pass_rack_share"] for d, row in designs.items() if row.get("first_pass_rack_share")
+              is not None}
+    worst = min(tested, key=lambda d: tested[d], default=None)
     if worst is not None:
         pointer = f"{base}/designs/{escape_pointer(worst)}/first_pass_rack_share"
         first_pass = f.percent("factory_lowest_first_pass", pointer, decimals=0)

@@ -1,8 +1,11 @@
 """Section: can the US factory integrate and test the racks at the planned rate?
 
-Presents :func:`rackforge.api.factory` (SimPy, replications with 95 % confidence intervals, the same
-seed and replications as ``rackforge factory``: the programme's). Shares its result with the evaluation,
-whose test-yield criterion reads each design's first-pass rack-test yield from it.
+Presents :func:`rackforge.api.factory` (SimPy, replications with 95 % confidence intervals; the
+programme's replications and the report's seed, so ``assess --seed N`` shows ``factory --seed N``'s
+figures). Capacity planning (``factory --plan-capacity``) is not part of the report: it simulates
+several station configurations and would cost more than the rest of the factory section. Shares its
+result with the evaluation, whose test-yield criterion reads each design's first-pass rack-test yield
+from it.
 """
 
 from __future__ import annotations
@@ -20,65 +23,26 @@ def applies(programme: Programme) -> str | None:
     return None if programme.factory is not None else "the programme has no 'factory:' section"
 
 
-MATERIAL_TOLERANCE_RACKS = 0.5
-"""Racks released below the build plan before the report says material limits the plan [racks]."""
-
-
 def material_cover(data: dict[str, Any]) -> dict[str, Any]:
-    """Racks in the build plan, racks material allows (released, mean over replications) and whether
-    material limits the plan. Uses the analysis's ``material_limit`` (racks ``released`` of ``planned``)
-    when the result has one, else sums the designs' ``planned_racks`` and ``released``."""
-    stated = data.get("material_limit")
-    if isinstance(stated, dict) and stated.get("planned_racks") is not None and stated.get("released_racks") \
-            is not None:
-        planned, released = float(stated["planned_racks"]), float(stated["released_racks"])
-    else:
-        designs = data["designs"].values()
-        planned = float(sum(d.get("planned_racks") or 0 for d in designs))
-        released = float(sum(d.get("released") or 0.0 for d in designs))
-    return {"planned_racks": planned, "released_racks": released,
-            "material_limited": released < planned - MATERIAL_TOLERANCE_RACKS,
+    """Racks in the build plan, racks material allows and whether material limits the plan, as the
+    analysis states them (``material_limit``: :func:`rackforge.factory.results.material_limit`, the facts
+    :meth:`~rackforge.factory.results.FactoryResult.headline` words) [racks], with the released share
+    [fraction]."""
+    stated = data["material_limit"]
+    planned, released = float(stated["planned_racks"]), float(stated["released_racks"])
+    return {"planned_racks": planned, "released_racks": released, "short_racks": float(stated["short_racks"]),
+            "material_limited": bool(stated["limited"]),
             "released_share": released / planned if planned > 0 else 1.0}
 
 
-def plan_capacity_block(data: dict[str, Any]) -> tuple[list[str], Table | None]:
-    """Paragraph and table for a capacity plan's risk, if the result has one (``plan_capacity``: a list
-    of stations with their planned ``count``, ``utilisation`` [fraction] and the plan's ``confidence``
-    [fraction]); ([], None) otherwise."""
-    import pandas as pd
-
-    rows = data.get("plan_capacity")
-    if isinstance(rows, dict):
-        rows = rows.get("stations")
-    if not rows:
-        return [], None
-    frame = pd.DataFrame([{k: v for k, v in r.items() if not isinstance(v, dict | list)} for r in rows])
-    hot = [r for r in rows if (r.get("utilisation") or 0.0) >= HOT_UTILISATION]
-    text = (f"The capacity plan sets {len(rows)} station counts; "
-            + (f"{len(hot)} run at {HOT_UTILISATION:.0%} utilisation or more "
-               f"({', '.join(str(r.get('station', '?')) for r in hot)}), where queues grow fast and a "
-               "breakdown or a yield dip delays the plan." if hot else
-               f"none runs at {HOT_UTILISATION:.0%} utilisation or more."))
-    return [text], Table("plan_capacity", "Capacity plan: stations, utilisation and the plan's confidence", frame)
-
-
-HOT_UTILISATION = 0.85
-"""Utilisation above which a capacity plan's station is called out as running hot [fraction]."""
-
-
-def factory_wording(data: dict[str, Any], cover: dict[str, Any]) -> str:
-    """The factory's verdict in words, material limit first when there is one (the executive summary
-    says the same from the same fields) [text]."""
-    limited = cover["material_limited"]
-    text = ""
-    if limited:
-        text = (f"material covers only {cover['released_racks']:,.0f} of the {cover['planned_racks']:,.0f} racks in "
-                "the build plan; for those, ")
-    return text + (f"the line ships {data['racks_per_week_total']:.1f} racks per week against "
-                   f"{data['planned_racks_per_week_total']:.1f} {'released' if limited else 'planned'}; the "
-                   f"bottleneck is {data['bottleneck']} at {data['bottleneck_utilisation']:.0%} utilisation; "
-                   f"{'the released racks ship on time' if limited else 'the plan is met'} in "
-                   f"{data['plan_met_share']:.0%} of replications")
+def factory_wording(data: dict[str, Any]) -> str:
+    """The factory's verdict in words: the analysis's own headline
+    (:meth:`~rackforge.factory.results.FactoryResult.headline`, as ``rackforge factory`` prints it; the
+    material limit first when there is one), then throughput and the bottleneck [text]."""
+    limited = data["material_cover"]["material_limited"]
+    return (f"{data['headline']}. The line ships {data['racks_per_week_total']:.1f} racks per week against "
+            f"{data['planned_racks_per_week_total']:.1f} {'released' if limited else 'planned'}; the bottleneck is "
+            f"{data['bottleneck']} at {data['bottleneck_utilisation']:.0%} utilisation")
 
 
 def run(ctx: AssessContext) -> SectionOutput:
@@ -91,8 +55,11 @@ def run(ctx: AssessContext) -> SectionOutput:
     from rackforge import api
 
     p = ctx.programme
-    result = api.factory(p)
+    result = api.factory(p, seed=ctx.options.seed)
+    target = api.factory_confidence_target(p)
     data: dict[str, Any] = result.to_dict()
+    data["confidence_target"] = target
+    data["headline"] = result.headline(target)
     designs = data["designs"]
     stations = data["stations"]
     data["racks_per_week_total"] = sum(d["racks_per_week"] for d in designs.values())
@@ -139,12 +106,7 @@ def run(ctx: AssessContext) -> SectionOutput:
               columns={"count": ColumnSpec("Stations", "count")}),
         Table("factory_failures", "Test failures per rack by step and mode", failures, max_html_rows=15),
     ]
-    wording = factory_wording(data, data["material_cover"])
-    paragraphs = [wording[:1].upper() + wording[1:] + "."]
-    more, capacity = plan_capacity_block(data)
-    paragraphs.extend(more)
-    if capacity is not None:
-        tables.insert(0, capacity)
+    paragraphs = [factory_wording(data) + "."]
     return SectionOutput(data=data, paragraphs=paragraphs, charts=charts, tables=tables, notes=list(result.notes),
                          analyses={"factory": result})
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.report.charts import PALETTE, figure
+from rackforge.report.columns import ColumnSpec
 from rackforge.report.format import usd
-from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table, needs_sources
 
 
 def significant_knee(points: list[dict[str, Any]], knee_target: float | None,
@@ -37,24 +38,46 @@ def largest_extra_cost(points: list[dict[str, Any]]) -> float | None:
     return max(extras) if extras else None
 
 
-def relaxations_block(result: dict[str, Any]) -> tuple[list[str], Table | None]:
-    """Paragraphs and a table for the optimiser's ``relaxations`` (the smallest changes that make an
-    infeasible plan feasible), if the result has them; ([], None) otherwise.
+def relaxations_of(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The optimiser's ways out of an infeasible plan in a result's JSON (``explanation.relaxations``:
+    :meth:`rackforge.optimize.relaxations.Relaxation.to_dict`, each with its ``changes``, the relaxed
+    plan's ``cost_usd`` [USD] and its ``message``); [] when the result has none."""
+    explanation = result.get("explanation") or {}
+    return list(explanation.get("relaxations") or [])
 
-    Each relaxation is a mapping; ``change`` (or ``description``) says it in words, the other fields
-    (e.g. ``target``, ``from``, ``to``, ``cost_usd``) become the table's columns.
+
+RELAXATION_COLUMNS = {
+    "way_out": ColumnSpec("Way out", "text"), "target": ColumnSpec("Target changed", "text"),
+    "asked": ColumnSpec("Asked", "percent"), "relaxed_to": ColumnSpec("Relaxed to", "text"),
+    "cost_usd": ColumnSpec("Least cost with this change", "money"),
+}
+"""Headers of the ways-out table (``relaxed_to`` is text: a share, or "off")."""
+
+
+def relaxations_block(result: dict[str, Any]) -> tuple[list[str], Table | None]:
+    """A paragraph and a table of the smallest relaxations that make an infeasible plan feasible
+    (:func:`relaxations_of`; each re-solved by the optimiser), or ([], None) when the result has none.
+
+    The paragraph quotes each relaxation's own ``message`` (the analysis words it once); the table has
+    one row per changed target: which way out it belongs to, the target, what was asked, what it is
+    relaxed to [fraction, or "off"] and the relaxed plan's least cost [USD].
     """
     import pandas as pd
 
-    items = result.get("relaxations") or []
+    from rackforge.report.format import percent
+
+    items = relaxations_of(result)
     if not items:
         return [], None
-    words = [str(r.get("change") or r.get("description") or "") for r in items]
-    lead = "The plan becomes feasible with " + ("any one of these changes" if len(items) > 1 else "this change")
-    paragraphs = [lead + ": " + "; ".join(w for w in words if w) + "."] if any(words) else []
-    frame = pd.DataFrame([{k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
-                           for k, v in r.items() if not isinstance(v, dict)} for r in items])
-    return paragraphs, Table("relaxations", "What would make the plan feasible (smallest relaxations)", frame)
+    lead = "A plan exists with " + ("any one of these changes" if len(items) > 1 else "this change")
+    paragraphs = [lead + ": " + "; or ".join(f"{r['message']} (least cost {usd(r['cost_usd'])})" for r in items)
+                  + "."]
+    rows = [{"way_out": i, "target": c["target"], "asked": c["asked"],
+             "relaxed_to": "off" if c["relaxed_to"] is None else percent(c["relaxed_to"]), "cost_usd": r["cost_usd"]}
+            for i, r in enumerate(items, 1) for c in r["changes"]]
+    table = Table("ways_out", "Ways out: the smallest relaxations that give a plan (each re-solved)",
+                  pd.DataFrame(rows, columns=list(RELAXATION_COLUMNS)), columns=RELAXATION_COLUMNS)
+    return paragraphs, table
 
 
 def _curve_chart(points: list[dict[str, Any]], knee: float | None, gap_usd: float | None = None) -> Any:
@@ -169,7 +192,7 @@ def run(ctx: AssessContext) -> SectionOutput:
     notes = list(curve_json.get("notes", [])) + list(base_json.get("notes", []))
     if knee_note:
         notes.append(knee_note)
-    more, relaxations = relaxations_block(next((r for r in (strict, base_json) if r.get("relaxations")), {}))
+    more, relaxations = relaxations_block(next((r for r in (strict, base_json) if relaxations_of(r)), {}))
     paragraphs.extend(more)
     if relaxations is not None:
         tables.insert(0, relaxations)
@@ -177,7 +200,7 @@ def run(ctx: AssessContext) -> SectionOutput:
                          analyses={"optimize": base, "cost_of_resilience": curve})
 
 
-SECTION = Section("optimize", "Which sourcing mix? Least cost and the cost of resilience", run,
+SECTION = Section("optimize", "Which sourcing mix? Least cost and the cost of resilience", run, applies=needs_sources,
                   requires=("rackforge.optimize.solve", "rackforge.optimize.sweep"),
                   question="Which sourcing mix meets the build plan at least cost, and what does more domestic "
                            "content or resilience cost?")

@@ -13,7 +13,7 @@ from typing import Any
 from rackforge.report.charts import PALETTE, figure
 from rackforge.report.columns import ColumnSpec
 from rackforge.report.format import short_name, usd
-from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table, all_of, needs_sources
 from rackforge.schema import Programme
 
 
@@ -229,7 +229,8 @@ def run(ctx: AssessContext) -> SectionOutput:
                          analyses={"stress": stress, "monte_carlo": mc})
 
 
-SECTION = Section("resilience", "What if a region is cut off? Stress test and Monte Carlo", run, applies=applies,
+SECTION = Section("resilience", "What if a region is cut off? Stress test and Monte Carlo", run,
+                  applies=all_of(needs_sources, applies),
                   requires=("rackforge.resilience.stress", "rackforge.resilience.montecarlo"),
                   question="Which disruptions would stop the plan, and how many racks are delivered across "
                            "thousands of disruption scenarios?")

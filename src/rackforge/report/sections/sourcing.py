@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rackforge.report.charts import PALETTE, figure
 from rackforge.report.format import short_name, usd
-from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table
+from rackforge.report.framework import AssessContext, Chart, Section, SectionOutput, Table, needs_sources
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -210,6 +210,6 @@ def run(ctx: AssessContext) -> SectionOutput:
     )
 
 
-SECTION = Section("sourcing", "Bill of materials, supply and domestic content", run,
+SECTION = Section("sourcing", "Bill of materials, supply and domestic content", run, applies=needs_sources,
                   requires=("rackforge.sourcing.analysis",),
                   question="What does each rack cost, where does it come from, and how much of it is made here?")
