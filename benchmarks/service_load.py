@@ -161,7 +161,8 @@ end
 """
 
 
-def load_with_wrk(base: str, token: str, paths: list[str], clients: int, seconds: float) -> tuple[int, float, dict[str, float]]:
+def load_with_wrk(base: str, token: str, paths: list[str], clients: int,
+                  seconds: float) -> tuple[int, float, dict[str, float]]:
     """The same load from ``wrk`` (Debian's package, a C load generator that leaves the CPU to the server):
     requests, wall time [s] and latency percentiles [ms] ('50', '90', '99')."""
     import re
@@ -198,7 +199,7 @@ def main() -> None:
     parser.add_argument("--no-access-log", action="store_true", help="serve without the access log")
     parser.add_argument("--health", action="store_true", help="GET /api/health only (the server's floor)")
     parser.add_argument("--wrk", action="store_true",
-                        help="load from wrk (C, little CPU) instead of the Python clients, which take a core of their own")
+                        help="load from wrk (C, little CPU) instead of the Python clients, which take a core")
     ns = parser.parse_args()
     with fresh_database(ns.db) as url:
         token = add_user_with_token(url)
