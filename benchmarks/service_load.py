@@ -130,8 +130,11 @@ def mini_files() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(MINI.glob("*.yaml"))}
 
 
-async def load(base: str, token: str, paths: list[str], clients: int, seconds: float) -> list[float]:
-    """``clients`` concurrent loops of GETs over ``paths`` for ``seconds``; each request's latency [s]."""
+async def load(base: str, token: str, paths: list[str], clients: int, seconds: float,
+               rate: float | None = None) -> list[float]:
+    """``clients`` concurrent loops of GETs over ``paths`` for ``seconds``; each request's latency [s].
+    ``rate``: requests/s offered by all clients together (each client starts its next request on its own
+    schedule, or at once when late); None: as fast as the server answers (closed loop, saturation)."""
     latencies: list[float] = []
     stop = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -139,7 +142,12 @@ async def load(base: str, token: str, paths: list[str], clients: int, seconds: f
                                  timeout=30) as http:
         async def client(index: int) -> None:
             i = index
+            period = clients / rate if rate else 0.0
+            due = time.monotonic() + period * index / clients
             while time.monotonic() < stop:
+                if period:
+                    await asyncio.sleep(max(0.0, due - time.monotonic()))
+                    due += period
                 start = time.perf_counter()
                 response = await http.get(paths[i % len(paths)])
                 latencies.append(time.perf_counter() - start)
@@ -198,6 +206,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--no-access-log", action="store_true", help="serve without the access log")
     parser.add_argument("--health", action="store_true", help="GET /api/health only (the server's floor)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="requests/s offered by the clients together (default: as fast as answered)")
     parser.add_argument("--wrk", action="store_true",
                         help="load from wrk (C, little CPU) instead of the Python clients, which take a core")
     ns = parser.parse_args()
@@ -224,11 +234,12 @@ def main() -> None:
                       f"load average {os.getloadavg()[0]:.1f}")
                 return
             start = time.perf_counter()
-            latencies = asyncio.run(load(base, token, paths, ns.clients, ns.seconds))
+            latencies = asyncio.run(load(base, token, paths, ns.clients, ns.seconds, ns.rate))
             wall = time.perf_counter() - start
             server_cpu, client_cpu = process_cpu_s(server.pid) - server_cpu, time.process_time() - client_cpu
     kind = ("sqlite" if ns.db is None else "postgresql") + (" /api/health" if ns.health else "")
-    print(f"{kind}: {len(latencies)} requests in {wall:.1f} s with {ns.clients} clients: "
+    offered = f" offering {ns.rate:,.0f} requests/s" if ns.rate else ""
+    print(f"{kind}: {len(latencies)} requests in {wall:.1f} s with {ns.clients} clients{offered}: "
           f"{len(latencies) / wall:,.0f} requests/s; latency p50 {percentile(latencies, 0.5) * 1e3:.1f} ms, "
           f"p90 {percentile(latencies, 0.9) * 1e3:.1f} ms, p99 {percentile(latencies, 0.99) * 1e3:.1f} ms, "
           f"max {max(latencies) * 1e3:.1f} ms; CPU: server {server_cpu:.1f} s, clients {client_cpu:.1f} s; "

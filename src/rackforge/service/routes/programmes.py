@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rackforge.service import programmes as ops
 from rackforge.service.access import Scope
-from rackforge.service.deps import MAX_ID, CallerDep, PathId, WriteScope
+from rackforge.service.deps import MAX_ID, Caller, CallerDep, PathId, WriteScope
 from rackforge.service.models import AuditEntry, Membership, Revision, Role, StoredProgramme, User
 from rackforge.service.schemas import (
     AuditOut,
@@ -51,15 +51,25 @@ def create_programme(body: ProgrammeIn, scope: WriteScope) -> Created:
 
 
 @router.get("", response_model=list[ProgrammeOut])
-def list_programmes(caller: CallerDep) -> list[ProgrammeOut]:
+async def list_programmes(caller: CallerDep) -> list[ProgrammeOut]:
     """The programmes the caller has a role on."""
+    return await caller.run(lambda: programmes_out(caller))
+
+
+def programmes_out(caller: Caller) -> list[ProgrammeOut]:
+    """:func:`list_programmes`, read now (for the web pages, which render in the thread pool)."""
     with caller.read() as scope:
         return [_out(scope, p, r) for p, r in scope.programmes()]
 
 
 @router.get("/{programme_id}", response_model=ProgrammeOut, responses=PROBLEMS)
-def get_programme(programme_id: PathId, caller: CallerDep) -> ProgrammeOut:
+async def get_programme(programme_id: PathId, caller: CallerDep) -> ProgrammeOut:
     """One programme."""
+    return await caller.run(lambda: programme_out(programme_id, caller))
+
+
+def programme_out(programme_id: int, caller: Caller) -> ProgrammeOut:
+    """:func:`get_programme`, read now (for the web pages, which render in the thread pool)."""
     with caller.read() as scope:
         return _out(scope, *scope.programme(programme_id))
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from rackforge.service import queue
 from rackforge.service.db import Database
-from rackforge.service.deps import CallerDep, PathId, WriteScope
+from rackforge.service.deps import Caller, CallerDep, PathId, WriteScope
 from rackforge.service.models import Revision, Role, Run, RunEvent, RunStatus
 from rackforge.service.programmes import latest_revision
 from rackforge.service.schemas import RunCreated, RunIn, RunOut
@@ -71,8 +71,13 @@ def list_runs(programme_id: PathId, caller: CallerDep) -> list[RunOut]:
 
 
 @router.get("/api/runs/{run_id}", response_model=RunOut, responses=NOT_FOUND)
-def get_run(run_id: PathId, caller: CallerDep) -> RunOut:
+async def get_run(run_id: PathId, caller: CallerDep) -> RunOut:
     """A run's status (queued, running, done, failed) and progress [fraction]."""
+    return await caller.run(lambda: run_status(run_id, caller))
+
+
+def run_status(run_id: int, caller: Caller) -> RunOut:
+    """:func:`get_run`, read now (for the web pages, which render in the thread pool)."""
     with caller.read() as scope:
         run = scope.run(run_id)
         return run_out(run, _revision_number(scope, run))

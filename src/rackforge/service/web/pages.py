@@ -88,14 +88,14 @@ def signout(request: Request, _: Csrf) -> RedirectResponse:
 
 @router.get("/programmes", response_class=HTMLResponse)
 def programmes_page(request: Request, caller: CallerDep) -> HTMLResponse:
-    return render(request, "programmes.html", {"programmes": api.list_programmes(caller)})
+    return render(request, "programmes.html", {"programmes": api.programmes_out(caller)})
 
 
 def programme_context(caller: Caller, programme_id: int, **extra: Any) -> dict[str, Any]:
     """Everything the programme page shows, as the caller may see it."""
     from rackforge.service.web.runs import ANALYSES, recent_runs
 
-    programme = api.get_programme(programme_id, caller)
+    programme = api.programme_out(programme_id, caller)
     role = Role(programme.role)
     revisions = list(reversed(api.list_revisions(programme_id, caller)))
     audit = list(reversed(api.audit_log(programme_id, caller)))[:50]
@@ -191,6 +191,6 @@ def diff_page(request: Request, programme_id: PathId, caller: CallerDep,
     """Revision ``a`` (left) against ``b`` (right): records and key figures side by side."""
     from rackforge.service.web.diffview import diff_rows
 
-    programme = api.get_programme(programme_id, caller)
+    programme = api.programme_out(programme_id, caller)
     diff = api.revision_diff(programme_id, b, caller, against=a)
     return render(request, "diff.html", {"programme": programme, "a": a, "b": b, **diff_rows(diff)})

@@ -39,11 +39,11 @@ def start_run(programme_id: PathId, _: Csrf, scope: WriteScope, analysis: Annota
 
 
 def _run_context(caller: Caller, run_id: int) -> dict[str, Any]:
-    from rackforge.service.routes.programmes import get_programme
-    from rackforge.service.routes.runs import get_run
+    from rackforge.service.routes.programmes import programme_out
+    from rackforge.service.routes.runs import run_status
 
-    run = get_run(run_id, caller)
-    return {"run": run, "programme": get_programme(run.programme_id, caller),
+    run = run_status(run_id, caller)
+    return {"run": run, "programme": programme_out(run.programme_id, caller),
             "finished": run.status in ("done", "failed")}
 
 
