@@ -64,8 +64,30 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     return user if verify_password(user.password_hash, password) else None
 
 
-def _secret_digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
+    """What is stored of a token's secret: its SHA-256 [hex] (the secret is 256 random bits, so a fast
+    hash is enough; passwords, which are not random, get argon2)."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def split_token(token: str, prefix: str) -> tuple[str, str] | None:
+    """``(lookup, secret)`` of a presented ``prefix<lookup>_<secret>`` token, or None when malformed."""
+    if not token.startswith(prefix):
+        return None
+    lookup, _, secret = token[len(prefix):].partition("_")
+    if not lookup or not secret or len(lookup) > 32:
+        return None
+    return lookup, secret
+
+
+def secret_matches(stored_sha256: str | None, secret: str) -> bool:
+    """Does ``secret`` hash to ``stored_sha256``? Compared in constant time, with the same work when nothing
+    is stored (no token has that lookup), so the answer's timing tells nothing."""
+    presented = secret_digest(secret)
+    if stored_sha256 is None:
+        hmac.compare_digest(presented, presented)
+        return False
+    return hmac.compare_digest(stored_sha256, presented)
 
 
 def issue_token(session: Session, user: User, label: str = "", expires_days: int | None = None) -> str:
@@ -73,7 +95,7 @@ def issue_token(session: Session, user: User, label: str = "", expires_days: int
     lookup = secrets.token_hex(LOOKUP_BYTES)
     secret = secrets.token_urlsafe(SECRET_BYTES)
     expires = None if expires_days is None else utcnow() + dt.timedelta(days=expires_days)
-    session.add(ApiToken(user_id=user.id, lookup=lookup, secret_sha256=_secret_digest(secret), label=label,
+    session.add(ApiToken(user_id=user.id, lookup=lookup, secret_sha256=secret_digest(secret), label=label,
                          expires_at=expires, created_at=utcnow(), revoked=False))
     session.flush()
     return f"{TOKEN_PREFIX}{lookup}_{secret}"
@@ -82,17 +104,12 @@ def issue_token(session: Session, user: User, label: str = "", expires_days: int
 def user_for_token(session: Session, token: str) -> User | None:
     """The user a presented token belongs to, or None when it is malformed, unknown, wrong, revoked or
     expired."""
-    if not token.startswith(TOKEN_PREFIX):
+    parts = split_token(token, TOKEN_PREFIX)
+    if parts is None:
         return None
-    lookup, _, secret = token[len(TOKEN_PREFIX):].partition("_")
-    if not lookup or not secret or len(lookup) > 32:
-        return None
+    lookup, secret = parts
     row = session.scalar(select(ApiToken).where(ApiToken.lookup == lookup))
-    presented = _secret_digest(secret)
-    if row is None:
-        hmac.compare_digest(presented, presented)  # the same work whether or not the lookup exists
-        return None
-    if not hmac.compare_digest(row.secret_sha256, presented):
+    if not secret_matches(None if row is None else row.secret_sha256, secret) or row is None:
         return None
     if row.revoked or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
