@@ -186,13 +186,12 @@ def _factory(f: Facts) -> list[Card]:
 
 
 def _readiness(f: Facts) -> list[Card]:
-    base = "/sections/readiness"
-    if not f.has(base) or not f.has(f"{base}/lowest"):
+    from rackforge.report.summary import readiness_facts
+
+    facts = readiness_facts(f)
+    if facts is None:
         return []
-    low = f.get(f"{base}/lowest")
-    mrl = f.number("readiness_lowest_mrl", f"{base}/lowest/mrl")
-    target = f.number("readiness_target_mrl", f"{base}/lowest/target_mrl")
-    gaps = f.number("readiness_gaps", f"{base}/gap_count")
+    low, mrl, target, gaps = facts.lowest, facts.mrl, facts.target, facts.gaps
     behind = low["mrl"] < low["target_mrl"] if low.get("target_mrl") is not None else False
     return [card("Readiness", "readiness", f"lowest MRL {mrl} vs {target}",
                  f"{low['part']} at {low['site']}; {gaps} gaps with actions", "warn" if behind else "good")]

@@ -362,14 +362,35 @@ def _factory(f: Facts) -> list[dict[str, str]]:
     return [{"topic": "factory", "text": text + "."}]
 
 
-def _readiness(f: Facts) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class ReadinessFacts:
+    """The least ready part at its site (``lowest``: the section's record), its MRL, the target MRL and
+    the number of gaps with actions, as displayed."""
+
+    lowest: dict[str, Any]
+    mrl: str
+    target: str
+    gaps: str
+
+
+def readiness_facts(f: Facts) -> ReadinessFacts | None:
+    """The readiness headline's facts (summary sentence and card alike), or None without a readiness
+    section or a least ready part."""
     base = "/sections/readiness"
     if not f.has(base) or not f.has(f"{base}/lowest"):
+        return None
+    return ReadinessFacts(f.get(f"{base}/lowest"),
+                          f.number("readiness_lowest_mrl", f"{base}/lowest/mrl"),
+                          f.number("readiness_target_mrl", f"{base}/lowest/target_mrl"),
+                          f.number("readiness_gaps", f"{base}/gap_count"))
+
+
+def _readiness(f: Facts) -> list[dict[str, str]]:
+    base = "/sections/readiness"
+    facts = readiness_facts(f)
+    if facts is None:
         return []
-    low = f.get(f"{base}/lowest")
-    mrl = f.number("readiness_lowest_mrl", f"{base}/lowest/mrl")
-    target = f.number("readiness_target_mrl", f"{base}/lowest/target_mrl")
-    gaps = f.number("readiness_gaps", f"{base}/gap_count")
+    low, mrl, target, gaps = facts.lowest, facts.mrl, facts.target, facts.gaps
     text = (f"Readiness: the least ready is {low['part']} at {low['site']}, MRL {mrl} against a target of {target} "
             f"(weakest: {', '.join(low['weakest'])}); {gaps} gaps have actions")
     first = f.get(f"{base}/gaps")
