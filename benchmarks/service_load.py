@@ -19,7 +19,6 @@ import math
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,15 +30,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from serving import free_port, start_serve  # noqa: E402  (the tests' way to start rackforge serve)
+
 MINI = ROOT / "tests" / "data" / "mini"
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -93,23 +87,14 @@ def add_user_with_token(url: str, name: str = "bench") -> str:
 @contextmanager
 def serve(url: str, port: int, *extra: str, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """A ``rackforge serve`` process on ``port`` until the block ends."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "rackforge", "serve", "--db", url, "--port", str(port), *extra],
-                               stdout=out, stderr=out, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"rackforge serve exited with {process.returncode}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("rackforge serve did not start in 60 s")
-            time.sleep(0.2)
+        process = start_serve(url, port, *extra, out=out)
+    except BaseException:
+        if log:
+            out.close()  # type: ignore[union-attr]
+        raise
+    try:
         yield process
     finally:
         if process.poll() is None:

@@ -3,11 +3,8 @@ process is killed with SIGKILL mid-run and started again."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +14,7 @@ import httpx
 
 from rackforge.service.db import Database
 from rackforge.service.models import Run
+from serving import free_port, start_serve
 
 from .helpers import add_user, bearer, mini_files
 
@@ -26,32 +24,16 @@ RUN_REQUESTS = [{"analysis": "stress", "options": {"by": [level]}} for level in 
 RUNS = len(RUN_REQUESTS)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextmanager
 def served(db_url: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """``rackforge serve`` on ``port`` until the block ends (or the test kills it)."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
     with log.open("ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", "rackforge", "serve", "--db", db_url, "--port", str(port),
-                                    "--lease-seconds", "4", "--heartbeat-seconds", "0.5"], stdout=out, stderr=out,
-                                   env=env)
+        try:
+            process = start_serve(db_url, port, "--lease-seconds", "4", "--heartbeat-seconds", "0.5", out=out,
+                                  timeout_s=START_TIMEOUT_S)
+        except RuntimeError as exc:
+            raise AssertionError(f"{exc}:\n{log.read_text()}") from None
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "rackforge serve did not start:\n" + log.read_text()
-            time.sleep(0.2)
         yield process
     finally:
         if process.poll() is None:

@@ -6,22 +6,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from serving import free_port, start_serve
+
 REFERENCE = Path(__file__).parents[2] / "src" / "rackforge" / "reference"
 PASSWORD = "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -63,21 +56,8 @@ class LiveServer:
         db.dispose()
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "rackforge", "serve", "--db", self.db_url, "--port", str(self.port),
-             "--workers", str(self.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("the server did not start within 30 s")
+        self.process = start_serve(self.db_url, self.port, "--workers", str(self.workers), timeout_s=30,
+                                   new_session=True)
 
     def stop(self) -> None:
         """Kill the server at once (the line's connection is cut, as by a pulled cable or a crash)."""
