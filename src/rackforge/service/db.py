@@ -9,8 +9,9 @@ writers queue on the lock instead of one failing when it upgrades a read snapsho
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -24,6 +25,12 @@ POOL_SIZE = 10
 POOL_OVERFLOW = 40
 """Connections kept open, and opened beyond them at peaks: enough for FastAPI's 40 request threads and
 the worker threads, so a request waits for a connection only under more load than threads."""
+
+READ_THREADS = 4
+"""Threads that run the API's short reads on PostgreSQL (token, scope, a row or two; see
+:meth:`rackforge.service.deps.Caller.run`). Few on purpose: they keep their pooled connections warm and
+do not convoy on the GIL. With 32 clients, 4 threads served 657-708 requests/s (p99 56-64 ms) where
+FastAPI's 40 shared threads served 433-483 (p99 159-204 ms): BENCHMARKS.md, "Shared service"."""
 
 _BEGIN_OPTION = "rackforge_sqlite_begin"
 
@@ -72,6 +79,9 @@ class Database:
     engine: Engine
     reader: sessionmaker[Session]
     writer: sessionmaker[Session]
+    read_threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(READ_THREADS, thread_name_prefix="rackforge-read"))
+    """Where the API's short reads run on PostgreSQL (:data:`READ_THREADS`)."""
 
     @classmethod
     def connect(cls, url: str, **kwargs: Any) -> Database:
@@ -99,5 +109,6 @@ class Database:
             yield session
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop the read threads and close every pooled connection."""
+        self.read_threads.shutdown(wait=True)
         self.engine.dispose()

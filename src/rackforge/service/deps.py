@@ -10,13 +10,13 @@ its queries (BENCHMARKS.md, "Shared service").
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
 from rackforge.service.access import Scope
@@ -75,12 +75,13 @@ class Caller:
         """``read()`` (a short read that opens :meth:`read`) where it costs least: on the event loop for
         SQLite, whose queries are in-process calls with no network wait, so the request makes no thread hop
         (the hop and the GIL handover between 32 pool threads were most of a status poll's CPU: 307 → 742
-        requests/s, BENCHMARKS.md "Shared service"); in the thread pool for PostgreSQL, whose round trips
-        would stall the loop."""
+        requests/s, BENCHMARKS.md "Shared service"); for PostgreSQL, whose round trips would stall the
+        loop, on the database's few read threads (:data:`~rackforge.service.db.READ_THREADS`), not
+        FastAPI's 40 shared ones."""
         db: Database = self.request.app.state.db
         if db.sqlite:
             return read()
-        return await run_in_threadpool(read)
+        return await asyncio.get_running_loop().run_in_executor(db.read_threads, read)
 
 
 async def caller(request: Request, credentials: Credentials) -> Caller:
