@@ -56,6 +56,22 @@ def test_create_list_revise_and_read_files(client: Any, db: Database) -> None:
                                                                             (2, "alice", "no sources")]
 
 
+def test_times_are_utc_with_their_zone(client: Any, db: Database) -> None:
+    """The database stores UTC without a zone; the API must say it is UTC, or a client reads local time."""
+    import datetime as dt
+
+    token = add_user(db, "alice")
+    before = dt.datetime.now(dt.UTC)
+    pid = _create(client, token)
+    stamps = [client.get(f"/api/programmes/{pid}", headers=bearer(token)).json()["created_at"],
+              client.get(f"/api/programmes/{pid}/revisions", headers=bearer(token)).json()[0]["created_at"],
+              client.get(f"/api/programmes/{pid}/audit", headers=bearer(token)).json()[0]["at"]]
+    for stamp in stamps:
+        moment = dt.datetime.fromisoformat(stamp)
+        assert moment.utcoffset() == dt.timedelta(0), stamp
+        assert before - dt.timedelta(seconds=5) <= moment <= dt.datetime.now(dt.UTC), stamp
+
+
 def test_invalid_files_give_the_loaders_problems_and_store_nothing(client: Any, db: Database, tmp_path: Path) -> None:
     token = add_user(db, "alice")
     files = {**mini_files(), "extra.yaml": BAD_PART}

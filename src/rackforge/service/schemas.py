@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from rackforge.service.models import Role
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` with its zone: the database stores UTC without one (:func:`~rackforge.service.models.utcnow`),
+    the API says so (``…Z`` in JSON), so a client in another zone reads the right time."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+UtcTime = Annotated[dt.datetime, AfterValidator(as_utc)]
+"""A time the API returns: ISO 8601 in UTC, with its zone."""
 
 FileName = str
 FILES_DESCRIPTION = "programme files: {relative path ending .yaml: its text}"
@@ -52,7 +62,7 @@ class ProgrammeOut(BaseModel):
     role: Role
     baseline_revision: int | None
     latest_revision: int
-    created_at: dt.datetime
+    created_at: UtcTime
 
 
 class RevisionIn(BaseModel):
@@ -68,7 +78,7 @@ class RevisionOut(BaseModel):
     number: int
     message: str
     author: str
-    created_at: dt.datetime
+    created_at: UtcTime
     content_sha256: str
     baseline: bool
 
@@ -103,7 +113,7 @@ class MemberOut(BaseModel):
 class AuditOut(BaseModel):
     """An audit entry."""
 
-    at: dt.datetime
+    at: UtcTime
     user: str
     action: str
     detail: dict[str, Any]
@@ -143,7 +153,7 @@ class RunOut(BaseModel):
     attempts: int
     error: str | None
     exit_status: int | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: UtcTime
+    started_at: UtcTime | None
+    finished_at: UtcTime | None
     reused_from: int | None
