@@ -4,6 +4,7 @@ SQLite and PostgreSQL. A revoked token is refused at once; one user can neither 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
@@ -110,7 +111,7 @@ def test_cli_revokes_by_id_lookup_or_whole_token(db: Database, db_url: str) -> N
     assert "secretpart" not in malformed.output and "Traceback" not in malformed.output
 
 
-def test_cli_refuses_an_unmigrated_database(tmp_path: Any) -> None:
+def test_cli_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
     for args in (["list"], ["revoke", "rf_00"]):
         result = CliRunner().invoke(cli, ["tokens", *args, "--data-dir", str(data)])

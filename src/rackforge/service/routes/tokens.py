@@ -48,7 +48,7 @@ def token_out(token: ApiToken, now: dt.datetime) -> TokenOut:
 
 @router.get("", response_model=list[TokenOut],
             responses={403: {"description": "only administrators list every user's tokens"}})
-async def list_own_tokens(caller: CallerDep,
+async def list_api_tokens(caller: CallerDep,
                           all_users: Annotated[bool, Query(alias="all", description="every user's tokens "
                                                            "(administrators only)")] = False) -> list[TokenOut]:
     """The caller's API tokens (every user's with ``?all=true``, administrators only), oldest first."""
@@ -56,7 +56,7 @@ async def list_own_tokens(caller: CallerDep,
 
 
 def tokens_out(caller: Caller, all_users: bool) -> list[TokenOut]:
-    """:func:`list_own_tokens`, read now."""
+    """:func:`list_api_tokens`, read now."""
     with caller.read() as scope:
         if all_users and not scope.user.is_admin:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "only administrators list every user's tokens")
@@ -65,7 +65,7 @@ def tokens_out(caller: Caller, all_users: bool) -> list[TokenOut]:
 
 
 @router.delete("/{lookup}", status_code=204, responses={404: {"description": "no such token of the caller's"}})
-def revoke_token(lookup: Annotated[str, Path(pattern=LOOKUP_ARGUMENT_PATTERN,
+def revoke_api_token(lookup: Annotated[str, Path(pattern=LOOKUP_ARGUMENT_PATTERN,
                                               description="rf_<lookup> or the bare lookup id")],
                  scope: WriteScope) -> None:
     """Revoke one of the caller's tokens (administrators: anyone's) at once; revoking again changes nothing."""
