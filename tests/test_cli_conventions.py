@@ -21,7 +21,8 @@ from rackforge.schema.factory import SimulationSettings
 from rackforge.seeds import DEFAULT_SEED
 
 NO_PROGRAMME = {"init", "schema", "catalog list", "sheets template",
-                "serve", "db upgrade", "users add", "users list", "tokens create"}
+                "serve", "db upgrade", "users add", "users list", "tokens create",
+                "tokens list", "tokens revoke"}
 """Commands that read no programme folder (init writes one; schema, catalog list and sheets template read the
 package alone; the service's commands read its database, where programmes arrive through the API)."""
 

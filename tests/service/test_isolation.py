@@ -32,9 +32,10 @@ CASES: list[tuple[str, str, dict[str, Any] | None]] = [
 """Every route that names a programme or a run, with a body that would succeed for its owner."""
 
 OPEN_OR_OWN = {("GET", "/api/health"), ("GET", "/api/programmes"), ("POST", "/api/programmes"),
-               ("POST", "/api/users")}
-"""Routes without a programme or run id: health, the caller's own list and new programmes, and adding a
-user (administrators only: tests/service/test_api.py)."""
+               ("POST", "/api/users"), ("GET", "/api/tokens"), ("DELETE", "/api/tokens/{lookup}")}
+"""Routes without a programme or run id: health, the caller's own list and new programmes, adding a
+user (administrators only: tests/service/test_api.py), and the caller's own API tokens (another user's
+token is a 404: tests/service/test_tokens.py)."""
 OPEN_OR_OWN |= {(m, "/api/programmes/{programme_id}/" + p) for m, p in (  # issue 16's line board: station tokens
     ("POST", "line-events"), ("POST", "test-results"), ("GET", "line-board"), ("GET", "line-board/events"),
     ("POST", "station-tokens"))}  # and an endless stream; their isolation is tested in tests/web/test_line_api.py

@@ -53,7 +53,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Serve the API and run queued analyses, on SQLite in --data-dir or a PostgreSQL --db URL."),
     "db": ("rackforge.cli.db_cmd:db", "Create or migrate the service database."),
     "users": ("rackforge.cli.users_cmd:users", "Add and list the service's users."),
-    "tokens": ("rackforge.cli.tokens_cmd:tokens", "Create API tokens for the service's users."),
+    "tokens": ("rackforge.cli.tokens_cmd:tokens", "Create, list and revoke API tokens of the service's users."),
     # line-side board (issue 16)
     "line": ("rackforge.cli.line_cmd:line", "Feed the line-side board: replay a simulated line to a server."),
 

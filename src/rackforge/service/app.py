@@ -74,7 +74,7 @@ def problems_json(exc: InputError) -> list[dict[str, Any]]:
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """The service's app on ``settings.db_url`` (or an open ``db``), with ``settings.workers`` worker
     threads started and stopped with it. The database must be migrated (``rackforge db upgrade``)."""
-    from rackforge.service.routes import programmes, runs, users
+    from rackforge.service.routes import programmes, runs, tokens, users
 
     database = db or Database.connect(settings.db_url)
 
@@ -114,5 +114,6 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(programmes.router)
     app.include_router(runs.router)
+    app.include_router(tokens.router)
     __import__("rackforge.service.web.install", fromlist=["install_web"]).install_web(app, database)  # issue 16
     return app
