@@ -11,10 +11,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select, update
 
 from rackforge.cli import cli
-from rackforge.service.auth import issue_token
+from rackforge.service.auth import TokenStatus, issue_token, token_status
 from rackforge.service.db import Database
 from rackforge.service.models import ApiToken, User
-from rackforge.service.tokens import TokenStatus, lookup_of, token_status
+from rackforge.service.tokens import lookup_of
 
 from .helpers import add_user, bearer, mini_files
 

@@ -80,8 +80,9 @@ def list_(name: str | None, db_url: str | None, data_dir: Path) -> None:
     from sqlalchemy import select
 
     from rackforge.errors import UsageError
+    from rackforge.service.auth import token_status
     from rackforge.service.models import User, utcnow
-    from rackforge.service.tokens import list_tokens, shown_lookup, token_status
+    from rackforge.service.tokens import list_tokens, shown_lookup
 
     database = _open_database(db_url, data_dir)
     try:

@@ -17,6 +17,7 @@ holds method, path and status only) and the token is printed once, when it is cr
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import hashlib
 import hmac
@@ -101,6 +102,25 @@ def issue_token(session: Session, user: User, label: str = "", expires_days: int
     return f"{TOKEN_PREFIX}{lookup}_{secret}"
 
 
+class TokenStatus(enum.StrEnum):
+    """Whether a token lets its user in."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def token_status(token: ApiToken, now: dt.datetime) -> TokenStatus:
+    """``token``'s status at ``now`` [UTC, no zone, as :func:`~rackforge.service.models.utcnow`]: revoked
+    before expired; expired from ``expires_at`` on. Only an active token lets its user in
+    (:func:`user_for_token`)."""
+    if token.revoked:
+        return TokenStatus.REVOKED
+    if token.expires_at is not None and token.expires_at <= now:
+        return TokenStatus.EXPIRED
+    return TokenStatus.ACTIVE
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """The user a presented token belongs to, or None when it is malformed, unknown, wrong, revoked or
     expired."""
@@ -111,7 +131,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.lookup == lookup))
     if not secret_matches(None if row is None else row.secret_sha256, secret) or row is None:
         return None
-    if row.revoked or (row.expires_at is not None and row.expires_at <= utcnow()):
+    if token_status(row, utcnow()) is not TokenStatus.ACTIVE:
         return None
     return row.user
 

@@ -9,8 +9,6 @@ revoked token stops working at once.
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import re
 
 from sqlalchemy import select
@@ -25,25 +23,6 @@ LOOKUP_PATTERN = r"[0-9a-f]{1,32}"
 LOOKUP_ARGUMENT_PATTERN = rf"^(?:{TOKEN_PREFIX})?{LOOKUP_PATTERN}$"
 """How the API's path names a token: ``rf_<lookup>`` or the bare lookup (never the secret, which would
 end up in access logs)."""
-
-
-class TokenStatus(enum.StrEnum):
-    """Whether a token lets its user in."""
-
-    ACTIVE = "active"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-
-
-def token_status(token: ApiToken, now: dt.datetime) -> TokenStatus:
-    """``token``'s status at ``now`` [UTC, no zone, as :func:`~rackforge.service.models.utcnow`]: revoked
-    before expired; expired from ``expires_at`` on (the rule :func:`rackforge.service.auth.user_for_token`
-    applies)."""
-    if token.revoked:
-        return TokenStatus.REVOKED
-    if token.expires_at is not None and token.expires_at <= now:
-        return TokenStatus.EXPIRED
-    return TokenStatus.ACTIVE
 
 
 def shown_lookup(token: ApiToken) -> str:

@@ -13,17 +13,16 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
 from rackforge.service.access import not_found
+from rackforge.service.auth import TokenStatus, token_status
 from rackforge.service.deps import Caller, CallerDep, WriteScope
 from rackforge.service.models import ApiToken, utcnow
 from rackforge.service.tokens import (
     LOOKUP_ARGUMENT_PATTERN,
-    TokenStatus,
     find_token,
     list_tokens,
     lookup_of,
     revoke,
     shown_lookup,
-    token_status,
 )
 
 router = APIRouter(prefix="/api/tokens", tags=["tokens"])
