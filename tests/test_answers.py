@@ -60,3 +60,19 @@ def test_sweep_progress_rises_to_one_and_a_point_without_plan_fails(mini: Path) 
     assert len(shares) >= 3  # the foot, the points, and done
     assert shares == sorted(shares) and all(0 <= s <= 1 for s in shares)
     assert shares[-1] == 1.0 and shares[-2] < 1.0
+
+
+def test_the_commands_keep_their_wider_bounds(mini: Path) -> None:
+    """The service caps a solve at an hour; ``rackforge optimize --time-limit`` has no ceiling."""
+    import json
+
+    from click.testing import CliRunner
+
+    from rackforge.cli import cli
+
+    with pytest.raises(UsageError, match="time_limit"):
+        parse_options("optimize", {"time_limit": 7200})
+    result = CliRunner().invoke(cli, ["optimize", str(mini), "--domestic-target", "none", "--time-limit", "7200",
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "optimal"
