@@ -12,8 +12,9 @@ from rackforge.cli.common import FiniteFloat, console, echo_json, esc, json_opti
 from rackforge.seeds import DEFAULT_SEED
 
 if TYPE_CHECKING:
+    from rackforge.answers import FactoryOptions
+    from rackforge.factory.capacity import CapacityPlan
     from rackforge.factory.results import FactoryResult
-    from rackforge.schema import Programme
 
 
 def _pm(mean: Any, half: Any, digits: int = 1) -> str:
@@ -48,25 +49,36 @@ def factory(path: Path | None, as_json: bool, plan_capacity: bool, replications:
     and the bottleneck, as means with 95% confidence intervals over independent replications.
     Exit status: 0 the build plan is met with the factory's confidence, 1 it is not, 2 bad input.
     """
-    from rackforge import api
+    from rackforge import answers, api
     from rackforge.errors import ChecksFailed, UsageError
 
     programme = load(path)
     if plan_capacity:
         if weeks is not None:
             raise UsageError("--weeks does not go with --plan-capacity (capacity is planned for the whole plan)")
-        _plan_capacity(programme, as_json, replications, seed, workers, confidence, max_utilisation)
+        options = _options({"plan_capacity": True, "replications": replications, "seed": seed,
+                            "confidence": confidence, "max_utilisation": max_utilisation})
+        _plan_capacity(answers.capacity_plan(programme, options, workers), as_json)
         return
     if confidence is not None or max_utilisation is not None:
         raise UsageError("--confidence and --max-utilisation go with --plan-capacity")
-    result = api.factory(programme, replications=replications, seed=seed, workers=workers, weeks=weeks)
+    options = _options({"replications": replications, "seed": seed, "weeks": weeks})
+    result = answers.factory_result(programme, options, workers)
+    answer = answers.factory_answer(programme, options, result)
     if as_json:
-        echo_json(result.to_dict())
+        echo_json(answer.data)
     else:
         _print_result(result, api.factory_confidence_target(programme))
-    missed = api.factory_plan_missed(programme, result, whole_plan=weeks is None)
-    if missed is not None:
-        raise ChecksFailed(missed)
+    if answer.failed is not None:
+        raise ChecksFailed(answer.failed)
+
+
+def _options(given: dict[str, Any]) -> FactoryOptions:
+    """The options as the service takes them, checked above and by the options' types (wider than the
+    service's: no ceiling on --weeks)."""
+    from rackforge.answers import FactoryOptions
+
+    return FactoryOptions.model_construct(**given)
 
 
 def _print_result(result: FactoryResult, target: float) -> None:
@@ -111,13 +123,11 @@ def _pct(value: Any) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def _plan_capacity(programme: Programme, as_json: bool, replications: int | None, seed: int | None,
-                   workers: int | None, confidence: float | None, max_utilisation: float | None) -> None:
-    from rackforge import api
+def _plan_capacity(plan: CapacityPlan, as_json: bool) -> None:
+    """Print ``plan``: its JSON (the service's results) or its tables."""
+    from rackforge.answers import capacity_answer
 
-    plan = api.plan_factory_capacity(programme, confidence=confidence, replications=replications, seed=seed,
-                                     workers=workers, max_utilisation=max_utilisation)
-    data = plan.to_dict()
+    data = capacity_answer(plan).data
     if as_json:
         echo_json(data)
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -13,6 +13,7 @@ from rackforge.optimize.highs import SolveOptions
 from rackforge.optimize.policy import RULE_THRESHOLDS, SWEEP_SHORTFALL_SCENARIOS, SourcingPolicy
 
 if TYPE_CHECKING:
+    from rackforge.answers import CommandAnswer
     from rackforge.optimize import OptimizeResult
     from rackforge.optimize.policy import CostOfResilience, PolicyOutcome
     from rackforge.optimize.relaxations import Relaxation
@@ -53,7 +54,9 @@ def _domestic_target(ctx: click.Context, param: click.Parameter,
     return _fraction(ctx, param, share)
 
 
-def _fraction_list(text: str | None) -> list[float] | None:
+def _fraction_list(text: str | None, option: str) -> list[float] | None:
+    """``text``'s comma-separated shares [fraction 0-1], or None when not given; a UsageError naming
+    ``option`` otherwise."""
     if text is None:
         return None
     from rackforge.errors import UsageError
@@ -61,9 +64,9 @@ def _fraction_list(text: str | None) -> list[float] | None:
     try:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
-        raise UsageError(f"--targets takes shares separated by commas, e.g. 0.4,0.5,0.6; got {text!r}") from exc
+        raise UsageError(f"{option} takes shares separated by commas, e.g. 0.4,0.5,0.6; got {text!r}") from exc
     if not values or any(not 0.0 <= v <= 1.0 for v in values):
-        raise UsageError(f"--targets takes shares between 0 and 1 separated by commas; got {text!r}")
+        raise UsageError(f"{option} takes shares between 0 and 1 separated by commas; got {text!r}")
     return values
 
 
@@ -120,33 +123,36 @@ def optimize(path: Path | None, as_json: bool, domestic_target: float | Literal[
     which targets conflict and by how much (exit status 1), then, unless --no-relax, the plan without
     the two-source rule. --sweep draws the cost of resilience.
     """
-    from rackforge import api
+    from rackforge import answers
     from rackforge.errors import ChecksFailed, UsageError
 
     if (sweep_targets or sweep_caps or output) and not sweep:
         raise UsageError("--targets, --caps and -o/--output go with --sweep")
     if not 0.0 <= gap < 1.0 or time_limit <= 0:
         raise UsageError("--gap is a share in [0, 1) and --time-limit a positive number of seconds")
-    programme = load(path)
-    policy = SourcingPolicy(
-        domestic_target=domestic_target,
-        from_year=from_year, categories=_names(categories), rule_id=rule_id, country_cap=country_cap,
-        cap_scope="category" if cap_scope == "category" else "part", critical_share=critical_share,
-        relax_two_source_rule=relax)
-    solve = SolveOptions(mip_rel_gap=gap, time_limit_s=time_limit)
-    stock_kind: Literal["source", "pooled"] = "pooled" if stock == "pooled" else "source"
+    names = _names(categories)
+    given: dict[str, Any] = {
+        "domestic_target": "none" if domestic_target is None else domestic_target, "from_year": from_year,
+        "categories": None if names is None else list(names), "rule": rule_id, "country_cap": country_cap,
+        "cap_scope": cap_scope, "critical_share": critical_share, "relax": relax, "stock": stock, "gap": gap,
+        "time_limit": time_limit}
     if sweep:
-        curve = api.optimize_sweep(programme, policy, domestic_targets=_fraction_list(sweep_targets),
-                                   country_caps=_fraction_list(sweep_caps) or [], scenarios=scenarios, seed=seed,
-                                   solve=solve, stock=stock_kind)
-        _report_sweep(curve, as_json, output)
+        given |= {"sweep": True, "targets": _fraction_list(sweep_targets, "--targets"),
+                  "caps": _fraction_list(sweep_caps, "--caps"), "scenarios": scenarios, "seed": seed}
+    # checked above and by the options' types (wider than the service's: no ceiling on --time-limit)
+    options = answers.OptimizeOptions.model_construct(**given)
+    programme = load(path)
+    if sweep:
+        curve = answers.sweep_curve(programme, options)
+        _report_sweep(curve, answers.sweep_answer(curve), as_json, output)
         return
-    outcome = api.optimize(programme, policy, solve=solve, stock=stock_kind)
+    outcome = answers.optimize_outcome(programme, options)
+    answer = answers.optimize_answer(outcome)
     if as_json:
-        echo_json(outcome.to_dict())
+        echo_json(answer.data)
     else:
         _print_outcome(outcome)
-    if not outcome.targets_met:
+    if answer.failed is not None:
         raise ChecksFailed("no sourcing plan meets the targets" + (" (explained in the JSON above)" if as_json
                                                                     else " (see above)"))
 
@@ -157,22 +163,22 @@ def _names(text: str | None) -> tuple[str, ...] | None:
     return names or None
 
 
-def _report_sweep(curve: CostOfResilience, as_json: bool, output: Path | None) -> None:
+def _report_sweep(curve: CostOfResilience, answer: CommandAnswer, as_json: bool, output: Path | None) -> None:
+    """Write the curve to ``output`` if given, print it (``answer``'s JSON, or tables) and exit 1 when
+    ``answer`` failed (a point without a plan)."""
     from rackforge.optimize.sweep import write_sweep
 
     if output is not None:
         write_sweep(curve.curve, output)
         click.echo(f"wrote {output}", err=True)
     if as_json:
-        echo_json(curve.to_dict())
+        echo_json(answer.data)
     else:
         _print_sweep(curve)
-    missing, total = curve.curve.infeasible_points, len(curve.curve.points)
-    if missing:
+    if answer.failed is not None:
         from rackforge.errors import ChecksFailed
 
-        raise ChecksFailed(f"{missing} of {total} points of the curve have no plan (infeasible, or none found in "
-                           "time); the others are shown" + (" in the JSON above" if as_json else " above"))
+        raise ChecksFailed(f"{answer.failed}; the others are shown" + (" in the JSON above" if as_json else " above"))
 
 
 # ----- terminal output --------------------------------------------------------------------------
