@@ -84,6 +84,15 @@ def os_error_message(exc: OSError) -> str:
     return f"cannot use {target}: {reason}" if target else f"a file operation failed: {reason}"
 
 
+def silence_stdout() -> None:
+    """Point standard output at /dev/null, so the output still buffered after its reader closed the pipe
+    (``rackforge … | head``) is dropped at exit instead of raising BrokenPipeError there (the recipe of
+    the Python documentation, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def report_bug(command: str, exc: BaseException) -> None:
     """Tell the user that ``command`` failed inside rackforge (exit 3 follows): the exception's one-line
     summary, a pointer to report it, and how to see the traceback."""
@@ -123,6 +132,9 @@ class LazyGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # whoever read the output stopped early (``| head``): nothing failed here
+            silence_stdout()
+            ctx.exit(0)
         except OSError as exc:  # the machine refused a file operation (full disk, no permission): not a bug
             click.echo(f"error: {os_error_message(exc)}", err=True)
             ctx.exit(2)
@@ -171,5 +183,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # raised outside a command (option parsing, a command's import)
         report_bug(" ".join(argv or sys.argv[1:])[:80], exc)
         sys.exit(3)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
     # in non-standalone mode click returns the status of ctx.exit(status) instead of exiting
     sys.exit(status if isinstance(status, int) else 0)

@@ -112,10 +112,20 @@ def _default(value: Any) -> Any:
 
 
 def console(stderr: bool = False) -> Console:
-    """A Rich console (imported lazily to keep start-up fast)."""
+    """A Rich console (imported lazily to keep start-up fast). Output cut off by its reader (``| head``)
+    ends the command quietly with status 0, as for click's output (:func:`rackforge.cli.silence_stdout`),
+    not with Rich's status 1."""
     from rich.console import Console
 
-    return Console(stderr=stderr, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+    from rackforge.cli import silence_stdout
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            silence_stdout()
+            raise SystemExit(0)
+
+    return PipeConsole(stderr=stderr, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
 
 
 def esc(value: object) -> str:
