@@ -80,10 +80,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from rackforge.service.worker import start_workers
+        from rackforge.service.worker import settle_garbage, start_workers
 
         stop = threading.Event()
         threads = start_workers(database, settings, stop)
+        settle_garbage()
         try:
             yield
         finally:

@@ -1,9 +1,12 @@
 """Engine and sessions: SQLite (WAL) by default, PostgreSQL by URL.
 
 SQLite gets WAL (readers never wait for the writer), foreign keys, a busy timeout, and transactions
-that say up front whether they write: :func:`write_session` begins with ``BEGIN IMMEDIATE`` so two
+that say up front whether they write: :meth:`Database.write` begins with ``BEGIN IMMEDIATE`` so two
 writers queue on the lock instead of one failing when it upgrades a read snapshot to a write
-(SQLITE_BUSY_SNAPSHOT). On PostgreSQL both kinds are ordinary READ COMMITTED transactions.
+(SQLITE_BUSY_SNAPSHOT). On PostgreSQL writes are READ COMMITTED transactions and reads run in
+autocommit: under READ COMMITTED every statement takes its own snapshot, so a read-only transaction
+would see nothing more consistent, and autocommit saves its BEGIN and ROLLBACK round trips (two of a
+status poll's five). A reading session must therefore never write: it would not be rolled back.
 """
 
 from __future__ import annotations
@@ -87,8 +90,13 @@ class Database:
     def connect(cls, url: str, **kwargs: Any) -> Database:
         """Open ``url`` (nothing is created or migrated: see :mod:`rackforge.service.migrate`)."""
         engine = make_engine(url, **kwargs)
-        writing = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if is_sqlite(engine) else engine
-        return cls(engine, sessionmaker(engine, expire_on_commit=False),
+        reading: Engine
+        writing: Engine
+        if is_sqlite(engine):
+            reading, writing = engine, engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        else:  # READ COMMITTED gives each statement its own snapshot anyway: a read needs no BEGIN/ROLLBACK
+            reading, writing = engine.execution_options(isolation_level="AUTOCOMMIT"), engine
+        return cls(engine, sessionmaker(reading, expire_on_commit=False),
                    sessionmaker(writing, expire_on_commit=False))
 
     @property
@@ -98,7 +106,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; rolled back at the end."""
+        """A session for reading, closed at the end (it must not write: on PostgreSQL it autocommits)."""
         with self.reader() as session:
             yield session
 

@@ -17,9 +17,13 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
+    SQLColumnExpression,
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -123,6 +127,12 @@ class Revision(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     content_sha256: Mapped[str] = mapped_column(String(64))
+
+
+def newest_revision_number(programme_id: int | SQLColumnExpression[int]) -> Select[int]:
+    """The number of a programme's newest revision (None without one): for an id, or correlated with a
+    column of an enclosing query (``StoredProgramme.id``). The one definition of "latest revision"."""
+    return select(func.max(Revision.number)).where(Revision.programme_id == programme_id)
 
 
 class RevisionFile(Base):

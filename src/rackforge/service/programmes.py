@@ -14,7 +14,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rackforge.service.models import AuditEntry, Membership, Revision, RevisionFile, Role, StoredProgramme, User, utcnow
+from rackforge.service.models import (
+    AuditEntry,
+    Membership,
+    Revision,
+    RevisionFile,
+    Role,
+    StoredProgramme,
+    User,
+    utcnow,
+)
 from rackforge.service.uploads import content_sha256, load_files
 
 
@@ -30,12 +39,6 @@ def revision_files(session: Session, revision: Revision) -> dict[str, str]:
     rows = session.execute(select(RevisionFile.path, RevisionFile.content)
                            .where(RevisionFile.revision_id == revision.id).order_by(RevisionFile.path)).all()
     return {path: content for path, content in rows}
-
-
-def latest_number(session: Session, programme: StoredProgramme) -> int:
-    """The number of the programme's newest revision."""
-    number = session.scalar(select(func.max(Revision.number)).where(Revision.programme_id == programme.id))
-    return int(number or 0)
 
 
 def latest_revision(session: Session, programme: StoredProgramme) -> Revision:

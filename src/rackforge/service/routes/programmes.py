@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from rackforge.service import programmes as ops
-from rackforge.service.access import Scope
+from rackforge.service.access import Listed, Scope
 from rackforge.service.deps import MAX_ID, Caller, CallerDep, PathId, WriteScope
 from rackforge.service.models import AuditEntry, Membership, Revision, Role, StoredProgramme, User
 from rackforge.service.schemas import (
@@ -33,9 +33,11 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such programme (or no role on it)"}}
 
 
-def _out(scope: Scope, programme: StoredProgramme, role: Role) -> ProgrammeOut:
-    return ProgrammeOut(id=programme.id, name=programme.name, role=role, baseline_revision=programme.baseline_revision,
-                        latest_revision=ops.latest_number(scope.session, programme), created_at=programme.created_at)
+def _out(listed: Listed) -> ProgrammeOut:
+    programme = listed.programme
+    return ProgrammeOut(id=programme.id, name=programme.name, role=listed.role,
+                        baseline_revision=programme.baseline_revision, latest_revision=listed.latest_revision,
+                        created_at=programme.created_at)
 
 
 def _conflict() -> HTTPException:
@@ -59,7 +61,7 @@ async def list_programmes(caller: CallerDep) -> list[ProgrammeOut]:
 def programmes_out(caller: Caller) -> list[ProgrammeOut]:
     """:func:`list_programmes`, read now (for the web pages, which render in the thread pool)."""
     with caller.read() as scope:
-        return [_out(scope, p, r) for p, r in scope.programmes()]
+        return [_out(listed) for listed in scope.programmes()]
 
 
 @router.get("/{programme_id}", response_model=ProgrammeOut, responses=PROBLEMS)
@@ -71,7 +73,7 @@ async def get_programme(programme_id: PathId, caller: CallerDep) -> ProgrammeOut
 def programme_out(programme_id: int, caller: Caller) -> ProgrammeOut:
     """:func:`get_programme`, read now (for the web pages, which render in the thread pool)."""
     with caller.read() as scope:
-        return _out(scope, *scope.programme(programme_id))
+        return _out(scope.listed(programme_id))
 
 
 @router.post("/{programme_id}/revisions", status_code=201, response_model=RevisionOut, responses=PROBLEMS)
@@ -130,11 +132,11 @@ def revision_diff(programme_id: PathId, number: PathId, caller: CallerDep,
 @router.post("/{programme_id}/baseline", response_model=ProgrammeOut, responses=PROBLEMS)
 def set_baseline(programme_id: PathId, body: BaselineIn, scope: WriteScope) -> ProgrammeOut:
     """Approve a revision as the baseline (approver)."""
-    programme, role = scope.programme(programme_id, Role.APPROVER)
+    programme, _ = scope.programme(programme_id, Role.APPROVER)
     revision = scope.revision(programme_id, body.revision, Role.APPROVER)
     ops.set_baseline(scope.session, programme, scope.user, revision, body.message)
     scope.session.commit()
-    return _out(scope, programme, role)
+    return _out(scope.listed(programme_id))
 
 
 @router.get("/{programme_id}/audit", response_model=list[AuditOut], responses=PROBLEMS)

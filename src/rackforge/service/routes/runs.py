@@ -41,11 +41,6 @@ def run_out(run: Run, revision_number: int) -> RunOut:
                   started_at=run.started_at, finished_at=run.finished_at, reused_from=run.reused_from)
 
 
-def _revision_number(scope: Any, run: Run) -> int:
-    number: int | None = scope.session.scalar(select(Revision.number).where(Revision.id == run.revision_id))
-    return number or 0
-
-
 @router.post("/api/programmes/{programme_id}/runs", status_code=202, response_model=RunCreated,
              responses={**NOT_FOUND, 422: {"description": "unknown analysis or bad options"}})
 def create_run(programme_id: PathId, body: RunIn, scope: WriteScope) -> RunCreated:
@@ -79,8 +74,7 @@ async def get_run(run_id: PathId, caller: CallerDep) -> RunOut:
 def run_status(run_id: int, caller: Caller) -> RunOut:
     """:func:`get_run`, read now (for the web pages, which render in the thread pool)."""
     with caller.read() as scope:
-        run = scope.run(run_id)
-        return run_out(run, _revision_number(scope, run))
+        return run_out(*scope.run_and_revision(run_id))
 
 
 def _finished(run: Run) -> None:
