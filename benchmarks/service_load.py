@@ -5,7 +5,9 @@ Without ``--db`` the server uses a fresh SQLite database in a temporary folder; 
 ``--db postgresql+psycopg://…`` for PostgreSQL (the schema is created in a fresh search-path schema and
 dropped afterwards). The server is a real ``rackforge serve`` process (uvicorn, one analysis worker);
 the clients are one asyncio process with ``--clients`` concurrent connections alternating
-``GET /api/programmes/{id}`` and ``GET /api/runs/{id}``. Prints requests/s, latency percentiles [ms],
+``GET /api/programmes/{id}`` and ``GET /api/runs/{id}`` (a finished ``--analysis`` run, default check),
+or ``wrk`` with as many connections (``--wrk``: the Python clients need about a core of their own).
+Prints requests/s, latency percentiles [ms],
 and the CPU time of server and clients (the machine has 2 cores shared by both, and by other jobs).
 
 Target (issue 15): ≥ 300 requests/s and p99 ≤ 100 ms.
@@ -177,6 +179,19 @@ def load_with_wrk(base: str, token: str, paths: list[str], clients: int,
     return requests, seconds, pct
 
 
+def wait_until_finished(base: str, headers: dict[str, str], run_id: int, timeout_s: float = 600) -> None:
+    """Poll run ``run_id`` until it is done (the load then measures reads alone, not reads beside a run)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{base}/api/runs/{run_id}", headers=headers, timeout=30).json()["status"]
+        if status == "done":
+            return
+        if status == "failed":
+            raise RuntimeError(f"run {run_id} failed")
+        time.sleep(0.2)
+    raise RuntimeError(f"run {run_id} not done after {timeout_s:g} s")
+
+
 def percentile(values: list[float], q: float) -> float:
     """The ``q`` quantile of ``values`` (nearest rank)."""
     ordered = sorted(values)
@@ -193,6 +208,9 @@ def main() -> None:
     parser.add_argument("--health", action="store_true", help="GET /api/health only (the server's floor)")
     parser.add_argument("--rate", type=float, default=None,
                         help="requests/s offered by the clients together (default: as fast as answered)")
+    parser.add_argument("--analysis", default="check",
+                        help="the run whose status is read, finished before the load starts (assess: the server "
+                             "has then loaded every analysis, as a team's server has)")
     parser.add_argument("--wrk", action="store_true",
                         help="load from wrk (C, little CPU) instead of the Python clients, which take a core")
     ns = parser.parse_args()
@@ -204,8 +222,9 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {token}"}
             pid = httpx.post(f"{base}/api/programmes", json={"name": "mini", "files": mini_files()},
                              headers=headers, timeout=60).json()["id"]
-            run = httpx.post(f"{base}/api/programmes/{pid}/runs", json={"analysis": "check"}, headers=headers,
+            run = httpx.post(f"{base}/api/programmes/{pid}/runs", json={"analysis": ns.analysis}, headers=headers,
                              timeout=60).json()["id"]
+            wait_until_finished(base, headers, run)
             paths = ["/api/health"] if ns.health else [f"/api/programmes/{pid}", f"/api/runs/{run}"]
             asyncio.run(load(base, token, paths, ns.clients, ns.warmup))
             server_cpu, client_cpu = process_cpu_s(server.pid), time.process_time()

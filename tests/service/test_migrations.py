@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from rackforge.service.db import make_engine
+from rackforge.service.line import models as line_models
 from rackforge.service.migrate import (
     MIGRATIONS_DIR,
     DatabaseNotCurrent,
@@ -18,6 +19,8 @@ from rackforge.service.migrate import (
 )
 from rackforge.service.models import Base
 
+assert line_models.LineEventRow.__table__.metadata is Base.metadata  # every table is compared, whatever ran first
+
 
 def _schema_differences(url: str) -> list[object]:
     engine = make_engine(url)
@@ -27,9 +30,7 @@ def _schema_differences(url: str) -> list[object]:
             diffs = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
-    ours = set(Base.metadata.tables)
-    # tables of other packages' migrations (issue 16's line-side tables) are theirs to compare
-    return [d for d in diffs if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name not in ours)]
+    return list(diffs)
 
 
 def test_empty_database_upgrades_to_the_models(empty_url: str) -> None:
@@ -58,6 +59,43 @@ def test_every_earlier_revision_upgrades(empty_url: str) -> None:
                     require_current(engine, "--data-dir X")
         upgrade(engine)
         require_current(engine)
+    finally:
+        engine.dispose()
+    assert _schema_differences(empty_url) == []
+
+
+def test_0003_moves_finished_runs_outputs_and_keeps_their_events(empty_url: str) -> None:
+    """A database with a finished assess run at 0002 upgrades with its results, report and events intact
+    (the columns are dropped in place: a table copy would have cascade-deleted the events)."""
+    from sqlalchemy import text
+
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0002")
+        with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO users (id, name, password_hash, is_admin, created_at) "
+                "VALUES (1, 'a', 'x', false, '2026-01-01')",
+                "INSERT INTO programmes (id, name, created_by, created_at) VALUES (1, 'p', 1, '2026-01-01')",
+                "INSERT INTO revisions (id, programme_id, number, message, author_id, created_at, content_sha256) "
+                "VALUES (1, 1, 1, '', 1, '2026-01-01', 'h')",
+                "INSERT INTO runs (id, programme_id, revision_id, analysis, options, inputs_key, status, progress, "
+                "attempts, results, report_html, created_by, created_at) VALUES (1, 1, 1, 'assess', '{}', 'k', 'done', "
+                "1.0, 1, '{\"r\": 1}', '<html>report</html>', 1, '2026-01-01')",
+                "INSERT INTO runs (id, programme_id, revision_id, analysis, options, inputs_key, status, progress, "
+                "attempts, created_by, created_at) "
+                "VALUES (2, 1, 1, 'check', '{}', 'k2', 'queued', 0, 0, 1, '2026-01-01')",
+                "INSERT INTO run_events (run_id, at, kind, data) VALUES (1, '2026-01-01', 'done', '{}')",
+            ):
+                connection.execute(text(statement))
+        upgrade(engine)
+        with engine.connect() as connection:
+            outputs = connection.execute(text("SELECT run_id, results, report_html FROM run_outputs")).all()
+            events = connection.execute(text("SELECT run_id, kind FROM run_events")).all()
+            runs = connection.execute(text("SELECT id, status FROM runs ORDER BY id")).all()
+        assert [tuple(r) for r in outputs] == [(1, '{"r": 1}', "<html>report</html>")]
+        assert [tuple(e) for e in events] == [(1, "done")]
+        assert [tuple(r) for r in runs] == [(1, "done"), (2, "queued")]
     finally:
         engine.dispose()
     assert _schema_differences(empty_url) == []

@@ -7,7 +7,6 @@ import datetime as dt
 import threading
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import undefer
 
 from rackforge.service import queue
 from rackforge.service.db import Database
@@ -31,11 +30,12 @@ def _queue_runs(db: Database, count: int) -> list[int]:
         return ids
 
 
-def _status(db: Database, run_id: int) -> Run:
+def _status(db: Database, run_id: int) -> tuple[Run, str | None]:
+    """The run and the results it wrote."""
     with db.read() as session:
-        run = session.get(Run, run_id, options=[undefer(Run.results)])
+        run = session.get(Run, run_id)
         assert run is not None
-        return run
+        return run, queue.run_output(session, run_id).results
 
 
 def test_concurrent_workers_never_claim_the_same_run(db: Database) -> None:
@@ -54,7 +54,7 @@ def test_concurrent_workers_never_claim_the_same_run(db: Database) -> None:
     for t in threads:
         t.join()
     assert sorted(claimed) == ids  # every run once, none twice
-    assert {_status(db, i).status for i in ids} == {"running"}
+    assert {_status(db, i)[0].status for i in ids} == {"running"}
 
 
 def test_identical_inputs_reuse_the_run(db: Database) -> None:
@@ -78,7 +78,7 @@ def test_an_expired_lease_is_requeued_then_failed_after_max_attempts(db: Databas
         with db.write() as session:  # the worker died: its lease runs out
             session.execute(update(Run).values(lease_until=dt.datetime(2000, 1, 1)))
         assert queue.recover(db, max_attempts=2) == (([run_id], []) if attempt == 1 else ([], [run_id]))
-    run = _status(db, run_id)
+    run, _ = _status(db, run_id)
     assert run.status == "failed"
     assert run.error is not None and "2 times" in run.error
     with db.read() as session:
@@ -91,7 +91,7 @@ def test_a_live_lease_is_not_recovered(db: Database) -> None:
     assert queue.claim(db, "alive", 60) == run_id
     assert queue.recover(db, max_attempts=3) == ([], [])
     assert queue.heartbeat(db, run_id, "alive", 60, 0.5)
-    assert _status(db, run_id).progress == 0.5
+    assert _status(db, run_id)[0].progress == 0.5
 
 
 def test_only_the_lease_holder_writes_results(db: Database) -> None:
@@ -104,8 +104,8 @@ def test_only_the_lease_holder_writes_results(db: Database) -> None:
     assert not queue.heartbeat(db, run_id, "old", 60)
     assert not queue.finish(db, run_id, "old", results='{"stale": true}')
     assert queue.finish(db, run_id, "new", results='{"fresh": true}')
-    run = _status(db, run_id)
-    assert (run.status, run.results, run.worker, run.attempts) == ("done", '{"fresh": true}', "new", 2)
+    run, results = _status(db, run_id)
+    assert (run.status, results, run.worker, run.attempts) == ("done", '{"fresh": true}', "new", 2)
 
 
 def test_results_and_status_commit_together(db: Database) -> None:
@@ -123,5 +123,5 @@ def test_results_and_status_commit_together(db: Database) -> None:
             queue.finish(db, run_id, "w", results='{"x": 1}')
     finally:
         queue.add_event = original
-    run = _status(db, run_id)
-    assert (run.status, run.results) == ("running", None)
+    run, results = _status(db, run_id)
+    assert (run.status, results) == ("running", None)

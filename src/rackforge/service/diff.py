@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from rackforge.service.models import Revision, Run, RunStatus
 from rackforge.service.programmes import revision_files
+from rackforge.service.queue import run_output
 from rackforge.service.uploads import programme_folder
 
 KEY_FIGURES = ("programme_capital", "optimal_plan_cost", "domestic.", "mc_expected_value_short",
@@ -104,6 +105,10 @@ def latest_assess(session: Session, revision: Revision) -> Run | None:
                                             Run.status == RunStatus.DONE.value).order_by(Run.id.desc()).limit(1))
 
 
+def _assess_figures(session: Session, run: Run) -> dict[str, dict[str, Any]]:
+    return key_figures(json.loads(run_output(session, run.id).results or "{}"))
+
+
 def revision_diff(session: Session, old: Revision, new: Revision) -> dict[str, Any]:
     """The API's diff of revision ``old`` → ``new`` (both of the same programme, already access-checked)."""
     old_files, new_files = revision_files(session, old), revision_files(session, new)
@@ -112,8 +117,7 @@ def revision_diff(session: Session, old: Revision, new: Revision) -> dict[str, A
     figures: dict[str, Any] | None = None
     runs = latest_assess(session, old), latest_assess(session, new)
     if runs[0] is not None and runs[1] is not None:
-        figures = figures_diff(key_figures(json.loads(runs[0].results or "{}")),
-                               key_figures(json.loads(runs[1].results or "{}")))
+        figures = figures_diff(_assess_figures(session, runs[0]), _assess_figures(session, runs[1]))
     return {"from": old.number, "to": new.number, "files": files,
             "sections": records_diff(sections_of(old_files), sections_of(new_files)),
             "key_figures": figures,

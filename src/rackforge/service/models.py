@@ -177,14 +177,25 @@ class Run(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     exit_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # results and report are loaded only when read: a status poll does not pull megabytes
-    results: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
-    report_html: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
     reused_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RunOutput(Base):
+    """What a finished run wrote: its results JSON and (assess) its report.html, megabytes each.
+
+    A table of its own, not columns of ``runs``: SQLite keeps a row's columns in order across a chain of
+    overflow pages, so a status poll that reads a column stored after a 5 MB report walked the whole
+    chain (a third of the read API's time after one assess run). Written in the same transaction as the
+    run's ``done`` (:func:`rackforge.service.queue.finish`)."""
+
+    __tablename__ = "run_outputs"
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    results: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_html: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class RunEvent(Base):

@@ -23,7 +23,7 @@ from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from rackforge.service.db import Database
-from rackforge.service.models import Revision, Run, RunEvent, RunStatus, StoredProgramme, User, utcnow
+from rackforge.service.models import Revision, Run, RunEvent, RunOutput, RunStatus, StoredProgramme, User, utcnow
 
 REUSABLE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value, RunStatus.DONE.value)
 """A new request with the same inputs gets an existing run in one of these states instead of a new one."""
@@ -109,11 +109,18 @@ def finish(db: Database, run_id: int, worker: str, *, results: str | None, repor
     status = RunStatus.DONE if results is not None else RunStatus.FAILED
     with db.write() as session:
         changed = _changed(session, update(Run).where(_held(run_id, worker)).values(
-            status=status.value, results=results, report_html=report_html, exit_status=exit_status, error=error,
+            status=status.value, exit_status=exit_status, error=error,
             progress=1.0 if results is not None else Run.progress, finished_at=utcnow(), lease_until=None))
         if changed:
+            if results is not None or report_html is not None:
+                session.merge(RunOutput(run_id=run_id, results=results, report_html=report_html))
             add_event(session, run_id, status.value, {"exit_status": exit_status, "error": error})
         return bool(changed)
+
+
+def run_output(session: Session, run_id: int) -> RunOutput:
+    """What run ``run_id`` wrote (empty when it wrote nothing); the caller has checked access."""
+    return session.get(RunOutput, run_id) or RunOutput(run_id=run_id)
 
 
 def recover(db: Database, max_attempts: int, dead: Callable[[str], bool] | None = None) -> tuple[list[int], list[int]]:

@@ -90,7 +90,7 @@ def run_results(run_id: PathId, caller: CallerDep) -> Response:
     with caller.read() as scope:
         run = scope.run(run_id)
         _finished(run)
-        return Response(run.results or "null", media_type="application/json")
+        return Response(queue.run_output(scope.session, run.id).results or "null", media_type="application/json")
 
 
 @router.get("/api/runs/{run_id}/report", response_class=HTMLResponse,
@@ -100,7 +100,7 @@ def run_report(run_id: PathId, caller: CallerDep) -> HTMLResponse:
     with caller.read() as scope:
         run = scope.run(run_id)
         _finished(run)
-        html = run.report_html
+        html = queue.run_output(scope.session, run.id).report_html
     if html is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"run {run.id} is {run.analysis}; only assess writes a report")
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP,
