@@ -65,7 +65,8 @@ def test_times_are_utc_with_their_zone(client: Any, db: Database) -> None:
     pid = _create(client, token)
     stamps = [client.get(f"/api/programmes/{pid}", headers=bearer(token)).json()["created_at"],
               client.get(f"/api/programmes/{pid}/revisions", headers=bearer(token)).json()[0]["created_at"],
-              client.get(f"/api/programmes/{pid}/audit", headers=bearer(token)).json()[0]["at"]]
+              client.get(f"/api/programmes/{pid}/audit", headers=bearer(token)).json()[0]["at"],
+              client.get("/api/tokens", headers=bearer(token)).json()[0]["created_at"]]
     for stamp in stamps:
         moment = dt.datetime.fromisoformat(stamp)
         assert moment.utcoffset() == dt.timedelta(0), stamp

@@ -16,6 +16,7 @@ from rackforge.service.access import not_found
 from rackforge.service.auth import TokenStatus, token_status
 from rackforge.service.deps import Caller, CallerDep, WriteScope
 from rackforge.service.models import ApiToken, utcnow
+from rackforge.service.schemas import UtcTime
 from rackforge.service.tokens import (
     LOOKUP_ARGUMENT_PATTERN,
     find_token,
@@ -34,8 +35,8 @@ class TokenOut(BaseModel):
     user: str
     lookup: str
     label: str
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
+    created_at: UtcTime
+    expires_at: UtcTime | None
     status: TokenStatus
 
 
