@@ -20,11 +20,6 @@ from sqlalchemy.engine import make_url
 from rackforge.service.db import Database
 from rackforge.service.migrate import upgrade
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    # starlette's TestClient announces a rename of its httpx dependency; nothing for rackforge to do
-    config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")
-
 PG_URL = os.environ.get("RACKFORGE_TEST_PG_URL", "postgresql+psycopg://rackforge:rackforge@127.0.0.1:5432/rackforge_test")
 REQUIRE_PG = os.environ.get("RACKFORGE_REQUIRE_POSTGRES") == "1"
 
