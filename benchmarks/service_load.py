@@ -20,20 +20,19 @@ import asyncio
 import math
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from serving import free_port, start_serve  # noqa: E402  (the tests' way to start rackforge serve)
+from serving import free_port, serving  # noqa: E402  (the tests' way to start rackforge serve)
 
 MINI = ROOT / "tests" / "data" / "mini"
 
@@ -86,24 +85,9 @@ def add_user_with_token(url: str, name: str = "bench") -> str:
         db.dispose()
 
 
-@contextmanager
-def serve(url: str, port: int, *extra: str, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """A ``rackforge serve`` process on ``port`` until the block ends."""
-    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    try:
-        process = start_serve(url, port, *extra, out=out)
-    except BaseException:
-        if log:
-            out.close()  # type: ignore[union-attr]
-        raise
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
-        if log:
-            out.close()  # type: ignore[union-attr]
+def serve(url: str, port: int, *extra: str, log: Path | None = None) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """A ``rackforge serve`` process on ``port`` until the block ends (the tests' :func:`serving`)."""
+    return serving(url, port, *extra, log=log)
 
 
 def process_cpu_s(pid: int) -> float:

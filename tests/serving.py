@@ -4,11 +4,14 @@ service benchmarks (one way to start it and to know it is up: ``GET /api/health`
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -43,3 +46,24 @@ def start_serve(db_url: str, port: int, *extra: str, out: IO[bytes] | int = subp
     process.kill()
     process.wait(10)
     raise RuntimeError(f"rackforge serve did not answer /api/health within {timeout_s:g} s")
+
+
+@contextmanager
+def serving(db_url: str, port: int, *extra: str, log: Path | None = None,
+            timeout_s: float = 60.0) -> Iterator[subprocess.Popen[bytes]]:
+    """:func:`start_serve` until the block ends, then SIGTERM (unless the block killed it); its output goes
+    to ``log`` (appended) when given, and a failed start raises RuntimeError with that output."""
+    if log is None:
+        process = start_serve(db_url, port, *extra, timeout_s=timeout_s)
+    else:
+        with log.open("ab") as out:  # the child keeps its own descriptor
+            try:
+                process = start_serve(db_url, port, *extra, out=out, timeout_s=timeout_s)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc}:\n{log.read_text(errors='replace')}") from None
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)

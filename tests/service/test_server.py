@@ -3,18 +3,16 @@ process is killed with SIGKILL mid-run and started again."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 
 from rackforge.service.db import Database
 from rackforge.service.models import Run
-from serving import free_port, start_serve
+from serving import free_port, serving
 
 from .helpers import add_user, bearer, mini_files
 
@@ -24,21 +22,10 @@ RUN_REQUESTS = [{"analysis": "stress", "options": {"by": [level]}} for level in 
 RUNS = len(RUN_REQUESTS)
 
 
-@contextmanager
-def served(db_url: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``rackforge serve`` on ``port`` until the block ends (or the test kills it)."""
-    with log.open("ab") as out:
-        try:
-            process = start_serve(db_url, port, "--lease-seconds", "4", "--heartbeat-seconds", "0.5", out=out,
-                                  timeout_s=START_TIMEOUT_S)
-        except RuntimeError as exc:
-            raise AssertionError(f"{exc}:\n{log.read_text()}") from None
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
+def served(db_url: str, port: int, log: Path) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """``rackforge serve`` on ``port`` until the block ends (or the test kills it), with short leases."""
+    return serving(db_url, port, "--lease-seconds", "4", "--heartbeat-seconds", "0.5", log=log,
+                   timeout_s=START_TIMEOUT_S)
 
 
 def _states(db: Database) -> list[tuple[str, int]]:
