@@ -24,7 +24,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["tojson_attr"] = lambda value: json.dumps(value, separators=(",", ":"), default=str)
-    env.filters["when"] = lambda t: "" if t is None else t.strftime("%Y-%m-%d %H:%M UTC")
+    env.filters["when"] = lambda t: "" if t is None else t.strftime("%Y-%m-%d %H:%M")
     return env
 
 
